@@ -1,0 +1,37 @@
+# Every target sets itself up: a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: demo test lint dev sandbox clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/leadgen demo
+
+test: $(STAMP)
+	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
+	$(BIN)/ruff format --check leadgen_pipeline leadgen_pipeline_tests
+
+# The Dagster UI and daemon on http://127.0.0.1:3000, with the sandbox serving
+# any API whose key is not set (see README: Configuration).
+dev: $(STAMP)
+	mkdir -p $(DEV_HOME) && cp deploy/dagster-dev.yaml $(DEV_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DEV_HOME) $(BIN)/python -m leadgen_pipeline.dev
+
+sandbox: $(STAMP)
+	$(BIN)/leadgen sandbox
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,205 @@
+"""The `leadgen` command: run searches, the demo, exports and the sandbox from a terminal."""
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+
+console = Console(stderr=True)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO_SEARCHES = (("plumber", "Austin, TX", "Lone Star Plumbing"), ("dentist", "Denver, CO", None))
+
+
+class CliError(Exception):
+    """A failure to report in one line, with exit status 1."""
+
+
+def _instance(dagster_home: Path | None = None) -> Any:
+    from dagster import DagsterInstance
+
+    home = dagster_home or Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return DagsterInstance.get()
+
+
+def run_search(keyword: str, location: str, target: str | None, instance: Any) -> str:
+    """Register the search, add its partition and run the search job, showing progress."""
+    from dagster import DagsterEventType, make_new_run_id
+
+    from leadgen_pipeline.definitions import build_definitions
+    from leadgen_pipeline.partitions import search_partitions
+    from leadgen_pipeline.storage import repository as repo
+    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
+
+    request = parse_search_request(keyword, location, target)
+    repo.register_search(engine_for(database_url_from_env()), request, requested_by="cli")
+    instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
+    job = build_definitions().resolve_job_def("search")
+    steps = [node.name for node in job.nodes_in_topological_order]
+    run_id = make_new_run_id()
+    outcome: dict[str, Any] = {}
+
+    def execute() -> None:
+        try:
+            outcome["result"] = job.execute_in_process(
+                instance=instance,
+                partition_key=request.partition_key,
+                run_id=run_id,
+                raise_on_error=False,
+                tags={"leadgen/requested_by": "cli"},
+            )
+        except Exception as error:  # reported below, in the main thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=execute, daemon=True)
+    worker.start()
+    done: set[str] = set()
+    with console.status(f"searching {request.text_query!r}") as status:
+        while worker.is_alive():
+            worker.join(0.5)
+            records = instance.get_records_for_run(
+                run_id, of_type=DagsterEventType.STEP_SUCCESS
+            ).records
+            done = {r.event_log_entry.step_key for r in records}
+            status.update(f"{request.text_query!r}: {len(done)}/{len(steps)} steps done")
+    if "error" in outcome:
+        raise CliError(f"search run crashed: {outcome['error']}")
+    result = outcome["result"]
+    if not result.success:
+        failures = [
+            e.message for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE
+        ]
+        raise CliError(
+            f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
+        )
+    console.print(f"[green]search {request.partition_key!r} done[/] (run {run_id})")
+    return request.partition_key
+
+
+def leads_table(collection_id: str) -> Table:
+    from leadgen_pipeline.storage import repository as repo
+    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
+
+    with engine_for(database_url_from_env()).connect() as conn:
+        rows = repo.collection_lead_rows(conn, collection_id)
+    table = Table(title=f"leads in {collection_id} ({len(rows)})")
+    for column in ("#", "business", "phone", "email", "owner", "score"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["rank"]),
+            row["name"],
+            row["phone_e164"] or "",
+            row["email"] or "",
+            row["owner_name"] or "",
+            str(row["quality_score"]),
+        )
+    return table
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.local_services import services_from_environment
+
+    with services_from_environment() as notes:
+        for note in notes:
+            console.print(f"[yellow]{note}[/]")
+        key = run_search(args.keyword, args.location, args.target, _instance())
+    Console().print(leads_table(key))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.local_services import patched_environ, services_from_environment
+
+    # A throwaway Dagster instance and database, so the demo is repeatable and
+    # leaves the user's own data alone.
+    with tempfile.TemporaryDirectory(prefix="leadgen-demo-") as tmp:
+        env = {
+            "LEADGEN_DATA_DIR": tmp,
+            "LEADGEN_DATABASE_URL": f"sqlite:///{tmp}/leadgen-demo.sqlite3",
+            "GOOGLE_PLACES_API_KEY": "",
+            "OPENAI_API_KEY": "",
+        }
+        with patched_environ(env), services_from_environment():
+            instance = _instance(Path(tmp) / "dagster_home")
+            out = Console()
+            for keyword, location, target in DEMO_SEARCHES:
+                key = run_search(keyword, location, target, instance)
+                out.print(leads_table(key))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.directory.export import to_csv, to_json
+    from leadgen_pipeline.storage import repository as repo
+    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
+
+    with engine_for(database_url_from_env()).connect() as conn:
+        known = {c["id"] for c in repo.list_collections(conn)}
+        if args.collection not in known:
+            listing = ", ".join(sorted(known)) or "none yet"
+            raise CliError(f"no collection {args.collection!r}; collections: {listing}")
+        rows = repo.collection_lead_rows(conn, args.collection)
+    sys.stdout.write(to_csv(rows) if args.format == "csv" else to_json(rows) + "\n")
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.sandbox import serve_forever
+
+    serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leadgen", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run two searches on the sandbox and print their leads")
+    demo.set_defaults(handler=cmd_demo)
+
+    search = commands.add_parser("search", help="request a search and run it now")
+    search.add_argument("keyword", help='what the businesses do, e.g. "plumber"')
+    search.add_argument("location", help='where, e.g. "Austin, TX"')
+    search.add_argument("--target", help="a business to profile (default: the top result)")
+    search.set_defaults(handler=cmd_search)
+
+    export = commands.add_parser("export", help="a collection's leads as CSV or JSON on stdout")
+    export.add_argument("collection", help="collection id (the search key, e.g. plumber@austin-tx)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.set_defaults(handler=cmd_export)
+
+    sandbox = commands.add_parser("sandbox", help="run the local API servers in the foreground")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--places-port", type=int, default=8701)
+    sandbox.add_argument("--llm-port", type=int, default=8702)
+    sandbox.add_argument("--web-port", type=int, default=8703)
+    sandbox.set_defaults(handler=cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    started = time.monotonic()
+    try:
+        args.handler(args)
+    except (CliError, InvalidSearchRequest) as error:
+        console.print(f"[red]error:[/] {error}")
+        return 1
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/]")
+        return 130
+    if args.command in ("demo", "search"):
+        console.print(f"done in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

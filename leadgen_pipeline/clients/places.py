@@ -1,0 +1,151 @@
+"""Google Places API (New, v1) client: text search over every page, and Place Details."""
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from pyrate_limiter import Limiter
+
+from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
+
+PLACES_API_URL = "https://places.googleapis.com"
+
+# USD per call at list price (per-1,000 price / 1,000), by the SKU the field
+# mask triggers. SEARCH_FIELD_MASK and DETAILS_FIELD_MASK both reach Enterprise.
+TEXT_SEARCH_ENTERPRISE_USD = 35.0 / 1000
+PLACE_DETAILS_ENTERPRISE_USD = 20.0 / 1000
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    number: int  # 1-based
+    request: dict[str, Any]  # body and field mask as sent (no key)
+    response: dict[str, Any]
+
+    @property
+    def places(self) -> list[dict[str, Any]]:
+        return self.response.get("places", [])
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _api_error(response: requests.Response, what: str) -> ApiError:
+    """An ApiError from a google.rpc.Status body (or whatever came instead)."""
+    status_name, reason, message = None, None, response.text[:200]
+    try:
+        error = response.json()["error"]
+        status_name, message = error.get("status"), error.get("message", message)
+        reason = next((d.get("reason") for d in error.get("details", []) if d.get("reason")), None)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    retryable = response.status_code == 429 or response.status_code >= 500
+    return ApiError(
+        f"Places {what} failed: HTTP {response.status_code} {status_name or ''} "
+        f"{reason or ''}: {message}".replace("  ", " "),
+        status=response.status_code,
+        reason=reason or status_name,
+        retryable=retryable,
+        retry_after_s=_retry_after(response),
+    )
+
+
+@dataclass
+class PlacesClient:
+    api_key: str = field(repr=False)
+    base_url: str = PLACES_API_URL
+    timeout_s: float = 10.0
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    limiter: Limiter | None = None
+    usage: Usage = field(default_factory=Usage)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def _session(self) -> requests.Session:
+        # requests.Session is not thread-safe; one per thread keeps pooling.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def _call(
+        self, method: str, path: str, field_mask: str, cost_usd: float, body: dict | None = None
+    ) -> dict[str, Any]:
+        headers = {"X-Goog-Api-Key": self.api_key, "X-Goog-FieldMask": field_mask}
+        what = f"{method} {path}"
+
+        def attempt() -> dict[str, Any]:
+            if self.limiter is not None:
+                self.limiter.try_acquire("places")
+            try:
+                response = self._session.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    json=body,
+                    headers=headers,
+                    timeout=self.timeout_s,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as error:
+                self.usage.record_call(type(error).__name__)
+                raise ApiError(f"Places {what}: {type(error).__name__}", retryable=True) from None
+            # Google bills every answered request, errors included.
+            self.usage.record_call(str(response.status_code), cost_usd if response.ok else 0.0)
+            if not response.ok:
+                raise _api_error(response, what)
+            try:
+                payload = response.json()
+            except (ValueError, json.JSONDecodeError):
+                raise ApiError(
+                    f"Places {what}: the response body is not JSON",
+                    retryable=True,
+                    reason="MALFORMED",
+                ) from None
+            if not isinstance(payload, dict):
+                raise ApiError(
+                    f"Places {what}: the response is not an object",
+                    retryable=True,
+                    reason="MALFORMED",
+                )
+            return payload
+
+        return call_with_retries(attempt, self.retry, self.usage)
+
+    def search_text_pages(
+        self,
+        text_query: str,
+        field_mask: str,
+        page_size: int = 20,
+        max_pages: int = 10,
+        **params: Any,
+    ) -> Iterator[SearchPage]:
+        """Every page of a text search, following nextPageToken (which must be in the mask)."""
+        if "nextPageToken" not in field_mask.split(","):
+            raise ValueError("the field mask must include nextPageToken to read every page")
+        body: dict[str, Any] = {"textQuery": text_query, "pageSize": page_size, **params}
+        for number in range(1, max_pages + 1):
+            response = self._call(
+                "POST", "/v1/places:searchText", field_mask, TEXT_SEARCH_ENTERPRISE_USD, body
+            )
+            places = response.get("places", [])
+            if not isinstance(places, list):
+                raise ApiError("Places search: 'places' is not a list", reason="MALFORMED")
+            yield SearchPage(number, {"body": dict(body), "fieldMask": field_mask}, response)
+            token = response.get("nextPageToken")
+            if not token:
+                return
+            body = {**body, "pageToken": token}
+        raise ApiError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
+
+    def place_details(self, place_id: str, field_mask: str) -> dict[str, Any]:
+        if not place_id or "/" in place_id:
+            raise ValueError(f"not a place id: {place_id!r}")
+        return self._call("GET", f"/v1/places/{place_id}", field_mask, PLACE_DETAILS_ENTERPRISE_USD)

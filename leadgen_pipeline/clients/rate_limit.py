@@ -1,0 +1,66 @@
+"""Request-rate limits that hold across threads, processes and runs.
+
+Each Dagster run is its own process, so a quota kept in process memory would
+be taken in full by every run at once. The limiter's bucket lives where every
+process sees it: PostgreSQL when the application database is PostgreSQL
+(pyrate-limiter's PostgresBucket; also across machines), else a SQLite file
+in the local data folder with a file lock (across processes on one machine).
+"""
+
+import re
+from pathlib import Path
+
+from pyrate_limiter import Duration, InMemoryBucket, Limiter, PostgresBucket, Rate, SQLiteBucket
+from sqlalchemy.engine import make_url
+
+_BUCKET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def _libpq_conninfo(database_url: str) -> str:
+    url = make_url(database_url)
+    parts = {
+        "host": url.host,
+        "port": url.port,
+        "dbname": url.database,
+        "user": url.username,
+        "password": url.password,
+    }
+    return " ".join(f"{key}={value}" for key, value in parts.items() if value is not None)
+
+
+def build_limiter(
+    name: str,
+    max_requests: int,
+    per_seconds: float,
+    *,
+    database_url: str | None,
+    sqlite_dir: Path | None = None,
+) -> Limiter:
+    """A blocking limiter allowing `max_requests` per `per_seconds` window.
+
+    `database_url` picks the shared store: a PostgreSQL URL shares the quota
+    through that database; with None the quota is per process (tests of a
+    single client, or a deliberate opt-out); anything else shares it through
+    a SQLite file in `sqlite_dir`.
+    """
+    if not _BUCKET_NAME.match(name):
+        raise ValueError(f"rate-limit bucket name {name!r} must be a short lower_snake name")
+    if max_requests < 1 or per_seconds <= 0:
+        raise ValueError("a rate limit needs max_requests >= 1 and per_seconds > 0")
+    rates = [Rate(max_requests, int(per_seconds * Duration.SECOND))]
+    if database_url is None:
+        bucket = InMemoryBucket(rates)
+    elif database_url.startswith("postgresql"):
+        from psycopg_pool import ConnectionPool
+
+        pool = ConnectionPool(_libpq_conninfo(database_url), min_size=1, max_size=4, open=True)
+        bucket = PostgresBucket(pool, name, rates)
+    else:
+        if sqlite_dir is None:
+            raise ValueError("a SQLite-shared limiter needs sqlite_dir")
+        bucket = SQLiteBucket.init_from_file(
+            rates, table=name, db_path=str(sqlite_dir / "rate_limits.sqlite3"), use_file_lock=True
+        )
+    # buffer_ms pads each computed wait so clock jitter never lands a request
+    # a hair early and has the server count it in the previous window.
+    return Limiter(bucket, buffer_ms=20)

@@ -1,0 +1,56 @@
+"""The Dagster code location: every domain's assets, jobs, sensors and resources."""
+
+import os
+
+import dagster as dg
+
+from leadgen_pipeline.clients.places import PLACES_API_URL
+from leadgen_pipeline.directory.assets import lead_collections
+from leadgen_pipeline.enrichment.assets import leads
+from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource
+from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
+from leadgen_pipeline.search.jobs import request_search, search_job
+from leadgen_pipeline.search.sensors import search_requests
+from leadgen_pipeline.storage.database import DATABASE_URL_ENV, default_database_url
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources from the environment (see README: Configuration).
+
+    Secrets (API keys, a database URL that carries a password) are EnvVars:
+    Dagster resolves them in the run's process and never records their values.
+    """
+    database = DatabaseResource(
+        url=dg.EnvVar(DATABASE_URL_ENV)
+        if os.environ.get(DATABASE_URL_ENV)
+        else default_database_url()
+    )
+    return {
+        "database": database,
+        "places": PlacesResource(
+            api_key=dg.EnvVar("GOOGLE_PLACES_API_KEY"),
+            base_url=os.environ.get("LEADGEN_PLACES_BASE_URL", PLACES_API_URL),
+            max_requests=int(os.environ.get("LEADGEN_PLACES_REQUESTS_PER_SECOND", "10")),
+            database=database,
+        ),
+        "llm": LLMResource(
+            api_key=dg.EnvVar("OPENAI_API_KEY"),
+            base_url=os.environ.get("LEADGEN_LLM_BASE_URL") or None,
+            model=os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini"),
+            max_requests=int(os.environ.get("LEADGEN_LLM_REQUESTS_PER_SECOND", "5")),
+            database=database,
+        ),
+    }
+
+
+def build_definitions() -> dg.Definitions:
+    """The code location, with resources read from the current environment."""
+    return dg.Definitions(
+        assets=[places_results, prospects, ai_intelligence, leads, lead_collections],
+        jobs=[search_job, request_search],
+        sensors=[search_requests],
+        resources=build_resources(),
+    )
+
+
+defs = build_definitions()

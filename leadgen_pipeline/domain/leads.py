@@ -1,0 +1,116 @@
+"""Promotion of prospects to leads, the lead quality score, and collection stats."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import mean
+from typing import Any
+
+import tldextract
+
+from leadgen_pipeline.domain.places import Prospect
+
+# The bundled public-suffix snapshot; an empty URL list means it never fetches.
+_DOMAINS = tldextract.TLDExtract(suffix_list_urls=())
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A value and where it came from (provenance)."""
+
+    value: str
+    source: str  # "places_search", "place_details", "website:mailto", "llm", ...
+    url: str | None = None
+    detail: str | None = None  # e.g. an owner's title
+
+
+@dataclass(frozen=True)
+class LeadCandidate:
+    prospect: Prospect
+    phone: Sourced | None = None
+    email: Sourced | None = None
+    owner: Sourced | None = None
+    socials: Mapping[str, Sourced] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoredLead:
+    candidate: LeadCandidate
+    score: int
+    reasons: tuple[tuple[int, str], ...]
+
+    def provenance(self) -> dict[str, Any]:
+        fields = {
+            "phone": self.candidate.phone,
+            "email": self.candidate.email,
+            "owner": self.candidate.owner,
+            **{f"social:{network}": s for network, s in self.candidate.socials.items()},
+        }
+        return {
+            name: {"source": s.source, "url": s.url} for name, s in fields.items() if s is not None
+        }
+
+
+def registered_domain(url_or_host: str | None) -> str | None:
+    if not url_or_host:
+        return None
+    return _DOMAINS(url_or_host).top_domain_under_public_suffix or None
+
+
+def is_promotable(candidate: LeadCandidate) -> bool:
+    """A lead needs a way to reach a person (phone or email) at a business still trading."""
+    if candidate.prospect.business_status == "CLOSED_PERMANENTLY":
+        return False
+    return candidate.phone is not None or candidate.email is not None
+
+
+def score_lead(candidate: LeadCandidate) -> ScoredLead:
+    """A 0-100 score that is the sum of its stated reasons."""
+    p = candidate.prospect
+    reasons: list[tuple[int, str]] = []
+    if candidate.email:
+        reasons.append((30, f"email from {candidate.email.source}"))
+        email_domain = candidate.email.value.rpartition("@")[2]
+        if p.website and registered_domain(email_domain) == registered_domain(p.website):
+            reasons.append((5, "email on the business's own domain"))
+    if candidate.phone:
+        reasons.append((25, f"valid phone from {candidate.phone.source}"))
+    if candidate.owner:
+        reasons.append((15, f"owner or decision maker named ({candidate.owner.source})"))
+    if p.website:
+        reasons.append((5, "website listed"))
+    if candidate.socials:
+        reasons.append((5, f"social profiles: {', '.join(sorted(candidate.socials))}"))
+    if p.rating is not None and p.rating >= 4.0:
+        reasons.append((5, f"rated {p.rating:.1f}"))
+    if p.user_rating_count is not None and p.user_rating_count >= 25:
+        reasons.append((5, f"{p.user_rating_count} reviews"))
+    if p.business_status in (None, "OPERATIONAL"):
+        reasons.append((5, "operating"))
+    return ScoredLead(candidate, min(100, sum(points for points, _ in reasons)), tuple(reasons))
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    lead_count: int
+    with_email: int
+    with_phone: int
+    with_owner: int
+    with_website: int
+    average_rating: float | None
+    average_quality: float | None
+
+
+def collection_stats(leads: Sequence[Mapping[str, Any]]) -> CollectionStats:
+    """Stats over lead rows: mappings with email, phone_e164, owner_name, website, rating
+    and quality_score."""
+    ratings = [lead["rating"] for lead in leads if lead.get("rating") is not None]
+    scores = [lead["quality_score"] for lead in leads]
+    return CollectionStats(
+        lead_count=len(leads),
+        with_email=sum(1 for lead in leads if lead.get("email")),
+        with_phone=sum(1 for lead in leads if lead.get("phone_e164")),
+        with_owner=sum(1 for lead in leads if lead.get("owner_name")),
+        with_website=sum(1 for lead in leads if lead.get("website")),
+        average_rating=round(mean(ratings), 2) if ratings else None,
+        average_quality=round(mean(scores), 1) if scores else None,
+    )

@@ -1,0 +1,147 @@
+"""Google Places (v1) data: the fields each step asks for, and places -> prospects.
+
+Places bills a request at the highest SKU any requested field triggers. The
+competitor analysis needs `rating` and `userRatingCount`, which are already
+Enterprise fields, so the search asks for the other Enterprise contact fields
+(phones, website, hours) too: they cost nothing more on that request and save
+a Place Details call per prospect later. Reviews (Enterprise + Atmosphere) are
+never asked for.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+
+PLACE_FIELDS: tuple[str, ...] = (
+    "id",
+    "displayName",
+    "formattedAddress",
+    "location",
+    "types",
+    "primaryType",
+    "businessStatus",
+    "googleMapsUri",
+    "rating",
+    "userRatingCount",
+    "nationalPhoneNumber",
+    "internationalPhoneNumber",
+    "websiteUri",
+    "regularOpeningHours",
+)
+SEARCH_FIELD_MASK = ",".join([*(f"places.{field}" for field in PLACE_FIELDS), "nextPageToken"])
+# Enrichment re-reads only what goes stale or was missing from the search.
+DETAILS_FIELD_MASK = ",".join(
+    [
+        "id",
+        "displayName",
+        "businessStatus",
+        "nationalPhoneNumber",
+        "internationalPhoneNumber",
+        "websiteUri",
+        "regularOpeningHours",
+    ]
+)
+
+
+class MalformedPlace(ValueError):
+    """A place object that lacks what every place must have."""
+
+
+@dataclass(frozen=True)
+class Prospect:
+    place_id: str
+    name: str
+    formatted_address: str | None
+    latitude: float | None
+    longitude: float | None
+    primary_type: str | None
+    types: tuple[str, ...]
+    business_status: str | None
+    phone_e164: str | None
+    national_phone: str | None
+    website: str | None
+    google_maps_uri: str | None
+    rating: float | None
+    user_rating_count: int | None
+
+
+def phone_to_e164(
+    international: str | None, national: str | None, region: str = "US"
+) -> str | None:
+    """E.164 form of the first valid number among the place's phone fields."""
+    for raw, default_region in ((international, None), (national, region)):
+        if not raw:
+            continue
+        try:
+            number = phonenumbers.parse(raw, default_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def _optional_number(place: Mapping[str, Any], field: str, kind: type) -> Any:
+    value = place.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedPlace(f"place {place.get('id')!r}: {field} is not a number: {value!r}")
+    return kind(value)
+
+
+def _optional_text(place: Mapping[str, Any], field: str) -> str | None:
+    value = place.get(field)
+    if value is not None and not isinstance(value, str):
+        raise MalformedPlace(f"place {place.get('id')!r}: {field} is not text: {value!r}")
+    return value or None
+
+
+def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospect:
+    """Normalise one Places v1 `Place` object; raises MalformedPlace on a broken one."""
+    if not isinstance(place, Mapping):
+        raise MalformedPlace(f"a place must be an object, got {type(place).__name__}")
+    place_id = place.get("id")
+    if not isinstance(place_id, str) or not place_id:
+        raise MalformedPlace("a place has no id")
+    display_name = place.get("displayName")
+    name = display_name.get("text") if isinstance(display_name, Mapping) else None
+    if not isinstance(name, str) or not name.strip():
+        raise MalformedPlace(f"place {place_id!r} has no displayName.text")
+    location = place.get("location") if isinstance(place.get("location"), Mapping) else {}
+    types = place.get("types", [])
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise MalformedPlace(f"place {place_id!r}: types is not a list of text")
+    national = _optional_text(place, "nationalPhoneNumber")
+    international = _optional_text(place, "internationalPhoneNumber")
+    return Prospect(
+        place_id=place_id,
+        name=name.strip(),
+        formatted_address=_optional_text(place, "formattedAddress"),
+        latitude=_optional_number(location, "latitude", float),
+        longitude=_optional_number(location, "longitude", float),
+        primary_type=_optional_text(place, "primaryType"),
+        types=tuple(types),
+        business_status=_optional_text(place, "businessStatus"),
+        phone_e164=phone_to_e164(international, national, region),
+        national_phone=national,
+        website=_optional_text(place, "websiteUri"),
+        google_maps_uri=_optional_text(place, "googleMapsUri"),
+        rating=_optional_number(place, "rating", float),
+        user_rating_count=_optional_number(place, "userRatingCount", int),
+    )
+
+
+def ranked_prospects(pages: Iterable[Mapping[str, Any]], region: str = "US") -> list[Prospect]:
+    """Prospects of a search in result order, each place once (first rank wins)."""
+    seen: dict[str, Prospect] = {}
+    for page in pages:
+        places = page.get("places", [])
+        if not isinstance(places, list):
+            raise MalformedPlace("a results page's 'places' is not a list")
+        for place in places:
+            prospect = prospect_from_place(place, region)
+            seen.setdefault(prospect.place_id, prospect)
+    return list(seen.values())

@@ -1,0 +1,101 @@
+"""A search request ("keyword in location"): validation and its partition key.
+
+A search is one dynamic partition. Its key is built from the keyword and the
+location, each folded to a slug, joined by `@`:
+
+    plumber in "Austin, TX"           -> "plumber@austin-tx"
+    "Emergency Plumber" in "St. Louis" -> "emergency-plumber@st-louis"
+
+Slugs keep letters of any script and digits, lower-cased, with every other run
+of characters folded to one `-`. So the key never holds Dagster's reserved
+characters (`|` joins multi-partition keys, `,` splits UI backfill selections,
+`...` means a range), and spellings that differ only in case or punctuation
+name the same search. The original spelling is kept on the `searches` row.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_KEYWORD_CHARS = 80
+MAX_LOCATION_CHARS = 120
+MAX_TARGET_CHARS = 200
+MAX_PARTITION_KEY_CHARS = MAX_KEYWORD_CHARS + MAX_LOCATION_CHARS + 1
+KEY_SEPARATOR = "@"
+
+# Letters (any script), combining marks, digits, spaces and the punctuation
+# business names and place names use. Anything else (control characters,
+# quotes used for injection, brackets, pipes, emoji) is refused.
+_ALLOWED_TEXT = re.compile(r"^[\w\s.,'\u2019&()/#+:-]+$")
+
+
+class InvalidSearchRequest(ValueError):
+    """A search request that must be refused before any API call."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    keyword: str
+    location: str
+    target_business: str | None = None
+
+    @property
+    def text_query(self) -> str:
+        return f"{self.keyword} in {self.location}"
+
+    @property
+    def partition_key(self) -> str:
+        return f"{slugify(self.keyword)}{KEY_SEPARATOR}{slugify(self.location)}"
+
+
+def slugify(text: str) -> str:
+    """Lower-case, accents folded where an ASCII form exists, other runs -> '-'."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[\W_]+", "-", folded).strip("-")
+
+
+def _clean_field(name: str, value: object, max_chars: int, *, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidSearchRequest(f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidSearchRequest(f"{name} must be text, got {type(value).__name__}")
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
+        raise InvalidSearchRequest(f"{name} contains control or invisible characters")
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if len(text) > max_chars:
+        raise InvalidSearchRequest(f"{name} is {len(text)} characters; the limit is {max_chars}")
+    if not _ALLOWED_TEXT.match(text):
+        bad = sorted({ch for ch in text if not _ALLOWED_TEXT.match(ch)})
+        raise InvalidSearchRequest(f"{name} contains characters that are not allowed: {bad!r}")
+    if not slugify(text):
+        raise InvalidSearchRequest(f"{name} must contain a letter or a digit")
+    return text
+
+
+def parse_search_request(
+    keyword: object, location: object, target_business: object = None
+) -> SearchRequest:
+    """Validate and normalise user input; raises InvalidSearchRequest with a clear message."""
+    clean_keyword = _clean_field("keyword", keyword, MAX_KEYWORD_CHARS, required=True)
+    clean_location = _clean_field("location", location, MAX_LOCATION_CHARS, required=True)
+    clean_target = _clean_field("targetBusiness", target_business, MAX_TARGET_CHARS, required=False)
+    assert clean_keyword is not None and clean_location is not None
+    return SearchRequest(clean_keyword, clean_location, clean_target)
+
+
+def validate_partition_key(key: str) -> tuple[str, str]:
+    """The (keyword slug, location slug) of a well-formed key; raises otherwise."""
+    keyword, separator, location = key.partition(KEY_SEPARATOR)
+    parts = (keyword, location)
+    if (
+        len(key) > MAX_PARTITION_KEY_CHARS
+        or not separator
+        or any(not part or slugify(part) != part for part in parts)
+    ):
+        raise InvalidSearchRequest(
+            f"{key!r} is not a search partition key (expected 'keyword-slug@location-slug')"
+        )
+    return parts

@@ -1,0 +1,125 @@
+"""Dagster resources: one per outside system, each owning its client's limits.
+
+Keys reach these only through `EnvVar`, so they are never stored in run
+config, printed in the launchpad or written to the event log.
+"""
+
+from typing import Any
+
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
+from pyrate_limiter import Limiter
+from sqlalchemy.engine import Engine
+
+from leadgen_pipeline.clients.llm import LLMClient
+from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
+from leadgen_pipeline.clients.rate_limit import build_limiter
+from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.storage.database import data_dir, engine_for
+
+
+class DatabaseResource(ConfigurableResource):
+    """The application database (PostgreSQL, or the embedded SQLite file)."""
+
+    url: str
+
+    @property
+    def engine(self) -> Engine:
+        return engine_for(self.url)
+
+
+class RateLimitedResource(ConfigurableResource):
+    """Settings every rate-limited API client shares."""
+
+    database: DatabaseResource
+    max_requests: int
+    per_seconds: float = 1.0
+    # False keeps the quota in process memory: only for a single-process tool.
+    share_rate_limit: bool = True
+    timeout_seconds: float = 10.0
+    max_attempts: int = 5
+    backoff_base_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+
+    def _limiter(self, bucket: str) -> Limiter:
+        return build_limiter(
+            bucket,
+            self.max_requests,
+            self.per_seconds,
+            database_url=self.database.url if self.share_rate_limit else None,
+            sqlite_dir=data_dir(),
+        )
+
+    def _retry(self) -> RetrySettings:
+        return RetrySettings(self.max_attempts, self.backoff_base_seconds, self.backoff_max_seconds)
+
+
+class PlacesResource(RateLimitedResource):
+    """Google Places API (New): text search and Place Details."""
+
+    api_key: str
+    base_url: str = PLACES_API_URL
+    max_requests: int = 10
+    # The most results Places returns for one query; a search that reaches it
+    # has not seen every business (see docs on coverage).
+    result_cap: int = 60
+    max_pages: int = 10
+    region_code: str = "US"
+    _client: PlacesClient | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._client = PlacesClient(
+            api_key=self.api_key,
+            base_url=self.base_url.rstrip("/"),
+            timeout_s=self.timeout_seconds,
+            retry=self._retry(),
+            limiter=self._limiter("google_places"),
+        )
+
+    @property
+    def client(self) -> PlacesClient:
+        if self._client is None:
+            raise RuntimeError("PlacesResource used outside of a Dagster execution")
+        return self._client
+
+
+class LLMResource(RateLimitedResource):
+    """Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, LiteLLM)."""
+
+    api_key: str
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    max_requests: int = 5
+    timeout_seconds: float = 60.0
+    _client: LLMClient | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._client = LLMClient(
+            api_key=self.api_key,
+            model=self.model,
+            base_url=self.base_url,
+            timeout_s=self.timeout_seconds,
+            retry=self._retry(),
+            limiter=self._limiter("llm"),
+        )
+
+    @property
+    def client(self) -> LLMClient:
+        if self._client is None:
+            raise RuntimeError("LLMResource used outside of a Dagster execution")
+        return self._client
+
+
+def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What a client spent between two `Usage.snapshot()`s (resources live per run or per step)."""
+    delta: dict[str, Any] = {}
+    for key, value in after.items():
+        if isinstance(value, dict):
+            delta[key] = {
+                k: v - before[key].get(k, 0) for k, v in value.items() if v - before[key].get(k, 0)
+            }
+        else:
+            delta[key] = (
+                round(value - before[key], 6) if isinstance(value, float) else value - before[key]
+            )
+    return delta

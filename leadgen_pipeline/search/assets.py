@@ -1,0 +1,191 @@
+"""The search workflow: Places results -> prospects -> AI intelligence on the target."""
+
+import dagster as dg
+
+from leadgen_pipeline.clients.resilience import ApiError
+from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
+from leadgen_pipeline.domain.intelligence import (
+    SYSTEM_PROMPT,
+    BusinessIntelligence,
+    intelligence_prompt,
+)
+from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
+from leadgen_pipeline.metadata import preview_table
+from leadgen_pipeline.partitions import search_partitions
+from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
+from leadgen_pipeline.storage import repository as repo
+
+# Transient faults (429, 5xx, dropped connections) the client's own retries
+# could not ride out get a second chance a while later, as a fresh step.
+STEP_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def load_search(database: DatabaseResource, search_id: str) -> dict:
+    with database.engine.connect() as conn:
+        search = repo.get_search(conn, search_id)
+    if search is None:
+        raise dg.Failure(
+            f"search {search_id!r} has a partition but no searches row; "
+            "request it with the request_search job, the API or `leadgen search`"
+        )
+    return dict(search._mapping)
+
+
+@dg.asset(
+    partitions_def=search_partitions,
+    group_name="search",
+    pool="google_places",
+    retry_policy=STEP_RETRY,
+    kinds={"python", "sql"},
+)
+def places_results(
+    context: dg.AssetExecutionContext, places: PlacesResource, database: DatabaseResource
+) -> dg.MaterializeResult:
+    """Every page of a Places text search for "keyword in location", stored raw."""
+    search = load_search(database, context.partition_key)
+    client = places.client
+    before = client.usage.snapshot()
+    try:
+        pages = list(
+            client.search_text_pages(
+                search["text_query"],
+                SEARCH_FIELD_MASK,
+                max_pages=places.max_pages,
+                regionCode=places.region_code,
+            )
+        )
+        # Parse before storing: a malformed page fails the step and writes nothing.
+        ranked = ranked_prospects(page.response for page in pages)
+    except (ApiError, MalformedPlace) as error:
+        repo.set_search_status(database.engine, search["id"], "failed", str(error))
+        raise
+    capped = len(ranked) >= places.result_cap
+    repo.save_search_pages(
+        database.engine,
+        search["id"],
+        [(page.request, page.response) for page in pages],
+        context.run_id,
+        len(ranked),
+        capped,
+    )
+    usage = usage_delta(before, client.usage.snapshot())
+    if capped:
+        context.log.warning(
+            f"{search['text_query']!r} reached the Places cap of {places.result_cap} results; "
+            "more businesses likely exist (split the location to see them)"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "text_query": search["text_query"],
+            "pages_fetched": len(pages),
+            "results": len(ranked),
+            "coverage": "capped: more results exist than Places returns" if capped else "complete",
+            "result_cap": places.result_cap,
+            "api_calls": usage["calls"],
+            "api_retries": usage["retries"],
+            "api_cost_usd": usage["cost_usd"],
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=search_partitions,
+    deps=[places_results],
+    group_name="search",
+    retry_policy=STEP_RETRY,
+    kinds={"python", "sql"},
+)
+def prospects(
+    context: dg.AssetExecutionContext, database: DatabaseResource
+) -> dg.MaterializeResult:
+    """One row per Google place, linked to the search at its rank (replayed from stored pages)."""
+    search = load_search(database, context.partition_key)
+    with database.engine.connect() as conn:
+        pages = repo.load_search_pages(conn, search["id"])
+    ranked = ranked_prospects(pages)
+    repo.store_search_prospects(database.engine, search["id"], ranked)
+    return dg.MaterializeResult(
+        metadata={
+            "prospects": len(ranked),
+            "with_phone": sum(1 for p in ranked if p.phone_e164),
+            "with_website": sum(1 for p in ranked if p.website),
+            "closed": sum(1 for p in ranked if p.business_status not in (None, "OPERATIONAL")),
+            "preview": preview_table(
+                [
+                    {
+                        "rank": rank,
+                        "name": p.name,
+                        "rating": p.rating,
+                        "reviews": p.user_rating_count,
+                        "phone": p.phone_e164,
+                        "website": p.website,
+                    }
+                    for rank, p in enumerate(ranked[:10], start=1)
+                ]
+            ),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=search_partitions,
+    deps=[prospects],
+    group_name="search",
+    pool="llm",
+    retry_policy=STEP_RETRY,
+    kinds={"openai", "sql"},
+)
+def ai_intelligence(
+    context: dg.AssetExecutionContext, llm: LLMResource, database: DatabaseResource
+) -> dg.MaterializeResult:
+    """Owner, offer and competitor analysis of the target, by the LLM under a strict schema."""
+    search = load_search(database, context.partition_key)
+    with database.engine.connect() as conn:
+        ranked = repo.ranked_search_prospects(conn, search["id"])
+    target = choose_target(ranked, search["target_business"])
+    if target is None:
+        repo.delete_intelligence(database.engine, search["id"])
+        return dg.MaterializeResult(metadata={"target": "none: the search found no businesses"})
+    if search["target_business"] and target.method != "named":
+        context.log.warning(
+            f"target {search['target_business']!r} is not among the results; "
+            f"profiling the top-ranked {target.name!r} instead"
+        )
+    analysis = competitor_analysis(ranked, target.place_id)
+    target_prospect = next(p for p in ranked if p.place_id == target.place_id)
+    completion = llm.client.parse(
+        BusinessIntelligence,
+        SYSTEM_PROMPT,
+        intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
+    )
+    intelligence = completion.parsed
+    repo.save_intelligence(
+        database.engine,
+        {
+            "search_id": search["id"],
+            "target_place_id": target.place_id,
+            "target_match": target.as_dict(),
+            "competitor_analysis": analysis,
+            "intelligence": intelligence.model_dump(),
+            "model": llm.model,
+            "prompt_tokens": completion.prompt_tokens,
+            "completion_tokens": completion.completion_tokens,
+            "cost_usd": completion.cost_usd,
+            "run_id": context.run_id,
+        },
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "target": target.name,
+            "target_match": target.method,
+            "target_rank": target.rank,
+            "owner": intelligence.owner_name or "unknown",
+            "competitive_position": intelligence.competitive_position,
+            "gaps": dg.MetadataValue.json(analysis["gaps"]),
+            "llm_model": llm.model,
+            "llm_tokens": completion.prompt_tokens + completion.completion_tokens,
+            "llm_cost_usd": round(completion.cost_usd, 6),
+        }
+    )

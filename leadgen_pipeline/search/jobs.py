@@ -1,0 +1,45 @@
+"""Jobs of the search workflow: run a search partition, and request a new search from the UI."""
+
+import dagster as dg
+
+from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.partitions import search_partitions
+from leadgen_pipeline.resources import DatabaseResource
+from leadgen_pipeline.search.assets import places_results
+from leadgen_pipeline.storage import repository as repo
+
+# places_results and everything downstream of it, for one search partition.
+search_job = dg.define_asset_job(
+    "search",
+    selection=dg.AssetSelection.assets(places_results).downstream(),
+    description="Run one search end to end: Places, prospects, intelligence, leads, collection.",
+)
+
+
+class SearchRequestConfig(dg.Config):
+    keyword: str
+    location: str
+    target_business: str | None = None
+
+
+@dg.op
+def register_search_request(
+    context: dg.OpExecutionContext, config: SearchRequestConfig, database: DatabaseResource
+) -> str:
+    """Validate the request, store it and add its partition; the search sensor launches the run."""
+    try:
+        request = parse_search_request(config.keyword, config.location, config.target_business)
+    except InvalidSearchRequest as error:
+        raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
+    repo.register_search(database.engine, request, requested_by=f"dagster-run:{context.run_id}")
+    context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
+    context.log.info(f"search {request.partition_key!r} requested: {request.text_query!r}")
+    return request.partition_key
+
+
+@dg.job(
+    description="Request a new search from the launchpad (keyword, location, optional target). "
+    "Validates it, adds its partition, and the search_requests sensor runs it."
+)
+def request_search() -> None:
+    register_search_request()

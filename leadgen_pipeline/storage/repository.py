@@ -1,0 +1,353 @@
+"""Reads and idempotent writes on the application tables.
+
+Every write function runs in one transaction and is an upsert keyed on the
+table's natural key, so re-running a step, or retrying it after a failure
+half way, converges on the same rows instead of duplicating or losing them.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, Row
+
+from leadgen_pipeline.domain.leads import CollectionStats, ScoredLead
+from leadgen_pipeline.domain.places import Prospect
+from leadgen_pipeline.domain.search_request import SearchRequest
+from leadgen_pipeline.storage import schema as t
+
+# Listing fields a new search result refreshes; enrichment state is left alone.
+_PROSPECT_LISTING_COLUMNS = (
+    "name",
+    "formatted_address",
+    "latitude",
+    "longitude",
+    "primary_type",
+    "types",
+    "business_status",
+    "phone_e164",
+    "national_phone",
+    "website",
+    "google_maps_uri",
+    "rating",
+    "user_rating_count",
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    key_columns: Sequence[str],
+    update_columns: Sequence[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE on PostgreSQL and SQLite alike.
+
+    `update_columns` defaults to every non-key column given; `overrides` maps a
+    column to an expression built from the statement (e.g. to keep a flag set).
+    """
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(rows))
+    columns = update_columns or [c for c in rows[0] if c not in key_columns]
+    assignments: dict[str, Any] = {c: statement.excluded[c] for c in columns}
+    for column, build in (overrides or {}).items():
+        assignments[column] = build(statement)
+    if assignments:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key_columns), set_=assignments
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key_columns))
+    conn.execute(statement)
+
+
+# --- searches ---------------------------------------------------------------
+
+
+def register_search(engine: Engine, request: SearchRequest, requested_by: str) -> dict[str, Any]:
+    """Create or re-request a search; a new target replaces the old one."""
+    row = {
+        "id": request.partition_key,
+        "keyword": request.keyword,
+        "location": request.location,
+        "text_query": request.text_query,
+        "target_business": request.target_business,
+        "status": "requested",
+        "requested_at": utcnow(),
+        "requested_by": requested_by,
+    }
+    with engine.begin() as conn:
+        upsert(conn, t.searches, [row], ["id"])
+    return row
+
+
+def get_search(conn: Connection, search_id: str) -> Row | None:
+    return conn.execute(sa.select(t.searches).where(t.searches.c.id == search_id)).first()
+
+
+def requested_searches(conn: Connection, after: datetime | None, limit: int) -> list[Row]:
+    """Searches waiting for a run, oldest request first."""
+    query = sa.select(t.searches).where(t.searches.c.status == "requested")
+    if after is not None:
+        query = query.where(t.searches.c.requested_at > after)
+    return list(conn.execute(query.order_by(t.searches.c.requested_at).limit(limit)))
+
+
+def set_search_status(
+    engine: Engine, search_id: str, status: str, error: str | None = None
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.searches)
+            .where(t.searches.c.id == search_id)
+            .values(status=status, last_error=error)
+        )
+
+
+# --- places_results ---------------------------------------------------------
+
+
+def save_search_pages(
+    engine: Engine,
+    search_id: str,
+    pages: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+    run_id: str | None,
+    result_count: int,
+    capped: bool,
+) -> None:
+    """Replace a search's raw pages with this run's (request, response) pairs."""
+    now = utcnow()
+    rows = [
+        {
+            "search_id": search_id,
+            "page_number": number,
+            "request": request,
+            "response": response,
+            "place_count": len(response.get("places", [])),
+            "fetched_at": now,
+            "run_id": run_id,
+        }
+        for number, (request, response) in enumerate(pages, start=1)
+    ]
+    with engine.begin() as conn:
+        conn.execute(sa.delete(t.places_results).where(t.places_results.c.search_id == search_id))
+        if rows:
+            conn.execute(sa.insert(t.places_results), rows)
+        conn.execute(
+            sa.update(t.searches)
+            .where(t.searches.c.id == search_id)
+            .values(
+                status="searched",
+                last_run_id=run_id,
+                last_searched_at=now,
+                pages_fetched=len(rows),
+                result_count=result_count,
+                result_capped=capped,
+                last_error=None,
+            )
+        )
+
+
+def load_search_pages(conn: Connection, search_id: str) -> list[dict[str, Any]]:
+    query = (
+        sa.select(t.places_results.c.response)
+        .where(t.places_results.c.search_id == search_id)
+        .order_by(t.places_results.c.page_number)
+    )
+    return list(conn.execute(query).scalars())
+
+
+# --- prospects --------------------------------------------------------------
+
+
+def _prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
+    row = asdict(prospect)
+    row["types"] = list(prospect.types)
+    return {**row, "first_seen_at": now, "updated_at": now}
+
+
+def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Prospect]) -> None:
+    """Upsert the places as prospects and make them, at their ranks, the search's results."""
+    now = utcnow()
+    with engine.begin() as conn:
+        upsert(
+            conn,
+            t.prospects,
+            [_prospect_row(p, now) for p in ranked],
+            ["place_id"],
+            update_columns=[*_PROSPECT_LISTING_COLUMNS, "updated_at"],
+        )
+        links = t.search_prospects
+        conn.execute(
+            sa.delete(links).where(
+                links.c.search_id == search_id,
+                links.c.place_id.not_in([p.place_id for p in ranked]),
+            )
+        )
+        upsert(
+            conn,
+            links,
+            [
+                {"search_id": search_id, "place_id": p.place_id, "rank": rank, "seen_at": now}
+                for rank, p in enumerate(ranked, start=1)
+            ],
+            ["search_id", "place_id"],
+        )
+
+
+def _prospect_from_row(row: Mapping[str, Any]) -> Prospect:
+    fields = {name: row[name] for name in Prospect.__dataclass_fields__}
+    return Prospect(**{**fields, "types": tuple(fields["types"] or ())})
+
+
+def ranked_search_prospects(conn: Connection, search_id: str) -> list[Prospect]:
+    query = (
+        sa.select(t.prospects)
+        .join(t.search_prospects, t.search_prospects.c.place_id == t.prospects.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .order_by(t.search_prospects.c.rank)
+    )
+    return [_prospect_from_row(row._mapping) for row in conn.execute(query)]
+
+
+# --- ai_intelligence --------------------------------------------------------
+
+
+def save_intelligence(engine: Engine, row: Mapping[str, Any]) -> None:
+    with engine.begin() as conn:
+        upsert(conn, t.ai_intelligence, [{**row, "created_at": utcnow()}], ["search_id"])
+
+
+def delete_intelligence(engine: Engine, search_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.delete(t.ai_intelligence).where(t.ai_intelligence.c.search_id == search_id))
+
+
+def get_intelligence(conn: Connection, search_id: str) -> Row | None:
+    query = sa.select(t.ai_intelligence).where(t.ai_intelligence.c.search_id == search_id)
+    return conn.execute(query).first()
+
+
+# --- leads and collections --------------------------------------------------
+
+
+def upsert_leads(
+    engine: Engine, search_id: str, scored: Iterable[ScoredLead], target_place_id: str | None
+) -> None:
+    now = utcnow()
+    rows = []
+    for lead in scored:
+        c = lead.candidate
+        rows.append(
+            {
+                "place_id": c.prospect.place_id,
+                "origin_search_id": search_id,
+                "name": c.prospect.name,
+                "phone_e164": c.phone.value if c.phone else None,
+                "email": c.email.value if c.email else None,
+                "website": c.prospect.website,
+                "owner_name": c.owner.value if c.owner else None,
+                "owner_title": c.owner.detail if c.owner else None,
+                "socials": {network: s.value for network, s in sorted(c.socials.items())},
+                "quality_score": lead.score,
+                "score_reasons": [{"points": p, "reason": r} for p, r in lead.reasons],
+                "provenance": lead.provenance(),
+                "is_target": c.prospect.place_id == target_place_id,
+                "promoted_at": now,
+                "updated_at": now,
+            }
+        )
+    keep_on_update = ("origin_search_id", "promoted_at")
+    with engine.begin() as conn:
+        upsert(
+            conn,
+            t.leads,
+            rows,
+            ["place_id"],
+            update_columns=[c for c in rows[0] if c not in keep_on_update and c != "place_id"]
+            if rows
+            else None,
+            # Once a target of some search, always marked as one.
+            overrides={
+                "is_target": lambda stmt: sa.or_(t.leads.c.is_target, stmt.excluded.is_target)
+            },
+        )
+
+
+_LEAD_LISTING = (
+    t.prospects.c.rating,
+    t.prospects.c.user_rating_count,
+    t.prospects.c.formatted_address,
+)
+
+
+def search_lead_rows(conn: Connection, search_id: str) -> list[dict[str, Any]]:
+    """The search's leads in rank order, with the listing fields the directory shows."""
+    query = (
+        sa.select(t.leads, t.search_prospects.c.rank, *_LEAD_LISTING)
+        .join(t.search_prospects, t.search_prospects.c.place_id == t.leads.c.place_id)
+        .join(t.prospects, t.prospects.c.place_id == t.leads.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .order_by(t.search_prospects.c.rank)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def collection_lead_rows(conn: Connection, collection_id: str) -> list[dict[str, Any]]:
+    """A collection's leads as stored, in rank order."""
+    members = t.lead_collection_members
+    query = (
+        sa.select(t.leads, members.c.rank, *_LEAD_LISTING)
+        .join(members, members.c.place_id == t.leads.c.place_id)
+        .join(t.prospects, t.prospects.c.place_id == t.leads.c.place_id)
+        .where(members.c.collection_id == collection_id)
+        .order_by(members.c.rank)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def list_collections(conn: Connection) -> list[dict[str, Any]]:
+    query = sa.select(t.lead_collections).order_by(
+        t.lead_collections.c.location, t.lead_collections.c.keyword
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def save_collection(
+    engine: Engine,
+    search: Mapping[str, Any],
+    stats: CollectionStats,
+    members: Sequence[tuple[str, int]],
+) -> None:
+    """Upsert the collection row and make `members` (place id, rank) its exact membership."""
+    row = {
+        "id": search["id"],
+        "keyword": search["keyword"],
+        "location": search["location"],
+        **asdict(stats),
+        "updated_at": utcnow(),
+    }
+    m = t.lead_collection_members
+    with engine.begin() as conn:
+        upsert(conn, t.lead_collections, [row], ["id"])
+        conn.execute(
+            sa.delete(m).where(
+                m.c.collection_id == search["id"], m.c.place_id.not_in([p for p, _ in members])
+            )
+        )
+        upsert(
+            conn,
+            m,
+            [{"collection_id": search["id"], "place_id": p, "rank": r} for p, r in members],
+            ["collection_id", "place_id"],
+        )

@@ -1,0 +1,151 @@
+"""SQLAlchemy Core tables mirroring the versioned DDL in `sql/`.
+
+The DDL files are the source of truth for the database; these definitions give
+the queries typed columns. `leadgen_pipeline_tests/storage/test_migrations.py`
+checks the two agree on both back ends.
+"""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+# JSONB on PostgreSQL, JSON text elsewhere.
+Json = JSON().with_variant(JSONB(), "postgresql")
+Timestamp = DateTime(timezone=True)
+
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("keyword", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("text_query", Text, nullable=False),
+    Column("target_business", Text),
+    Column("status", Text, nullable=False),
+    Column("requested_at", Timestamp, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("last_run_id", Text),
+    Column("last_searched_at", Timestamp),
+    Column("pages_fetched", Integer),
+    Column("result_count", Integer),
+    Column("result_capped", Boolean),
+    Column("last_error", Text),
+)
+
+places_results = Table(
+    "places_results",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("page_number", Integer, primary_key=True),
+    Column("request", Json, nullable=False),
+    Column("response", Json, nullable=False),
+    Column("place_count", Integer, nullable=False),
+    Column("fetched_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("place_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("formatted_address", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("primary_type", Text),
+    Column("types", Json, nullable=False),
+    Column("business_status", Text),
+    Column("phone_e164", Text),
+    Column("national_phone", Text),
+    Column("website", Text),
+    Column("google_maps_uri", Text),
+    Column("rating", Float),
+    Column("user_rating_count", Integer),
+    Column("first_seen_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("enrichment_status", Text, nullable=False),
+    Column("enrichment_attempts", Integer, nullable=False),
+    Column("enrichment_error", Text),
+    Column("enriched_at", Timestamp),
+)
+
+search_prospects = Table(
+    "search_prospects",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("place_id", Text, ForeignKey("prospects.place_id"), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    Column("seen_at", Timestamp, nullable=False),
+)
+
+ai_intelligence = Table(
+    "ai_intelligence",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("target_place_id", Text, ForeignKey("prospects.place_id"), nullable=False),
+    Column("target_match", Json, nullable=False),
+    Column("competitor_analysis", Json, nullable=False),
+    Column("intelligence", Json, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("place_id", Text, ForeignKey("prospects.place_id"), primary_key=True),
+    Column("origin_search_id", Text, ForeignKey("searches.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("phone_e164", Text),
+    Column("email", Text),
+    Column("website", Text),
+    Column("owner_name", Text),
+    Column("owner_title", Text),
+    Column("socials", Json, nullable=False),
+    Column("quality_score", Integer, nullable=False),
+    Column("score_reasons", Json, nullable=False),
+    Column("provenance", Json, nullable=False),
+    Column("is_target", Boolean, nullable=False),
+    Column("promoted_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+lead_collections = Table(
+    "lead_collections",
+    metadata,
+    Column("id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("keyword", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("lead_count", Integer, nullable=False),
+    Column("with_email", Integer, nullable=False),
+    Column("with_phone", Integer, nullable=False),
+    Column("with_owner", Integer, nullable=False),
+    Column("with_website", Integer, nullable=False),
+    Column("average_rating", Float),
+    Column("average_quality", Float),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+lead_collection_members = Table(
+    "lead_collection_members",
+    metadata,
+    Column("collection_id", Text, ForeignKey("lead_collections.id"), primary_key=True),
+    Column("place_id", Text, ForeignKey("leads.place_id"), primary_key=True),
+    Column("rank", Integer, nullable=False),
+)

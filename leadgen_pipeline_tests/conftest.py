@@ -1,0 +1,68 @@
+"""Shared fixtures: a real PostgreSQL database, the embedded SQLite one, the sandbox."""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from leadgen_pipeline.storage import schema
+from leadgen_pipeline.storage.database import engine_for
+
+PG_ADMIN_URL = os.environ.get(
+    "LEADGEN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for the session, dropped afterwards.
+
+    Outside CI a machine without PostgreSQL skips these tests; in CI (CI=true)
+    that is a failure.
+    """
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"leadgen_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine_for.cache_clear()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(table.name for table in schema.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} CASCADE")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty, migrated application database on each back end."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        _truncate_all(engine_for(url))
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadgen.sqlite3'}"
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    """The PostgreSQL database alone, emptied, for tests that need only the production back end."""
+    _truncate_all(engine_for(postgres_url))
+    return postgres_url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    return engine_for(database_url)

@@ -1,0 +1,93 @@
+from dataclasses import replace
+
+from leadgen_pipeline.domain.leads import (
+    LeadCandidate,
+    Sourced,
+    collection_stats,
+    is_promotable,
+    registered_domain,
+    score_lead,
+)
+from leadgen_pipeline_tests.domain.test_competitors import prospect
+
+SHOP = prospect("a", "Austin Pipe Pros", 4.6, 80, website="https://www.austinpipepros.com/")
+
+
+def test_a_lead_needs_a_phone_or_an_email():
+    assert not is_promotable(LeadCandidate(SHOP))
+    assert is_promotable(LeadCandidate(SHOP, phone=Sourced("+15124692300", "places_search")))
+    assert is_promotable(
+        LeadCandidate(SHOP, email=Sourced("jo@austinpipepros.com", "website:mailto"))
+    )
+
+
+def test_a_permanently_closed_business_is_never_a_lead():
+    closed = replace(SHOP, business_status="CLOSED_PERMANENTLY")
+    assert not is_promotable(LeadCandidate(closed, phone=Sourced("+15124692300", "places_search")))
+
+
+def test_the_score_is_the_sum_of_its_reasons():
+    candidate = LeadCandidate(
+        SHOP,
+        phone=Sourced("+15124692300", "places_search"),
+        email=Sourced(
+            "jo@austinpipepros.com", "website:mailto", "https://www.austinpipepros.com/contact"
+        ),
+        owner=Sourced("Jo Diaz", "website:json-ld", detail="Owner"),
+        socials={"facebook": Sourced("https://facebook.com/austinpipepros", "website:link")},
+    )
+    scored = score_lead(candidate)
+    assert scored.score == sum(points for points, _ in scored.reasons) == 100
+    assert (5, "email on the business's own domain") in scored.reasons
+    assert scored.provenance()["email"] == {
+        "source": "website:mailto",
+        "url": "https://www.austinpipepros.com/contact",
+    }
+
+
+def test_a_phone_only_lead_scores_lower_and_explains_why():
+    bare = replace(SHOP, website=None, rating=3.0, user_rating_count=3)
+    scored = score_lead(LeadCandidate(bare, phone=Sourced("+15124692300", "places_search")))
+    assert scored.score == 30
+    assert [reason for _, reason in scored.reasons] == [
+        "valid phone from places_search",
+        "operating",
+    ]
+
+
+def test_registered_domain_uses_the_bundled_suffix_list():
+    assert registered_domain("https://shop.example.co.uk/x") == "example.co.uk"
+    assert registered_domain("gmail.com") == "gmail.com"
+    assert registered_domain(None) is None
+
+
+def test_collection_stats_count_what_leads_carry():
+    rows = [
+        {
+            "email": "a@b.com",
+            "phone_e164": "+1",
+            "owner_name": "A",
+            "website": "w",
+            "rating": 4.0,
+            "quality_score": 90,
+        },
+        {
+            "email": None,
+            "phone_e164": "+1",
+            "owner_name": None,
+            "website": None,
+            "rating": None,
+            "quality_score": 30,
+        },
+    ]
+    stats = collection_stats(rows)
+    assert (
+        stats.lead_count,
+        stats.with_email,
+        stats.with_phone,
+        stats.with_owner,
+        stats.with_website,
+    ) == (2, 1, 2, 1, 1)
+    assert stats.average_rating == 4.0
+    assert stats.average_quality == 60.0
+    assert collection_stats([]).average_quality is None

@@ -1,0 +1,94 @@
+import pytest
+
+from leadgen_pipeline.domain.search_request import (
+    MAX_KEYWORD_CHARS,
+    InvalidSearchRequest,
+    parse_search_request,
+    slugify,
+    validate_partition_key,
+)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "location", "key"),
+    [
+        ("plumber", "Austin, TX", "plumber@austin-tx"),
+        ("  Emergency   Plumber ", "St. Louis, MO", "emergency-plumber@st-louis-mo"),
+        ("Café", "Zürich", "cafe@zurich"),
+        ("сантехник", "Москва", "сантехник@москва"),
+        ("HVAC & Heating", "Portland (OR)", "hvac-heating@portland-or"),
+    ],
+)
+def test_partition_key_is_a_readable_slug_pair(keyword, location, key):
+    request = parse_search_request(keyword, location)
+    assert request.partition_key == key
+    assert validate_partition_key(key) == tuple(key.split("@"))
+
+
+def test_request_keeps_the_users_spelling_collapsed():
+    request = parse_search_request("  Emergency   Plumber ", "St. Louis, MO", " Joe's  Pipes ")
+    assert request.keyword == "Emergency Plumber"
+    assert request.text_query == "Emergency Plumber in St. Louis, MO"
+    assert request.target_business == "Joe's Pipes"
+
+
+def test_spellings_that_differ_in_case_and_punctuation_are_one_search():
+    assert (
+        parse_search_request("Plumber", "Austin TX").partition_key
+        == parse_search_request("plumber", "austin, tx").partition_key
+    )
+
+
+@pytest.mark.parametrize(
+    ("keyword", "location", "message"),
+    [
+        ("", "Austin, TX", "keyword is required"),
+        ("   ", "Austin, TX", "keyword is required"),
+        (None, "Austin, TX", "keyword is required"),
+        ("plumber", "", "location is required"),
+        (42, "Austin, TX", "keyword must be text"),
+        ("p" * (MAX_KEYWORD_CHARS + 1), "Austin, TX", "limit is 80"),
+        ("plumber", "L" * 121, "limit is 120"),
+        ("plumb\x00er", "Austin, TX", "control or invisible"),
+        ("plumber\u200b", "Austin, TX", "control or invisible"),
+        ("plumber|electrician", "Austin, TX", "not allowed"),
+        ("plumber", "Austin'; DROP TABLE searches;--", "not allowed"),
+        ("<script>", "Austin, TX", "not allowed"),
+        ("---", "Austin, TX", "must contain a letter or a digit"),
+        ("plumber", "Austin...TX", None),  # dots fold away in the key: accepted
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(keyword, location, message):
+    if message is None:
+        assert "..." not in parse_search_request(keyword, location).partition_key
+        return
+    with pytest.raises(InvalidSearchRequest, match=message):
+        parse_search_request(keyword, location)
+
+
+def test_target_is_validated_too():
+    with pytest.raises(InvalidSearchRequest, match="targetBusiness"):
+        parse_search_request("plumber", "Austin, TX", "x" * 201)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "plumber",
+        "plumber@",
+        "@austin",
+        "Plumber@austin",
+        "plumber@austin|tx",
+        "a,b@c",
+        "a@b@c",
+        "a...b@c",
+        "plumber@austin-",
+    ],
+)
+def test_malformed_partition_keys_are_refused(key):
+    with pytest.raises(InvalidSearchRequest):
+        validate_partition_key(key)
+
+
+def test_slugify_folds_runs_of_punctuation():
+    assert slugify("  St. Louis -- MO  ") == "st-louis-mo"
