@@ -15,6 +15,7 @@ from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_limiter
 from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.storage.database import data_dir, engine_for
 
 
@@ -108,6 +109,36 @@ class LLMResource(RateLimitedResource):
         if self._client is None:
             raise RuntimeError("LLMResource used outside of a Dagster execution")
         return self._client
+
+
+class WebsiteFetcherResource(RateLimitedResource):
+    """Business websites: guarded against private addresses, capped in size and time."""
+
+    max_requests: int = 20
+    # Origins exempt from the private-address guard, e.g. the sandbox's
+    # "http://127.0.0.1:8703". Empty in production.
+    allowed_origins: str = ""
+    max_bytes: int = 1_000_000
+    page_deadline_seconds: float = 15.0
+    max_redirects: int = 5
+    _fetcher: WebsiteFetcher | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._fetcher = WebsiteFetcher(
+            guard=AddressGuard(allowed_origins=parse_allowed_origins(self.allowed_origins)),
+            max_bytes=self.max_bytes,
+            page_deadline_s=self.page_deadline_seconds,
+            connect_timeout_s=min(self.timeout_seconds, 5.0),
+            read_timeout_s=self.timeout_seconds,
+            max_redirects=self.max_redirects,
+            limiter=self._limiter("websites"),
+        )
+
+    @property
+    def fetcher(self) -> WebsiteFetcher:
+        if self._fetcher is None:
+            raise RuntimeError("WebsiteFetcherResource used outside of a Dagster execution")
+        return self._fetcher
 
 
 def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,275 @@
+"""Fetching business websites safely: they are strangers' servers.
+
+Every hop of every request is checked before a packet is sent: only http(s),
+only default or allowed ports, and no private, loopback, link-local,
+multicast or reserved address unless the origin is on the allow list (the
+sandbox's own). The check runs again inside the connection, on the very
+address the socket connects to, so a DNS answer that changes between check
+and connect (rebinding) cannot slip through. Pages are cut off at a byte
+budget and a wall-clock deadline, redirects are followed by hand within a
+limit, and robots.txt is honoured.
+"""
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from protego import Protego
+from pyrate_limiter import Limiter
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import connection as urllib3_connection
+
+from leadgen_pipeline.clients.resilience import Usage
+
+USER_AGENT = "leadgen-pipeline/0.1 (+business contact discovery)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+Origin = tuple[str, int]  # (host, port) as it appears in a URL
+
+
+class BlockedAddress(OSError):
+    """A destination the fetcher must not connect to."""
+
+
+def origin_of(url: str) -> Origin:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BlockedAddress(f"only http(s) URLs with a host are fetched: {url[:100]!r}")
+    return parts.hostname.lower(), parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def parse_allowed_origins(spec: str | Iterable[str]) -> frozenset[Origin]:
+    """Origins from 'http://127.0.0.1:8703,http://[::1]:9000' (or a list of such URLs)."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    return frozenset(origin_of(item.strip()) for item in items if item.strip())
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise BlockedAddress(f"{host} does not resolve: {error.strerror}") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+@dataclass(frozen=True)
+class AddressGuard:
+    """Decides whether a (host, port) may be connected to, and to which address."""
+
+    allowed_origins: frozenset[Origin] = frozenset()
+    allowed_ports: frozenset[int] = frozenset({80, 443})
+
+    def permitted_addresses(self, host: str, port: int) -> list[str]:
+        """The resolved addresses it is safe to connect to; raises BlockedAddress if none."""
+        addresses = resolve(host, port)
+        if (host.lower().strip("[]"), port) in self.allowed_origins or any(
+            (address, port) in self.allowed_origins for address in addresses
+        ):
+            return addresses
+        if port not in self.allowed_ports:
+            raise BlockedAddress(f"port {port} of {host} is not a web port")
+        blocked = [address for address in addresses if not is_public_address(address)]
+        if blocked:
+            # Refuse outright rather than pick a public sibling: a name that
+            # also points inside the network is a name not to trust.
+            raise BlockedAddress(f"{host} resolves to a non-public address ({blocked[0]})")
+        return addresses
+
+
+def _guarded_connection(base: type[HTTPConnection]) -> type[HTTPConnection]:
+    class GuardedConnection(base):  # type: ignore[valid-type, misc]
+        guard: AddressGuard = AddressGuard()
+
+        def _new_conn(self) -> socket.socket:
+            last_error: OSError | None = None
+            for address in self.guard.permitted_addresses(self._dns_host, self.port):
+                try:
+                    return urllib3_connection.create_connection(
+                        (address, self.port), self.timeout, socket_options=self.socket_options
+                    )
+                except OSError as error:
+                    last_error = error
+            raise last_error or BlockedAddress(f"no address for {self._dns_host}")
+
+    return GuardedConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose every connection goes through an AddressGuard."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        pools = {}
+        for scheme, pool_base, conn_base in (
+            ("http", HTTPConnectionPool, HTTPConnection),
+            ("https", HTTPSConnectionPool, HTTPSConnection),
+        ):
+            connection_cls = _guarded_connection(conn_base)
+            connection_cls.guard = self._guard
+            pools[scheme] = type(
+                f"Guarded{pool_base.__name__}", (pool_base,), {"ConnectionCls": connection_cls}
+            )
+        self.poolmanager.pool_classes_by_scheme = pools
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int | None
+    content: bytes
+    content_type: str | None
+    truncated: bool
+    elapsed_s: float
+    error: str | None = None  # why nothing (or only part) usable came back
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status == 200
+
+
+@dataclass
+class WebsiteFetcher:
+    guard: AddressGuard = field(default_factory=AddressGuard)
+    max_bytes: int = 1_000_000
+    page_deadline_s: float = 15.0
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 5.0
+    max_redirects: int = 5
+    respect_robots: bool = True
+    limiter: Limiter | None = None
+    usage: Usage = field(default_factory=Usage)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _robots: dict[str, Protego] = field(default_factory=dict, repr=False)
+
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or netrc from the environment
+            session.headers["User-Agent"] = USER_AGENT
+            adapter = GuardedAdapter(self.guard)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+        return session
+
+    def _read_capped(
+        self, response: requests.Response, started: float
+    ) -> tuple[bytes, bool, str | None]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() - started > self.page_deadline_s:
+                return b"".join(chunks), True, f"deadline of {self.page_deadline_s:g} s passed"
+            # read1 returns whatever has arrived, so a server dripping bytes
+            # cannot hold one read open past the deadline.
+            chunk = response.raw.read1(65536)
+            if not chunk:
+                return b"".join(chunks), False, None
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= self.max_bytes:
+                return b"".join(chunks)[: self.max_bytes], True, None
+
+    def _get_once(
+        self, url: str, started: float
+    ) -> tuple[requests.Response, bytes, bool, str | None]:
+        if self.limiter is not None:
+            self.limiter.try_acquire("web")
+        response = self._session.get(
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(self.connect_timeout_s, self.read_timeout_s),
+        )
+        with response:
+            if response.is_redirect:
+                return response, b"", False, None
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if (
+                response.status_code == 200
+                and content_type not in HTML_TYPES
+                and not url.endswith("/robots.txt")
+            ):
+                return (
+                    response,
+                    b"",
+                    False,
+                    f"not an HTML page ({content_type or 'no content type'})",
+                )
+            body, truncated, error = self._read_capped(response, started)
+        return response, body, truncated, error
+
+    def fetch(self, url: str) -> FetchedPage:
+        """GET a page, following redirects by hand; failures come back as `error`, never raise."""
+        return self._fetch(url, check_robots=self.respect_robots)
+
+    def _fetch(self, url: str, *, check_robots: bool) -> FetchedPage:
+        started = time.monotonic()
+        current, seen = url, {url}
+        try:
+            for _ in range(self.max_redirects + 1):
+                self.guard.permitted_addresses(*origin_of(current))
+                if check_robots and not self._allowed_by_robots(current):
+                    return self._failed(url, current, started, "disallowed by robots.txt")
+                response, body, truncated, error = self._get_once(current, started)
+                self.usage.record_call(str(response.status_code))
+                if not response.is_redirect:
+                    status = response.status_code
+                    return FetchedPage(
+                        url,
+                        current,
+                        status,
+                        body,
+                        response.headers.get("Content-Type"),
+                        truncated,
+                        time.monotonic() - started,
+                        error or (None if status == 200 else f"HTTP {status}"),
+                    )
+                current = urljoin(current, response.headers.get("Location", ""))
+                if current in seen:
+                    return self._failed(url, current, started, "redirect loop")
+                seen.add(current)
+            return self._failed(url, current, started, f"more than {self.max_redirects} redirects")
+        except BlockedAddress as error:
+            return self._failed(url, current, started, f"blocked: {error}")
+        except requests.RequestException as error:
+            return self._failed(url, current, started, type(error).__name__)
+
+    def _failed(self, url: str, final_url: str, started: float, reason: str) -> FetchedPage:
+        self.usage.record_call(reason.split(":")[0])
+        return FetchedPage(
+            url, final_url, None, b"", None, False, time.monotonic() - started, reason
+        )
+
+    def _allowed_by_robots(self, url: str) -> bool:
+        """robots.txt of the URL's origin, fetched once; a missing or broken one allows all."""
+        parts = urlsplit(url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        parser = self._robots.get(root)
+        if parser is None:
+            # Protego (Scrapy's parser) understands the wildcards and Allow
+            # precedence Google documents; the standard library's does not.
+            robots = self._fetch(f"{root}/robots.txt", check_robots=False)
+            parser = Protego.parse(robots.content.decode("utf-8", "replace") if robots.ok else "")
+            self._robots[root] = parser
+        return parser.can_fetch(url, USER_AGENT)
