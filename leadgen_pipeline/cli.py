@@ -6,6 +6,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_s
 
 console = Console(stderr=True)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEMO_SEARCHES = (("plumber", "Austin, TX", "Lone Star Plumbing"), ("dentist", "Denver, CO", None))
+# The first names its target loosely, to show the fuzzy match ("&" vs "and").
+DEMO_SEARCHES = (("plumber", "Austin, TX", "Okafor and Sons Plumbing"), ("dentist", "Denver, CO", None))
 
 
 class CliError(Exception):
@@ -29,13 +31,16 @@ def _instance(dagster_home: Path | None = None) -> Any:
 
     home = dagster_home or Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
 
 
 def run_search(keyword: str, location: str, target: str | None, instance: Any) -> str:
     """Register the search, add its partition and run the search job, showing progress."""
-    from dagster import DagsterEventType, make_new_run_id
+    from dagster import DagsterEventType
 
     from leadgen_pipeline.definitions import build_definitions
     from leadgen_pipeline.partitions import search_partitions
@@ -47,7 +52,7 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
     instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     job = build_definitions().resolve_job_def("search")
     steps = [node.name for node in job.nodes_in_topological_order]
-    run_id = make_new_run_id()
+    run_id = str(uuid.uuid4())  # Dagster's own run-id format
     outcome: dict[str, Any] = {}
 
     def execute() -> None:
@@ -58,6 +63,8 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
                 run_id=run_id,
                 raise_on_error=False,
                 tags={"leadgen/requested_by": "cli"},
+                # The progress line speaks for the run; warnings still show.
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
         except Exception as error:  # reported below, in the main thread
             outcome["error"] = error

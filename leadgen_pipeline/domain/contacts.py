@@ -1,0 +1,136 @@
+"""Normalising and vetting single contact values: email addresses, phone numbers, domains.
+
+Pure functions, no network: email addresses are checked with ``email-validator`` without
+a DNS lookup, phone numbers with ``phonenumbers``, and domains with ``tldextract`` reading
+its bundled public-suffix snapshot (never fetched).
+
+- ``normalise_email(raw)``: lower-cased address, or ``None`` for anything invalid or junk
+  (file names such as ``logo@2x.png``, placeholders such as ``you@example.com``, tracking
+  and platform addresses such as ``...@sentry.io`` or ``...@wixpress.com``, no-reply).
+- ``normalise_phone(raw, region)``: E.164 (``+15128675309``) of a valid number, or ``None``.
+- ``decode_cloudflare_email(hex_string)``: the address behind Cloudflare's email protection.
+- ``registered_domain(host)``: ``"acme.com"`` for ``"www.acme.com"``; ``""`` for IPs and
+  ``localhost``. Private suffixes count, so ``acme.wixsite.com`` is a site of its own.
+- ``is_freemail_domain(domain)``: gmail.com, yahoo.com, ... (mailbox providers, not businesses).
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import tldextract
+from email_validator import EmailNotValidError, validate_email
+
+# Empty suffix_list_urls and no cache dir: the bundled snapshot, no fetch, no file writes.
+_DOMAIN_PARSER = tldextract.TLDExtract(
+    cache_dir=None, suffix_list_urls=(), include_psl_private_domains=True
+)
+
+# Domains of emails that look like addresses but are asset names ("logo@2x.png").
+_FILE_EXTENSIONS = frozenset(
+    {
+        "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "tif", "tiff",
+        "css", "js", "mjs", "map", "json", "xml", "pdf", "mp4", "mp3", "webm", "woff", "woff2",
+        "ttf", "eot", "php", "html", "htm", "asp", "aspx",
+    }
+)  # fmt: skip
+
+# Registered domains only ever seen in templates and documentation.
+_PLACEHOLDER_DOMAINS = frozenset(
+    {
+        "example.com", "example.net", "example.org", "domain.com", "yourdomain.com",
+        "yoursite.com", "yourwebsite.com", "website.com", "mysite.com", "yourcompany.com",
+        "company.com", "sample.com", "test.com", "email.com",
+    }
+)  # fmt: skip
+
+# Error trackers, site builders and other vendors whose addresses end up in page source.
+_VENDOR_DOMAINS = frozenset(
+    {
+        "sentry.io", "sentry-next.wixpress.com", "wixpress.com", "wix.com", "squarespace.com",
+        "shopify.com", "godaddy.com", "wordpress.com", "mailchimp.com", "list-manage.com",
+        "cloudflare.com", "schema.org", "w3.org",
+    }
+)  # fmt: skip
+
+_PLACEHOLDER_LOCAL_PARTS = frozenset(
+    {
+        "you", "your", "yourname", "your.name", "youremail", "your.email", "name", "user",
+        "username", "someone", "email", "example", "test", "john.doe", "johndoe", "jane.doe",
+        "janedoe", "firstname.lastname", "first.last",
+    }
+)  # fmt: skip
+
+_NO_REPLY_LOCAL_PARTS = frozenset({"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"})
+
+_FREEMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "rocketmail.com", "hotmail.com",
+        "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
+        "comcast.net", "att.net", "sbcglobal.net", "verizon.net", "bellsouth.net", "cox.net",
+        "charter.net", "earthlink.net", "protonmail.com", "proton.me", "gmx.com", "mail.com",
+        "zoho.com", "yandex.com",
+    }
+)  # fmt: skip
+
+
+def registered_domain(host: str) -> str:
+    """The domain a business registers ("acme.com" for "shop.acme.com"); "" for IPs."""
+    return _DOMAIN_PARSER(host.lower()).top_domain_under_public_suffix
+
+
+def is_freemail_domain(domain: str) -> bool:
+    return registered_domain(domain) in _FREEMAIL_DOMAINS
+
+
+def normalise_email(raw: str) -> str | None:
+    """The lower-cased address if it is a real, valid contact address, else ``None``."""
+    candidate = raw.strip().strip(".,;:").lower()
+    if candidate.startswith("mailto:"):
+        candidate = candidate[len("mailto:") :]
+    try:
+        address = validate_email(candidate, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+    local_part, _, domain = address.rpartition("@")
+    if domain.rsplit(".", 1)[-1] in _FILE_EXTENSIONS:
+        return None
+    site = _DOMAIN_PARSER(domain)
+    # No public suffix means an invented or reserved TLD ("acme.example", "2x.png").
+    if not site.suffix:
+        return None
+    owner = site.top_domain_under_public_suffix
+    if owner in _PLACEHOLDER_DOMAINS or owner in _VENDOR_DOMAINS or domain in _VENDOR_DOMAINS:
+        return None
+    if local_part in _PLACEHOLDER_LOCAL_PARTS or local_part in _NO_REPLY_LOCAL_PARTS:
+        return None
+    return address
+
+
+def normalise_phone(raw: str, region: str = "US") -> str | None:
+    """E.164 form of a valid phone number; national numbers are read in ``region``."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return e164_if_valid(number)
+
+
+def e164_if_valid(number: phonenumbers.PhoneNumber) -> str | None:
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def decode_cloudflare_email(encoded: str) -> str | None:
+    """Decode Cloudflare's ``data-cfemail`` hex: the first byte is the XOR key of the rest."""
+    try:
+        data = bytes.fromhex(encoded.strip())
+    except ValueError:
+        return None
+    if len(data) < 2:
+        return None
+    key = data[0]
+    try:
+        return bytes(byte ^ key for byte in data[1:]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -1,0 +1,679 @@
+"""The deterministic world of fictional businesses the sandbox servers serve.
+
+A search "keyword in location" maps to a *population*: an ordered list of businesses
+for the canonical (keyword, city) pair. Business ``i`` of a population is drawn from a
+random stream seeded by sha256 of (keyword, city, i), so it is the same in every
+process, whatever else was generated before, and a bigger request for the same
+population (``#bulk500``) extends the list without changing its head.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import phonenumbers
+
+from leadgen_pipeline.sandbox.world_data import (
+    CITIES,
+    DEFAULT_AREA_CODE,
+    EMAIL_LOCAL_PARTS,
+    FIRST_NAMES,
+    KEYWORD_ALIASES,
+    LAST_NAMES,
+    NAME_TEMPLATES,
+    NAME_WORDS,
+    OWNER_TITLES,
+    REVIEW_TEXTS,
+    REVIEW_TIMES,
+    SOCIAL_PLATFORMS,
+    STATE_AREA_CODES,
+    STREET_NAMES,
+    TRADES,
+    City,
+    Trade,
+)
+
+DEFAULT_LOCATION_KEY = "austin tx"
+BULK_TAG = re.compile(r"#bulk(\d+)", re.IGNORECASE)
+BULK_MAX = 10_000
+# A keyword containing this returns no businesses at all.
+EMPTY_RESULT_MARKER = "zzz"
+
+# Canonical (keyword, location key) -> population size. Other queries get 6-40.
+KNOWN_QUERY_SIZES: dict[tuple[str, str], int] = {
+    ("plumber", "austin tx"): 75,
+    ("electrician", "austin tx"): 45,
+    ("dentist", "denver co"): 30,
+    ("roofer", "portland or"): 12,
+    ("bakery", "springfield il"): 5,
+}
+
+
+class HostileKind(StrEnum):
+    HUGE = "huge"
+    SLOW = "slow"
+    REDIRECT_LOOP = "redirect-loop"
+    REDIRECT_PRIVATE = "redirect-private"
+    BINARY = "binary"
+    NOT_FOUND = "not-found"
+    BROKEN_HTML = "broken-html"
+
+
+# Pinned so every hostile kind is reachable from a known query: (key, 0-based rank).
+PINNED_HOSTILE: dict[tuple[str, str], dict[int, HostileKind]] = {
+    ("plumber", "austin tx"): {
+        12: HostileKind.HUGE,
+        25: HostileKind.SLOW,
+        38: HostileKind.REDIRECT_LOOP,
+        51: HostileKind.REDIRECT_PRIVATE,
+    },
+    ("electrician", "austin tx"): {
+        9: HostileKind.BINARY,
+        21: HostileKind.NOT_FOUND,
+        33: HostileKind.BROKEN_HTML,
+    },
+}
+# Sites that robots.txt disallows entirely: (key, 0-based rank).
+ROBOTS_DISALLOWED: dict[tuple[str, str], frozenset[int]] = {
+    ("plumber", "austin tx"): frozenset({4}),
+    ("dentist", "denver co"): frozenset({2}),
+}
+# Outside the known queries, whose hostile sites are exactly the pinned ones.
+RANDOM_HOSTILE_SHARE = 0.05
+NO_WEBSITE_SHARE = 0.20
+PHONE_UNLISTED_SHARE = 0.15
+OWNER_PUBLICLY_KNOWN_SHARE = 0.60
+
+
+class EmailStyle(StrEnum):
+    MAILTO = "mailto"
+    PLAIN = "plain"
+    BRACKET_AT = "bracket_at"  # info [at] domain [dot] com
+    PAREN_AT = "paren_at"  # info(at)domain.com
+    HTML_ENTITIES = "html_entities"
+    CLOUDFLARE = "cloudflare"  # data-cfemail hex
+    NONE = "none"
+
+
+class PhoneStyle(StrEnum):
+    TEL_LINK = "tel_link"
+    PARENS = "parens"  # (512) 555-0123
+    DOTS = "dots"  # 512.555.0123
+    DASHES = "dashes"  # 512-555-0123
+    INTERNATIONAL = "international"  # +1 512 555 0123
+    NONE = "none"
+
+
+class OwnerStyle(StrEnum):
+    FOUNDED_BY = "founded_by"  # "Founded in 1998 by Maria Lopez"
+    OWNER_LABEL = "owner_label"  # "Owner: Dan Smith"
+    MEET = "meet"  # "Meet Jane Doe, our founder"
+    TEAM_CARD = "team_card"  # <h3>Tom Baker</h3><p>Owner & Master Plumber</p>
+    SIGNATURE = "signature"  # "— Tom Baker, President"
+    PROSE_ONLY = "prose_only"  # only "Ask for Maria Lopez when you call": for the LLM fallback
+    NONE = "none"
+
+
+class JsonLdStyle(StrEnum):
+    NONE = "none"
+    LOCAL_BUSINESS = "local_business"
+    LOCAL_BUSINESS_WITH_FOUNDER = "local_business_with_founder"
+    GRAPH = "graph"  # LocalBusiness inside @graph with a WebSite node
+    GRAPH_WITH_FOUNDER = "graph_with_founder"
+
+
+class LinkStyle(StrEnum):
+    """How sub-pages link to each other (the home page always links relatively)."""
+
+    RELATIVE = "relative"  # ../about/
+    ROOT = "root"  # /sites/slug/about/
+    ABSOLUTE = "absolute"  # http://127.0.0.1:PORT/sites/slug/about/
+
+
+@dataclass(frozen=True)
+class SitePage:
+    link_text: str
+    path: str  # below the site root, e.g. "get-in-touch/"
+
+
+CONTACT_PAGES: tuple[tuple[SitePage | None, int], ...] = (
+    (SitePage("Contact us", "contact/"), 30),
+    (SitePage("Get in touch", "get-in-touch/"), 20),
+    (SitePage("Contact", "contact-us/"), 20),
+    (SitePage("Reach us", "reach-us/"), 15),
+    (None, 15),
+)
+ABOUT_PAGES: tuple[tuple[SitePage | None, int], ...] = (
+    (SitePage("About", "about/"), 30),
+    (SitePage("Our story", "our-story/"), 20),
+    (SitePage("Meet the team", "team/"), 20),
+    (SitePage("About us", "about-us/"), 15),
+    (None, 15),
+)
+EMAIL_STYLE_WEIGHTS: dict[EmailStyle, int] = {
+    EmailStyle.MAILTO: 25,
+    EmailStyle.PLAIN: 15,
+    EmailStyle.BRACKET_AT: 10,
+    EmailStyle.PAREN_AT: 8,
+    EmailStyle.HTML_ENTITIES: 12,
+    EmailStyle.CLOUDFLARE: 12,
+    EmailStyle.NONE: 18,
+}
+PHONE_STYLE_WEIGHTS: dict[PhoneStyle, int] = {
+    PhoneStyle.TEL_LINK: 35,
+    PhoneStyle.PARENS: 20,
+    PhoneStyle.DOTS: 15,
+    PhoneStyle.DASHES: 15,
+    PhoneStyle.INTERNATIONAL: 10,
+    PhoneStyle.NONE: 5,
+}
+OWNER_STYLE_WEIGHTS: dict[OwnerStyle, int] = {
+    OwnerStyle.FOUNDED_BY: 14,
+    OwnerStyle.OWNER_LABEL: 14,
+    OwnerStyle.MEET: 12,
+    OwnerStyle.TEAM_CARD: 13,
+    OwnerStyle.SIGNATURE: 9,
+    OwnerStyle.PROSE_ONLY: 30,
+    OwnerStyle.NONE: 8,
+}
+JSON_LD_WEIGHTS: dict[JsonLdStyle, int] = {
+    JsonLdStyle.NONE: 45,
+    JsonLdStyle.LOCAL_BUSINESS: 20,
+    JsonLdStyle.LOCAL_BUSINESS_WITH_FOUNDER: 10,
+    JsonLdStyle.GRAPH: 15,
+    JsonLdStyle.GRAPH_WITH_FOUNDER: 10,
+}
+SOCIAL_SHARES: dict[str, float] = {
+    "facebook": 0.6,
+    "instagram": 0.45,
+    "linkedin": 0.3,
+    "x": 0.2,
+    "youtube": 0.15,
+    "tiktok": 0.15,
+}
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """How a business's website is shaped: what a scraper must cope with, and ground truth."""
+
+    slug: str
+    contact_page: SitePage | None
+    about_page: SitePage | None
+    link_style: LinkStyle
+    email_style: EmailStyle
+    email_in_footer: bool
+    phone_style: PhoneStyle
+    socials_in_header: bool
+    json_ld: JsonLdStyle
+    microdata: bool
+    owner_style: OwnerStyle
+    links_private_page: bool
+    robots_disallowed: bool
+
+    @property
+    def path(self) -> str:
+        return f"/sites/{self.slug}/"
+
+    @property
+    def json_ld_has_founder(self) -> bool:
+        return self.json_ld in (
+            JsonLdStyle.LOCAL_BUSINESS_WITH_FOUNDER,
+            JsonLdStyle.GRAPH_WITH_FOUNDER,
+        )
+
+    @property
+    def owner_findable_by_rules(self) -> bool:
+        """Whether a rule-based extractor can find the owner (else only an LLM can)."""
+        prose = self.owner_style in (OwnerStyle.PROSE_ONLY, OwnerStyle.NONE)
+        return not prose or self.json_ld_has_founder
+
+
+@dataclass(frozen=True)
+class SocialProfile:
+    platform: str  # one of world_data.SOCIAL_PLATFORMS
+    url: str
+
+
+@dataclass(frozen=True)
+class Review:
+    author: str
+    rating: int
+    text: str
+    publish_time: str
+    relative_time: str
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    open_now: bool
+    always_open: bool
+    # Index 0 is Sunday (Google's day numbering); (open hour, close hour) or None if closed.
+    daily: tuple[tuple[int, int] | None, ...]
+
+
+@dataclass(frozen=True)
+class Business:
+    place_id: str
+    name: str
+    rank: int  # 1-based position in its population
+    trade: Trade
+    street_address: str
+    city: str
+    state: str  # two-letter code, "" when the location names no state
+    state_name: str
+    postal_code: str
+    latitude: float
+    longitude: float
+    business_status: str
+    phone_e164: str
+    phone_listed: bool  # False: Places omits the phone numbers (the website may still show it)
+    website_uri: str | None
+    site: SiteProfile | None  # None when the business has no website or a hostile one
+    hostile: HostileKind | None
+    rating: float | None
+    user_rating_count: int
+    opening_hours: OpeningHours
+    reviews: tuple[Review, ...]
+    owner_first_name: str
+    owner_last_name: str
+    owner_title: str
+    owner_publicly_known: bool  # the sandbox LLM "knows" this owner without being told
+    email: str
+    domain: str
+    social_profiles: tuple[SocialProfile, ...]
+    services: tuple[str, ...]
+    founded_year: int
+
+    @property
+    def owner_name(self) -> str:
+        return f"{self.owner_first_name} {self.owner_last_name}"
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return (self.trade.primary_type, "point_of_interest", "establishment")
+
+    @property
+    def national_phone_number(self) -> str | None:
+        return _format_phone(self.phone_e164, national=True) if self.phone_listed else None
+
+    @property
+    def international_phone_number(self) -> str | None:
+        return _format_phone(self.phone_e164, national=False) if self.phone_listed else None
+
+    @property
+    def formatted_address(self) -> str:
+        region = f"{self.state} {self.postal_code}" if self.state else self.postal_code
+        return f"{self.street_address}, {self.city}, {region}, USA"
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    keyword: str  # canonical, e.g. "plumber"
+    location_key: str  # canonical, e.g. "austin tx"
+    city: City
+    size: int  # how many businesses the query has before any result cap
+
+
+def _format_phone(e164: str, *, national: bool) -> str:
+    number = phonenumbers.parse(e164)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def _digest(*parts: object) -> bytes:
+    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).digest()
+
+
+def _seeded_random(*parts: object) -> random.Random:
+    return random.Random(int.from_bytes(_digest(*parts)[:8], "big"))
+
+
+def slugify(text: str) -> str:
+    text = text.lower().replace("&", "and").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s&'#-]", " ", text.lower()).split())
+
+
+T = TypeVar("T")
+
+
+def _weighted_choice(rng: random.Random, options: Iterable[tuple[T, int]]) -> T:
+    values, weights = zip(*options, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def resolve_city(location: str) -> City:
+    """The city a free-text location names; an unknown one gets a stable invented profile."""
+    city_part, _, rest = location.partition(",")
+    city_part = " ".join(city_part.split())
+    state = _state_code(rest.split(",")[0])
+    if not state:
+        head, _, last = city_part.rpartition(" ")
+        if head and last.upper() in STATE_AREA_CODES:
+            city_part, state = head, last.upper()
+    if not city_part:
+        return CITIES[DEFAULT_LOCATION_KEY]
+    known = CITIES.get(f"{city_part.lower()} {state.lower()}")
+    if known:
+        return known
+    if not state:
+        same_name = [c for c in CITIES.values() if c.name.lower() == city_part.lower()]
+        if same_name:
+            return same_name[0]
+    rng = _seeded_random("city", city_part.lower(), state)
+    state_name, area_code = STATE_AREA_CODES.get(state, ("", DEFAULT_AREA_CODE))
+    return City(
+        name=city_part.title(),
+        state=state,
+        state_name=state_name,
+        area_codes=(area_code,),
+        latitude=round(rng.uniform(30.0, 47.0), 4),
+        longitude=round(rng.uniform(-120.0, -75.0), 4),
+        zip_prefix=f"{rng.randrange(100, 999)}",
+    )
+
+
+def _state_code(text: str) -> str:
+    """A state code from "TX" or "Texas"; anything else gives ""."""
+    cleaned = " ".join(text.split()).upper()
+    if cleaned in STATE_AREA_CODES:
+        return cleaned
+    by_name = {name.upper(): code for code, (name, _) in STATE_AREA_CODES.items()}
+    return by_name.get(cleaned, "")
+
+
+def parse_query(text_query: str) -> ParsedQuery:
+    """Split "keyword in location" (or "near"), canonicalise both and size the result."""
+    bulk = BULK_TAG.search(text_query)
+    text = BULK_TAG.sub(" ", text_query)
+    parts = re.split(r"\s+(?:in|near)\s+", text.strip(), flags=re.IGNORECASE)
+    if len(parts) > 1:
+        keyword_text, location_text = " in ".join(parts[:-1]), parts[-1]
+    else:
+        keyword_text, location_text = parts[0], ""
+    keyword = _normalise(keyword_text)
+    keyword = KEYWORD_ALIASES.get(keyword, keyword)
+    city = resolve_city(location_text) if location_text.strip() else CITIES[DEFAULT_LOCATION_KEY]
+    location_key = f"{city.name.lower()} {city.state.lower()}".strip()
+    if not keyword or EMPTY_RESULT_MARKER in keyword:
+        size = 0
+    elif bulk:
+        size = min(int(bulk.group(1)), BULK_MAX)
+    else:
+        size = KNOWN_QUERY_SIZES.get((keyword, location_key), 0)
+        size = size or 6 + int.from_bytes(_digest("size", keyword, location_key)[:4], "big") % 35
+    return ParsedQuery(keyword, location_key, city, size)
+
+
+def trade_for_keyword(keyword: str) -> Trade:
+    known = TRADES.get(keyword)
+    if known:
+        return known
+    title = keyword.title()
+    return Trade(
+        keyword=keyword,
+        name_noun=title,
+        primary_type=re.sub(r"[^a-z0-9]+", "_", keyword).strip("_") or "establishment",
+        schema_org_type="LocalBusiness",
+        craft_title=f"{title} Specialist",
+        craft_activity=f"serving customers as a {keyword}",
+        services=(
+            f"{title} consultations",
+            f"Residential {keyword} services",
+            f"Commercial {keyword} services",
+            "Free estimates",
+            "Same-day appointments",
+            "Maintenance plans",
+        ),
+    )
+
+
+class _PopulationBuilder:
+    """Draws the businesses of one (keyword, city) population in rank order."""
+
+    def __init__(self, parsed: ParsedQuery, web_url: str) -> None:
+        self.key = (parsed.keyword, parsed.location_key)
+        self.city = parsed.city
+        self.trade = trade_for_keyword(parsed.keyword)
+        self.web_url = web_url
+        self.businesses: list[Business] = []
+        self._names: set[str] = set()
+
+    def extend_to(self, size: int) -> list[Business]:
+        while len(self.businesses) < size:
+            self.businesses.append(self._draw(len(self.businesses)))
+        return self.businesses[:size]
+
+    def _draw(self, index: int) -> Business:
+        rng = _seeded_random("business", *self.key, index)
+        city, trade = self.city, self.trade
+        first, last, name = self._draw_owner_and_name(rng, index)
+        slug = slugify(name)
+        if slugify(city.name) not in slug:
+            slug = f"{slug}-{slugify(city.name)}"
+        domain = f"{slug}.com"
+        place_id = (
+            "ChIJ" + base64.urlsafe_b64encode(_digest("place", *self.key, index)).decode()[:23]
+        )
+        status_draw = rng.random()
+        status = (
+            "CLOSED_PERMANENTLY"
+            if status_draw < 0.05
+            else "CLOSED_TEMPORARILY"
+            if status_draw < 0.08
+            else "OPERATIONAL"
+        )
+        phone = f"+1{rng.choice(city.area_codes)}55501{rng.randrange(100):02d}"
+        phone_listed = rng.random() >= PHONE_UNLISTED_SHARE
+        if rng.random() < 0.04:
+            rating, rating_count = None, 0
+        else:
+            rating = round(min(5.0, max(1.0, rng.gauss(4.3, 0.5))), 1)
+            rating_count = max(1, min(4000, int(rng.lognormvariate(3.8, 1.1))))
+        hostile, site = self._draw_website(index, slug)
+        if hostile:
+            website_uri: str | None = f"{self.web_url}/hostile/{hostile}/"
+        elif site:
+            website_uri = f"{self.web_url}{site.path}"
+        else:
+            website_uri = None
+        return Business(
+            place_id=place_id,
+            name=name,
+            rank=index + 1,
+            trade=trade,
+            street_address=f"{rng.randrange(100, 9999)} {rng.choice(STREET_NAMES)}",
+            city=city.name,
+            state=city.state,
+            state_name=city.state_name,
+            postal_code=f"{city.zip_prefix}{rng.randrange(100):02d}",
+            latitude=round(city.latitude + rng.uniform(-0.08, 0.08), 6),
+            longitude=round(city.longitude + rng.uniform(-0.08, 0.08), 6),
+            business_status=status,
+            phone_e164=phone,
+            phone_listed=phone_listed,
+            website_uri=website_uri,
+            site=site,
+            hostile=hostile,
+            rating=rating,
+            user_rating_count=rating_count,
+            opening_hours=self._draw_hours(rng),
+            reviews=self._draw_reviews(rng, rating, rating_count, first),
+            owner_first_name=first,
+            owner_last_name=last,
+            owner_title=rng.choice(OWNER_TITLES),
+            owner_publicly_known=rng.random() < OWNER_PUBLICLY_KNOWN_SHARE,
+            email=f"{rng.choice(EMAIL_LOCAL_PARTS).format(first=first.lower())}@{domain}",
+            domain=domain,
+            social_profiles=self._draw_socials(rng, slug),
+            services=tuple(rng.sample(trade.services, rng.randint(3, 6))),
+            founded_year=rng.randint(1978, 2020),
+        )
+
+    def _draw_owner_and_name(self, rng: random.Random, index: int) -> tuple[str, str, str]:
+        for _ in range(30):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            name = rng.choice(NAME_TEMPLATES).format(
+                first=first,
+                last=last,
+                word=rng.choice(NAME_WORDS),
+                noun=self.trade.name_noun,
+                city=self.city.name,
+            )
+            if name not in self._names:
+                break
+        else:  # a very large population ran out of combinations
+            name = f"{name} {index + 1}"
+        self._names.add(name)
+        return first, last, name
+
+    def _draw_website(self, index: int, slug: str) -> tuple[HostileKind | None, SiteProfile | None]:
+        # A stream of its own, so site shapes do not shift the business's other fields.
+        rng = _seeded_random("site", *self.key, index)
+        pinned_hostile = PINNED_HOSTILE.get(self.key, {}).get(index)
+        robots_disallowed = index in ROBOTS_DISALLOWED.get(self.key, frozenset())
+        if pinned_hostile:
+            return pinned_hostile, None
+        if rng.random() < NO_WEBSITE_SHARE and not robots_disallowed:
+            return None, None
+        if rng.random() < RANDOM_HOSTILE_SHARE and self.key not in KNOWN_QUERY_SIZES:
+            return rng.choice(list(HostileKind)), None
+        return None, SiteProfile(
+            slug=slug,
+            contact_page=_weighted_choice(rng, CONTACT_PAGES),
+            about_page=_weighted_choice(rng, ABOUT_PAGES),
+            link_style=rng.choice(list(LinkStyle)),
+            email_style=_weighted_choice(rng, EMAIL_STYLE_WEIGHTS.items()),
+            email_in_footer=rng.random() < 0.3,
+            phone_style=_weighted_choice(rng, PHONE_STYLE_WEIGHTS.items()),
+            socials_in_header=rng.random() < 0.4,
+            json_ld=_weighted_choice(rng, JSON_LD_WEIGHTS.items()),
+            microdata=rng.random() < 0.2,
+            owner_style=_weighted_choice(rng, OWNER_STYLE_WEIGHTS.items()),
+            links_private_page=rng.random() < 0.25,
+            robots_disallowed=robots_disallowed,
+        )
+
+    def _draw_hours(self, rng: random.Random) -> OpeningHours:
+        shape = rng.random()
+        if shape < 0.1:
+            return OpeningHours(open_now=True, always_open=True, daily=())
+        if self.trade.keyword == "bakery":
+            weekday, saturday, sunday = (6, 14), (7, 15), (7, 12)
+        elif shape < 0.55:
+            weekday, saturday, sunday = (8, 17), None, None
+        else:
+            weekday, saturday, sunday = (7, 18), (9, 14), None
+        daily = (sunday, weekday, weekday, weekday, weekday, weekday, saturday)
+        return OpeningHours(open_now=rng.random() < 0.6, always_open=False, daily=daily)
+
+    def _draw_reviews(
+        self, rng: random.Random, rating: float | None, rating_count: int, owner_first: str
+    ) -> tuple[Review, ...]:
+        if rating is None:
+            return ()
+        reviews: list[Review] = []
+        for _ in range(rng.randint(0, min(3, rating_count))):
+            stars = max(1, min(5, round(rng.gauss(rating, 0.8))))
+            mood = "good" if stars >= 4 else "mixed" if stars == 3 else "bad"
+            publish_time, relative = rng.choice(REVIEW_TIMES)
+            text = rng.choice(REVIEW_TEXTS[mood]).format(first=owner_first)
+            if any(review.text == text for review in reviews):
+                continue
+            reviews.append(
+                Review(
+                    author=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)[0]}.",
+                    rating=stars,
+                    text=text,
+                    publish_time=publish_time,
+                    relative_time=relative,
+                )
+            )
+        return tuple(reviews)
+
+    def _draw_socials(self, rng: random.Random, slug: str) -> tuple[SocialProfile, ...]:
+        handle = slug.replace("-", "")
+        urls = {
+            "facebook": f"https://www.facebook.com/{handle}",
+            "instagram": f"https://www.instagram.com/{handle}/",
+            "linkedin": f"https://www.linkedin.com/company/{slug}",
+            "x": f"https://x.com/{handle[:15]}",
+            "youtube": f"https://www.youtube.com/@{handle}",
+            "tiktok": f"https://www.tiktok.com/@{handle}",
+        }
+        return tuple(
+            SocialProfile(platform, urls[platform])
+            for platform in SOCIAL_PLATFORMS
+            if rng.random() < SOCIAL_SHARES[platform]
+        )
+
+
+class SandboxDataset:
+    """All businesses the sandbox knows, generated on demand and indexed; thread-safe.
+
+    Known queries are generated up front, so robots.txt and id look-ups work before any
+    search. Other queries are generated by the first search that names them; a Place
+    Details or website request for a business of a query never searched in this process
+    gets a 404.
+    """
+
+    def __init__(self, web_url: str) -> None:
+        self.web_url = web_url.rstrip("/")
+        self._lock = threading.Lock()
+        self._populations: dict[tuple[str, str], _PopulationBuilder] = {}
+        self._by_id: dict[str, Business] = {}
+        self._by_slug: dict[str, Business] = {}
+        for keyword, location_key in KNOWN_QUERY_SIZES:
+            self.businesses_for_query(f"{keyword} in {location_key}")
+        self.robots_disallowed_slugs: tuple[str, ...] = tuple(
+            business.site.slug
+            for business in self.known_businesses()
+            if business.site and business.site.robots_disallowed
+        )
+
+    def businesses_for_query(self, text_query: str) -> list[Business]:
+        """Every business a query finds, in rank order, before any result cap."""
+        parsed = parse_query(text_query)
+        if parsed.size == 0:
+            return []
+        key = (parsed.keyword, parsed.location_key)
+        with self._lock:
+            builder = self._populations.get(key)
+            if builder is None:
+                builder = self._populations[key] = _PopulationBuilder(parsed, self.web_url)
+            known = len(builder.businesses)
+            businesses = builder.extend_to(parsed.size)
+            for business in builder.businesses[known:]:
+                self._by_id[business.place_id] = business
+                if business.site:
+                    self._by_slug.setdefault(business.site.slug, business)
+        return businesses
+
+    def business_by_id(self, place_id: str) -> Business | None:
+        with self._lock:
+            return self._by_id.get(place_id)
+
+    def business_by_slug(self, slug: str) -> Business | None:
+        with self._lock:
+            return self._by_slug.get(slug)
+
+    def known_businesses(self) -> list[Business]:
+        """Every business generated so far, in generation order."""
+        with self._lock:
+            return list(self._by_id.values())

@@ -1,0 +1,543 @@
+"""A Google Places API (New) v1 server: Text Search and Place Details over the data set."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from leadgen_pipeline.sandbox.dataset import Business, SandboxDataset
+from leadgen_pipeline.sandbox.faults import QuotaState
+from leadgen_pipeline.sandbox.http_server import Request, Response, SandboxApp
+
+INVALID_KEY = "invalid-key"
+SERVICE = "places.googleapis.com"
+
+# Fields the sandbox fills (when the business has them).
+SERVED_PLACE_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "displayName",
+        "formattedAddress",
+        "shortFormattedAddress",
+        "addressComponents",
+        "location",
+        "viewport",
+        "types",
+        "primaryType",
+        "primaryTypeDisplayName",
+        "businessStatus",
+        "nationalPhoneNumber",
+        "internationalPhoneNumber",
+        "websiteUri",
+        "googleMapsUri",
+        "rating",
+        "userRatingCount",
+        "regularOpeningHours",
+        "reviews",
+    }
+)
+# Real Place fields the fictional businesses never have: valid in a mask, always omitted.
+UNSERVED_PLACE_FIELDS = frozenset(
+    {
+        "accessibilityOptions",
+        "adrFormatAddress",
+        "allowsDogs",
+        "attributions",
+        "currentOpeningHours",
+        "currentSecondaryOpeningHours",
+        "curbsidePickup",
+        "delivery",
+        "dineIn",
+        "editorialSummary",
+        "goodForChildren",
+        "iconBackgroundColor",
+        "iconMaskBaseUri",
+        "outdoorSeating",
+        "parkingOptions",
+        "paymentOptions",
+        "photos",
+        "plusCode",
+        "priceLevel",
+        "priceRange",
+        "regularSecondaryOpeningHours",
+        "reservable",
+        "takeout",
+        "utcOffsetMinutes",
+    }
+)
+PLACE_FIELDS = SERVED_PLACE_FIELDS | UNSERVED_PLACE_FIELDS
+
+SEARCH_TEXT_PARAMS = frozenset(
+    {
+        "textQuery",
+        "languageCode",
+        "regionCode",
+        "rankPreference",
+        "includedType",
+        "openNow",
+        "minRating",
+        "maxResultCount",
+        "priceLevels",
+        "strictTypeFiltering",
+        "locationBias",
+        "locationRestriction",
+        "evOptions",
+        "routingParameters",
+        "searchAlongRouteParameters",
+        "includePureServiceAreaBusinesses",
+        "pageSize",
+        "pageToken",
+    }
+)
+# Parameters a follow-up page may change; every other one must match the first call.
+PAGING_PARAMS = frozenset({"pageToken", "pageSize", "maxResultCount"})
+RANK_PREFERENCES = frozenset({"RANK_PREFERENCE_UNSPECIFIED", "RELEVANCE", "DISTANCE"})
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+MISSING_FIELD_MASK = (
+    "FieldMask is a required parameter. See "
+    "https://developers.google.com/maps/documentation/places/web-service/choose-fields "
+    "for more details."
+)
+
+
+class PlacesError(Exception):
+    """An error answer in google.rpc.Status form."""
+
+    def __init__(
+        self,
+        code: int,
+        status: str,
+        message: str,
+        reason: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.status, self.message = code, status, message
+        self.reason, self.metadata = reason, metadata or {}
+
+    def response(self) -> Response:
+        error_info = {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": self.reason or self.status,
+            "domain": "googleapis.com",
+            "metadata": {"service": SERVICE, **self.metadata},
+        }
+        payload = {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "status": self.status,
+                "details": [error_info],
+            }
+        }
+        return Response.json(self.code, payload)
+
+
+def invalid_argument(message: str, reason: str = "INVALID_ARGUMENT") -> PlacesError:
+    return PlacesError(400, "INVALID_ARGUMENT", message, reason)
+
+
+# A field mask as a tree: {"displayName": None} keeps the whole field,
+# {"displayName": {"text": None}} only its text.
+MaskTree = dict[str, "MaskTree | None"]
+
+
+@dataclass(frozen=True)
+class FieldMask:
+    place: MaskTree
+    next_page_token: bool
+
+
+def parse_field_mask(raw: str, *, search: bool) -> FieldMask:
+    """Parse a comma-separated mask; search masks are ``places.``-prefixed."""
+    all_places: MaskTree = {name: None for name in PLACE_FIELDS}
+    tree: MaskTree = {}
+    next_page_token = False
+    for path in (part.strip() for part in raw.split(",")):
+        if not path:
+            continue
+        if path == "*":
+            return FieldMask(all_places, next_page_token=search)
+        if search and path == "nextPageToken":
+            next_page_token = True
+            continue
+        segments = path.split(".")
+        if search:
+            if segments[0] != "places":
+                raise invalid_argument(f"Invalid field mask path: '{path}'.")
+            segments = segments[1:]
+            if not segments or segments == ["*"]:
+                tree.update(all_places)
+                continue
+        if segments[0] not in PLACE_FIELDS:
+            raise invalid_argument(f"Invalid field mask path: '{path}'. Unknown field.")
+        node = tree
+        for depth, segment in enumerate(segments):
+            if segment in node and node[segment] is None:
+                break  # an ancestor already keeps the whole subtree
+            if depth == len(segments) - 1:
+                node[segment] = None
+            else:
+                child = node.setdefault(segment, {})
+                assert child is not None
+                node = child
+    return FieldMask(tree, next_page_token)
+
+
+def apply_mask(value: Any, tree: MaskTree) -> Any:
+    if isinstance(value, list):
+        return [apply_mask(item, tree) for item in value]
+    if not isinstance(value, dict):
+        return value
+    masked = {}
+    for name, item in value.items():  # the value's order, so answers are byte-stable
+        if name in tree:
+            subtree = tree[name]
+            masked[name] = item if subtree is None else apply_mask(item, subtree)
+    return masked
+
+
+def _hour_text(hour: int) -> str:
+    suffix = "AM" if hour < 12 else "PM"
+    return f"{(hour - 1) % 12 + 1}:00\u202f{suffix}"
+
+
+def _opening_hours_json(business: Business) -> dict[str, Any]:
+    hours = business.opening_hours
+    if hours.always_open:
+        return {
+            "openNow": True,
+            "periods": [{"open": {"day": 0, "hour": 0, "minute": 0}}],
+            "weekdayDescriptions": [f"{day}: Open 24 hours" for day in WEEKDAYS[1:] + WEEKDAYS[:1]],
+        }
+    periods = []
+    descriptions = {}
+    for day, window in enumerate(hours.daily):
+        if window is None:
+            descriptions[day] = f"{WEEKDAYS[day]}: Closed"
+            continue
+        opens, closes = window
+        periods.append(
+            {
+                "open": {"day": day, "hour": opens, "minute": 0},
+                "close": {"day": day, "hour": closes, "minute": 0},
+            }
+        )
+        descriptions[day] = (
+            f"{WEEKDAYS[day]}: {_hour_text(opens)}\u2009\u2013\u2009{_hour_text(closes)}"
+        )
+    monday_first = [descriptions[day] for day in (1, 2, 3, 4, 5, 6, 0)]
+    return {"openNow": hours.open_now, "periods": periods, "weekdayDescriptions": monday_first}
+
+
+def place_json(business: Business, language_code: str) -> dict[str, Any]:
+    """Every field of the Place the business is; absent data is omitted, never null."""
+    cid = int.from_bytes(hashlib.sha256(business.place_id.encode()).digest()[:8], "big")
+    number, _, street = business.street_address.partition(" ")
+    components = [
+        (number, number, ["street_number"]),
+        (street, street, ["route"]),
+        (business.city, business.city, ["locality", "political"]),
+    ]
+    if business.state:
+        state_name = business.state_name
+        components.append(
+            (state_name, business.state, ["administrative_area_level_1", "political"])
+        )
+    components += [
+        ("United States", "US", ["country", "political"]),
+        (business.postal_code, business.postal_code, ["postal_code"]),
+    ]
+    place: dict[str, Any] = {
+        "name": f"places/{business.place_id}",
+        "id": business.place_id,
+        "types": list(business.types),
+        "nationalPhoneNumber": business.national_phone_number,
+        "internationalPhoneNumber": business.international_phone_number,
+        "formattedAddress": business.formatted_address,
+        "shortFormattedAddress": f"{business.street_address}, {business.city}",
+        "addressComponents": [
+            {"longText": long, "shortText": short, "types": types, "languageCode": "en"}
+            for long, short, types in components
+        ],
+        "location": {"latitude": business.latitude, "longitude": business.longitude},
+        "viewport": {
+            "low": {
+                "latitude": business.latitude - 0.0014,
+                "longitude": business.longitude - 0.0014,
+            },
+            "high": {
+                "latitude": business.latitude + 0.0014,
+                "longitude": business.longitude + 0.0014,
+            },
+        },
+        "rating": business.rating,
+        "userRatingCount": business.user_rating_count or None,
+        "googleMapsUri": f"https://maps.google.com/?cid={cid}",
+        "websiteUri": business.website_uri,
+        "regularOpeningHours": _opening_hours_json(business),
+        "businessStatus": business.business_status,
+        "displayName": {"text": business.name, "languageCode": language_code},
+        "primaryTypeDisplayName": {
+            "text": business.trade.keyword.title(),
+            "languageCode": language_code,
+        },
+        "primaryType": business.trade.primary_type,
+        "reviews": [
+            {
+                "name": f"places/{business.place_id}/reviews/r{index}",
+                "relativePublishTimeDescription": review.relative_time,
+                "rating": review.rating,
+                "text": {"text": review.text, "languageCode": "en"},
+                "originalText": {"text": review.text, "languageCode": "en"},
+                "authorAttribution": {"displayName": review.author},
+                "publishTime": review.publish_time,
+            }
+            for index, review in enumerate(business.reviews)
+        ]
+        or None,
+    }
+    return {name: value for name, value in place.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class SearchTextRequest:
+    text_query: str
+    page_size: int
+    offset: int
+    fingerprint: str
+    language_code: str
+    included_type: str | None
+    strict_type_filtering: bool
+    open_now: bool
+    min_rating: float | None
+
+
+class PlacesApp(SandboxApp):
+    def __init__(self, dataset: SandboxDataset, result_cap: int | None, page_size_max: int) -> None:
+        self.dataset = dataset
+        self.result_cap = result_cap
+        self.page_size_max = page_size_max
+
+    def handle(self, request: Request) -> Response:
+        try:
+            if request.path == "/v1/places:searchText":
+                if request.method != "POST":
+                    raise PlacesError(405, "UNIMPLEMENTED", "Method not allowed: use POST.")
+                return self._search_text(request)
+            details = re.fullmatch(r"/v1/places/([^/:]+)", request.path)
+            if details:
+                if request.method != "GET":
+                    raise PlacesError(405, "UNIMPLEMENTED", "Method not allowed: use GET.")
+                return self._place_details(request, details.group(1))
+            raise PlacesError(404, "NOT_FOUND", f"The requested URL {request.path} was not found.")
+        except PlacesError as error:
+            return error.response()
+
+    def server_error(self, request: Request, status: int) -> Response:
+        if status == 503:
+            error = PlacesError(503, "UNAVAILABLE", "The service is currently unavailable.")
+        else:
+            error = PlacesError(status, "INTERNAL", "Internal error encountered.")
+        return error.response()
+
+    def rate_limited(self, request: Request, quota: QuotaState) -> Response:
+        metric = "SearchTextRequest" if request.path.endswith(":searchText") else "GetPlaceRequest"
+        message = (
+            f"Quota exceeded for quota metric '{metric}' and limit '{metric}PerMinutePerProject' "
+            f"of service '{SERVICE}' for consumer 'project_number:000000000000'."
+        )
+        return PlacesError(
+            429,
+            "RESOURCE_EXHAUSTED",
+            message,
+            "RATE_LIMIT_EXCEEDED",
+            {
+                "quota_metric": f"{SERVICE}/{metric}",
+                "quota_limit": f"{metric}PerMinutePerProject",
+                "quota_limit_value": str(quota.limit),
+                "quota_location": "global",
+                "consumer": "projects/000000000000",
+            },
+        ).response()
+
+    def _check_key(self, request: Request) -> None:
+        key = request.header("X-Goog-Api-Key") or request.query.get("key")
+        if not key:
+            raise PlacesError(
+                403,
+                "PERMISSION_DENIED",
+                "The request is missing a valid API key.",
+                "API_KEY_MISSING",
+            )
+        if key == INVALID_KEY:
+            raise invalid_argument(
+                "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
+            )
+
+    def _field_mask(self, request: Request, *, search: bool) -> FieldMask:
+        raw = (
+            request.header("X-Goog-FieldMask")
+            or request.query.get("fields")
+            or request.query.get("$fields")
+        )
+        if not raw or not raw.strip():
+            raise invalid_argument(MISSING_FIELD_MASK)
+        return parse_field_mask(raw, search=search)
+
+    def _search_text(self, request: Request) -> Response:
+        self._check_key(request)
+        mask = self._field_mask(request, search=True)
+        search = self._parse_search_body(request)
+        results = [
+            business
+            for business in self.dataset.businesses_for_query(search.text_query)
+            if self._matches_filters(business, search)
+        ]
+        if self.result_cap is not None:
+            results = results[: self.result_cap]
+        if search.offset and search.offset >= len(results):
+            raise invalid_argument("Invalid page token.")
+        end = search.offset + search.page_size
+        places = [
+            apply_mask(place_json(business, search.language_code), mask.place)
+            for business in results[search.offset : end]
+        ]
+        payload: dict[str, Any] = {}
+        if places and mask.place:
+            payload["places"] = places
+        if mask.next_page_token and end < len(results):
+            payload["nextPageToken"] = _encode_page_token(end, search.fingerprint)
+        return Response.json(200, payload)
+
+    def _parse_search_body(self, request: Request) -> SearchTextRequest:
+        try:
+            body = request.json()
+        except ValueError as error:
+            raise invalid_argument(f"Invalid JSON payload received. {error}") from error
+        if not isinstance(body, dict):
+            raise invalid_argument("Invalid JSON payload received. Expected an object.")
+        for name in body:
+            if name not in SEARCH_TEXT_PARAMS:
+                raise invalid_argument(
+                    f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.'
+                )
+        text_query = body.get("textQuery")
+        if not isinstance(text_query, str) or not text_query.strip():
+            raise invalid_argument("Missing required parameter: textQuery.")
+        page_size = _int_param(body, "pageSize") or _int_param(body, "maxResultCount")
+        if page_size < 0:
+            raise invalid_argument("pageSize must be non-negative.")
+        page_size = min(page_size or self.page_size_max, self.page_size_max)
+        min_rating = body.get("minRating")
+        if min_rating is not None and (
+            isinstance(min_rating, bool)
+            or not isinstance(min_rating, int | float)
+            or not 0 <= min_rating <= 5
+        ):
+            raise invalid_argument("minRating must be a number between 0 and 5.")
+        for flag in ("openNow", "strictTypeFiltering", "includePureServiceAreaBusinesses"):
+            if flag in body and not isinstance(body[flag], bool):
+                raise invalid_argument(f"Invalid value at '{flag}': expected a boolean.")
+        for text in ("languageCode", "regionCode", "includedType"):
+            if text in body and not isinstance(body[text], str):
+                raise invalid_argument(f"Invalid value at '{text}': expected a string.")
+        if body.get("rankPreference", "RELEVANCE") not in RANK_PREFERENCES:
+            raise invalid_argument(f"Invalid value at 'rankPreference': {body['rankPreference']}")
+        self._check_location(body)
+        fingerprint = _fingerprint(body)
+        offset = 0
+        if body.get("pageToken"):
+            offset = _decode_page_token(body["pageToken"], fingerprint)
+        return SearchTextRequest(
+            text_query=text_query,
+            page_size=page_size,
+            offset=offset,
+            fingerprint=fingerprint,
+            language_code=body.get("languageCode") or "en",
+            included_type=body.get("includedType") or None,
+            strict_type_filtering=bool(body.get("strictTypeFiltering")),
+            open_now=bool(body.get("openNow")),
+            min_rating=min_rating,
+        )
+
+    @staticmethod
+    def _check_location(body: dict[str, Any]) -> None:
+        bias, restriction = body.get("locationBias"), body.get("locationRestriction")
+        if bias is not None and restriction is not None:
+            raise invalid_argument("locationBias and locationRestriction cannot both be set.")
+        if bias is not None and (
+            not isinstance(bias, dict) or len(set(bias) & {"circle", "rectangle"}) != 1
+        ):
+            raise invalid_argument("locationBias must set exactly one of circle or rectangle.")
+        if restriction is not None and (
+            not isinstance(restriction, dict) or set(restriction) != {"rectangle"}
+        ):
+            raise invalid_argument("locationRestriction must be a rectangle.")
+
+    @staticmethod
+    def _matches_filters(business: Business, search: SearchTextRequest) -> bool:
+        if search.min_rating is not None and (business.rating or 0) < search.min_rating:
+            return False
+        if search.open_now and not business.opening_hours.open_now:
+            return False
+        return not (
+            search.included_type
+            and search.strict_type_filtering
+            and search.included_type not in business.types
+        )
+
+    def _place_details(self, request: Request, place_id: str) -> Response:
+        self._check_key(request)
+        mask = self._field_mask(request, search=False)
+        business = self.dataset.business_by_id(place_id)
+        if business is None:
+            raise PlacesError(404, "NOT_FOUND", f"Place ID {place_id} was not found.")
+        language_code = request.query.get("languageCode") or "en"
+        return Response.json(200, apply_mask(place_json(business, language_code), mask.place))
+
+
+def _int_param(body: dict[str, Any], name: str) -> int:
+    """An int32 from proto JSON, which may arrive as a number or a numeric string."""
+    value = body.get(name, 0)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid_argument(f"Invalid value at '{name}' (TYPE_INT32): {value!r}")
+    return value
+
+
+def _fingerprint(body: dict[str, Any]) -> str:
+    fixed = {name: value for name, value in body.items() if name not in PAGING_PARAMS}
+    canonical = json.dumps(fixed, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _encode_page_token(offset: int, fingerprint: str) -> str:
+    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_page_token(token: object, fingerprint: str) -> int:
+    if not isinstance(token, str):
+        raise invalid_argument("Invalid page token.")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw)
+        offset, token_fingerprint = decoded["o"], decoded["f"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+        raise invalid_argument("Invalid page token.") from error
+    if not isinstance(offset, int) or offset < 0:
+        raise invalid_argument("Invalid page token.")
+    if token_fingerprint != fingerprint:
+        raise invalid_argument(
+            "Request parameters other than pageToken and pageSize must match the request "
+            "that returned the page token."
+        )
+    return offset
