@@ -19,7 +19,10 @@ from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_s
 console = Console(stderr=True)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The first names its target loosely, to show the fuzzy match ("&" vs "and").
-DEMO_SEARCHES = (("plumber", "Austin, TX", "Okafor and Sons Plumbing"), ("dentist", "Denver, CO", None))
+DEMO_SEARCHES = (
+    ("plumber", "Austin, TX", "Okafor and Sons Plumbing"),
+    ("dentist", "Denver, CO", None),
+)
 
 
 class CliError(Exception):

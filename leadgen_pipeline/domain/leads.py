@@ -4,13 +4,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import mean
 from typing import Any
+from urllib.parse import urlsplit
 
-import tldextract
-
+from leadgen_pipeline.domain.contacts import registered_domain
 from leadgen_pipeline.domain.places import Prospect
-
-# The bundled public-suffix snapshot; an empty URL list means it never fetches.
-_DOMAINS = tldextract.TLDExtract(suffix_list_urls=())
 
 
 @dataclass(frozen=True)
@@ -50,12 +47,6 @@ class ScoredLead:
         }
 
 
-def registered_domain(url_or_host: str | None) -> str | None:
-    if not url_or_host:
-        return None
-    return _DOMAINS(url_or_host).top_domain_under_public_suffix or None
-
-
 def is_promotable(candidate: LeadCandidate) -> bool:
     """A lead needs a way to reach a person (phone or email) at a business still trading."""
     if candidate.prospect.business_status == "CLOSED_PERMANENTLY":
@@ -70,7 +61,8 @@ def score_lead(candidate: LeadCandidate) -> ScoredLead:
     if candidate.email:
         reasons.append((30, f"email from {candidate.email.source}"))
         email_domain = candidate.email.value.rpartition("@")[2]
-        if p.website and registered_domain(email_domain) == registered_domain(p.website):
+        website_host = urlsplit(p.website).hostname if p.website else None
+        if website_host and registered_domain(email_domain) == registered_domain(website_host):
             reasons.append((5, "email on the business's own domain"))
     if candidate.phone:
         reasons.append((25, f"valid phone from {candidate.phone.source}"))

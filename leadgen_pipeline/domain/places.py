@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
+from leadgen_pipeline.domain.contacts import normalise_phone
 
 PLACE_FIELDS: tuple[str, ...] = (
     "id",
@@ -71,15 +71,9 @@ def phone_to_e164(
     international: str | None, national: str | None, region: str = "US"
 ) -> str | None:
     """E.164 form of the first valid number among the place's phone fields."""
-    for raw, default_region in ((international, None), (national, region)):
-        if not raw:
-            continue
-        try:
-            number = phonenumbers.parse(raw, default_region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    for raw in (international, national):
+        if raw and (e164 := normalise_phone(raw, region)):
+            return e164
     return None
 
 

@@ -68,9 +68,8 @@ BUSINESS_NAME_KEYS = frozenset({"business_name", "company_name", "competitor_nam
 PEOPLE_KEYS = frozenset(
     {"people", "contacts", "team", "staff", "owners", "decision_makers", "key_people"}
 )
-EXPLANATION_KEYS = frozenset(
-    {"reasoning", "rationale", "explanation", "evidence", "notes", "market_position"}
-)
+EXPLANATION_KEYS = frozenset({"reasoning", "rationale", "explanation", "evidence", "notes"})
+POSITION_KEYS = frozenset({"market_position", "competitive_position", "positioning"})
 
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
 OBFUSCATED_EMAIL = re.compile(
@@ -219,6 +218,11 @@ class Answerer:
             return [advice for _, advice in self.gaps_and_recommendations()]
         if key in EXPLANATION_KEYS:
             return self.explanation()
+        if key in POSITION_KEYS:
+            return (
+                f"{business.name} ranks #{business.rank} in local search results for "
+                f"{business.trade.keyword} in {business.city}."
+            )
         return self._business_field(key, business)
 
     def item_sources(self, property_name: str) -> Sequence[Answerer]:
@@ -382,7 +386,7 @@ class Answerer:
     def _without_business(self, key: str) -> Any:
         if key in SERVICES_KEYS:
             return []
-        if key in SUMMARY_KEYS | EXPLANATION_KEYS:
+        if key in SUMMARY_KEYS | EXPLANATION_KEYS | POSITION_KEYS:
             return "The business could not be identified from the information provided."
         if key in STRENGTHS_KEYS | GAPS_KEYS:
             return ["Not enough information to assess"]

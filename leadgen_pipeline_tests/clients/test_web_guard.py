@@ -50,7 +50,7 @@ def test_only_global_unicast_addresses_are_public(address, public):
 )
 def test_private_and_loopback_destinations_are_refused(url):
     guard = AddressGuard()
-    with pytest.raises(BlockedAddress, match="non-public|not a web port"):
+    with pytest.raises(BlockedAddress, match=r"non-public|not a web port"):
         guard.permitted_addresses(*origin_of(url))
 
 

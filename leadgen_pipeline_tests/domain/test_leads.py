@@ -5,7 +5,6 @@ from leadgen_pipeline.domain.leads import (
     Sourced,
     collection_stats,
     is_promotable,
-    registered_domain,
     score_lead,
 )
 from leadgen_pipeline_tests.domain.test_competitors import prospect
@@ -53,12 +52,6 @@ def test_a_phone_only_lead_scores_lower_and_explains_why():
         "valid phone from places_search",
         "operating",
     ]
-
-
-def test_registered_domain_uses_the_bundled_suffix_list():
-    assert registered_domain("https://shop.example.co.uk/x") == "example.co.uk"
-    assert registered_domain("gmail.com") == "gmail.com"
-    assert registered_domain(None) is None
 
 
 def test_collection_stats_count_what_leads_carry():
