@@ -32,11 +32,18 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 
 def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) -> dict[str, str]:
     """The variables that route the resources to a running sandbox."""
-    env = {"LEADGEN_WEB_ALLOWED_HOSTS": sandbox.web_url}
+    urls = sandbox.env()
+    env = {"LEADGEN_WEB_ALLOWED_HOSTS": urls["LEADGEN_WEB_ALLOWED_HOSTS"]}
     if places:
-        env |= {PLACES_KEY_ENV: "sandbox-places-key", "LEADGEN_PLACES_BASE_URL": sandbox.places_url}
+        env |= {
+            PLACES_KEY_ENV: "sandbox-places-key",
+            "LEADGEN_PLACES_BASE_URL": urls["LEADGEN_PLACES_BASE_URL"],
+        }
     if llm:
-        env |= {LLM_KEY_ENV: "sandbox-llm-key", "LEADGEN_LLM_BASE_URL": sandbox.llm_url}
+        env |= {
+            LLM_KEY_ENV: "sandbox-llm-key",
+            "LEADGEN_LLM_BASE_URL": urls["LEADGEN_LLM_BASE_URL"],
+        }
     return env
 
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
 
@@ -66,3 +67,20 @@ def pg_url(postgres_url: str) -> str:
 @pytest.fixture
 def engine(database_url: str) -> Engine:
     return engine_for(database_url)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """One sandbox for the session; tests that inject faults reset them (see `clean_sandbox`)."""
+    with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "sandbox" in request.fixturenames:
+        running: Sandbox = request.getfixturevalue("sandbox")
+        for name in SERVER_NAMES:
+            running.set_faults(name, FaultConfig())
+        running.reset_stats()

@@ -1,0 +1,148 @@
+"""The Places client against the sandbox's Places v1 server, faults included."""
+
+import random
+
+import pytest
+
+from leadgen_pipeline.clients.places import PlacesClient
+from leadgen_pipeline.clients.rate_limit import build_limiter
+from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
+from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
+from leadgen_pipeline.sandbox import FaultConfig
+
+FAST_RETRIES = RetrySettings(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
+
+
+@pytest.fixture
+def client(sandbox):
+    return PlacesClient(
+        api_key="test-places-key", base_url=sandbox.places_url, timeout_s=2.0, retry=FAST_RETRIES
+    )
+
+
+def test_a_search_reads_every_page_up_to_the_cap(client):
+    pages = list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    assert [len(page.places) for page in pages] == [20, 20, 20]
+    assert "pageToken" not in pages[0].request["body"]
+    assert pages[1].request["body"]["pageToken"]
+    assert all("test-places-key" not in str(page.request) for page in pages)
+    assert client.usage.snapshot()["calls"] == 3
+    assert client.usage.snapshot()["cost_usd"] == pytest.approx(3 * 0.035)
+
+
+def test_a_small_search_is_one_page(client):
+    pages = list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
+    assert len(pages) == 1 and len(pages[0].places) == 5
+
+
+def test_only_masked_fields_come_back(client):
+    mask = "places.id,places.displayName,nextPageToken"
+    place = next(iter(client.search_text_pages("roofer in Portland, OR", mask))).places[0]
+    assert set(place) == {"id", "displayName"}
+
+
+def test_the_mask_must_allow_pagination(client):
+    with pytest.raises(ValueError, match="nextPageToken"):
+        list(client.search_text_pages("roofer in Portland, OR", "places.id"))
+
+
+def test_place_details(client):
+    place_id = next(
+        iter(client.search_text_pages("roofer in Portland, OR", SEARCH_FIELD_MASK))
+    ).places[0]["id"]
+    details = client.place_details(place_id, DETAILS_FIELD_MASK)
+    assert details["id"] == place_id
+    assert "rating" not in details  # not in the details mask
+
+
+def test_an_unknown_place_is_a_non_retryable_404(client):
+    with pytest.raises(ApiError) as raised:
+        client.place_details("ChIJdoesnotexist000000000", DETAILS_FIELD_MASK)
+    assert (raised.value.status, raised.value.retryable) == (404, False)
+    assert client.usage.snapshot()["calls"] == 1
+
+
+def test_an_invalid_key_fails_at_once_without_echoing_the_key(sandbox):
+    client = PlacesClient(api_key="invalid-key", base_url=sandbox.places_url, retry=FAST_RETRIES)
+    with pytest.raises(ApiError) as raised:
+        list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    assert raised.value.status == 400
+    assert raised.value.reason == "API_KEY_INVALID"
+    assert client.usage.snapshot()["calls"] == 1
+
+
+def test_server_errors_are_retried_then_surface(client, sandbox):
+    sandbox.set_faults("places", FaultConfig(error_rate=1.0))
+    with pytest.raises(ApiError) as raised:
+        list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    assert raised.value.status in (500, 503) and raised.value.retryable
+    usage = client.usage.snapshot()
+    assert (usage["calls"], usage["retries"], usage["failures"]) == (4, 3, 1)
+    assert usage["cost_usd"] == 0  # failed calls are not billed
+
+
+def test_malformed_bodies_are_retried_then_surface(client, sandbox):
+    sandbox.set_faults("places", FaultConfig(malformed_rate=1.0))
+    with pytest.raises(ApiError) as raised:
+        list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    assert raised.value.reason == "MALFORMED"
+    assert client.usage.snapshot()["calls"] == 4
+
+
+def test_a_hanging_server_times_out_and_is_retried(sandbox):
+    sandbox.set_faults("places", FaultConfig(timeout_rate=1.0, hang_seconds=5))
+    client = PlacesClient(
+        api_key="k",
+        base_url=sandbox.places_url,
+        timeout_s=0.2,
+        retry=RetrySettings(max_attempts=2, base_delay_s=0.01),
+    )
+    with pytest.raises(ApiError, match="Timeout"):
+        client.place_details("ChIJanything", DETAILS_FIELD_MASK)
+    assert client.usage.snapshot()["statuses"] == {"ReadTimeout": 2}
+
+
+def test_intermittent_faults_are_ridden_out(client, sandbox):
+    sandbox.set_faults("places", FaultConfig(error_rate=0.3, malformed_rate=0.2, seed=7))
+    pages = list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    assert sum(len(page.places) for page in pages) == 60
+    assert client.usage.snapshot()["retries"] > 0
+
+
+def test_pacing_to_the_quota_causes_no_429(sandbox):
+    """Our limiter at the server's quota: every request admitted first time."""
+    sandbox.set_faults("places", FaultConfig(quota_per_second=20))
+    client = PlacesClient(
+        api_key="k",
+        base_url=sandbox.places_url,
+        retry=FAST_RETRIES,
+        limiter=build_limiter("places_test", 20, 1.0, database_url=None),
+    )
+    for _ in range(30):
+        list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
+    assert sandbox.stats("places").rate_limited == 0
+    assert client.usage.snapshot()["statuses"] == {"200": 30}
+
+
+def test_without_pacing_the_quota_answers_429_and_retries_absorb_it(sandbox):
+    sandbox.set_faults("places", FaultConfig(quota_per_second=20))
+    client = PlacesClient(
+        api_key="k",
+        base_url=sandbox.places_url,
+        retry=RetrySettings(max_attempts=8, base_delay_s=0.05, max_delay_s=1.0),
+    )
+    for _ in range(30):
+        list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
+    assert sandbox.stats("places").rate_limited > 0
+    assert client.usage.snapshot()["statuses"]["200"] == 30
+
+
+def test_backoff_grows_and_honours_retry_after():
+    from leadgen_pipeline.clients.resilience import backoff_delay
+
+    settings = RetrySettings(base_delay_s=1.0, max_delay_s=8.0)
+    rng = random.Random(1)
+    ceilings = [1.0, 2.0, 4.0, 8.0, 8.0]
+    for attempt, ceiling in enumerate(ceilings, start=1):
+        assert 0 <= backoff_delay(attempt, settings, None, rng) <= ceiling
+    assert backoff_delay(1, settings, 3.0, rng) >= 3.0
