@@ -5,6 +5,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
+# Step retries wait seconds in production; here the failure paths should not.
+os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,8 +23,16 @@ EXPORT_COLUMNS = (
     "socials",
     "place_id",
 )
-# Cells a spreadsheet would run as a formula; prefixed so they stay text.
+# Cells a spreadsheet would run as a formula are prefixed with ' so they stay
+# text (CSV injection). Plain numbers, E.164 phones included, are left alone.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return value if _PLAIN_NUMBER.fullmatch(value) else f"'{value}"
+    return value
 
 
 def _export_value(value: Any) -> Any:
@@ -43,12 +52,7 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in export_records(rows):
-        writer.writerow(
-            {
-                k: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v
-                for k, v in record.items()
-            }
-        )
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in record.items()})
     return buffer.getvalue()
 
 

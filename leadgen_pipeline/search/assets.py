@@ -1,5 +1,7 @@
 """The search workflow: Places results -> prospects -> AI intelligence on the target."""
 
+import os
+
 import dagster as dg
 
 from leadgen_pipeline.clients.resilience import ApiError
@@ -15,11 +17,25 @@ from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
 from leadgen_pipeline.storage import repository as repo
 
-# Transient faults (429, 5xx, dropped connections) the client's own retries
-# could not ride out get a second chance a while later, as a fresh step.
+# Transient faults the clients' own retries could not ride out (a longer API
+# outage, a dropped database connection) get a second chance a while later,
+# as a fresh step. Errors that will not heal (4xx, bad input) opt out through
+# Failure(allow_retries=False).
 STEP_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    max_retries=2,
+    delay=float(os.environ.get("LEADGEN_STEP_RETRY_DELAY_SECONDS", "10")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
 )
+
+
+def api_failure(error: ApiError) -> dg.Failure:
+    """A step failure that names the API error and retries only if it may heal."""
+    return dg.Failure(
+        description=str(error),
+        metadata={"status": error.status or 0, "reason": error.reason or "unknown"},
+        allow_retries=error.retryable,
+    )
 
 
 def load_search(database: DatabaseResource, search_id: str) -> dict:
@@ -28,7 +44,8 @@ def load_search(database: DatabaseResource, search_id: str) -> dict:
     if search is None:
         raise dg.Failure(
             f"search {search_id!r} has a partition but no searches row; "
-            "request it with the request_search job, the API or `leadgen search`"
+            "request it with the request_search job, the API or `leadgen search`",
+            allow_retries=False,
         )
     return dict(search._mapping)
 
@@ -58,15 +75,18 @@ def places_results(
         )
         # Parse before storing: a malformed page fails the step and writes nothing.
         ranked = ranked_prospects(page.response for page in pages)
-    except (ApiError, MalformedPlace) as error:
+    except ApiError as error:
         repo.set_search_status(database.engine, search["id"], "failed", str(error))
-        raise
+        raise api_failure(error) from None
+    except MalformedPlace as error:
+        repo.set_search_status(database.engine, search["id"], "failed", str(error))
+        raise dg.Failure(f"malformed Places response: {error}", allow_retries=False) from None
     capped = len(ranked) >= places.result_cap
     repo.save_search_pages(
         database.engine,
         search["id"],
         [(page.request, page.response) for page in pages],
-        context.run_id,
+        context.run.run_id,
         len(ranked),
         capped,
     )
@@ -155,11 +175,14 @@ def ai_intelligence(
         )
     analysis = competitor_analysis(ranked, target.place_id)
     target_prospect = next(p for p in ranked if p.place_id == target.place_id)
-    completion = llm.client.parse(
-        BusinessIntelligence,
-        SYSTEM_PROMPT,
-        intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
-    )
+    try:
+        completion = llm.client.parse(
+            BusinessIntelligence,
+            SYSTEM_PROMPT,
+            intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
+        )
+    except ApiError as error:
+        raise api_failure(error) from None
     intelligence = completion.parsed
     repo.save_intelligence(
         database.engine,
@@ -173,7 +196,7 @@ def ai_intelligence(
             "prompt_tokens": completion.prompt_tokens,
             "completion_tokens": completion.completion_tokens,
             "cost_usd": completion.cost_usd,
-            "run_id": context.run_id,
+            "run_id": context.run.run_id,
         },
     )
     return dg.MaterializeResult(

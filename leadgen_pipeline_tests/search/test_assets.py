@@ -1,0 +1,154 @@
+"""The search workflow materialised through Dagster, on PostgreSQL and on SQLite."""
+
+import dagster as dg
+import sqlalchemy as sa
+
+from leadgen_pipeline.directory.assets import lead_collections
+from leadgen_pipeline.domain.search_request import parse_search_request
+from leadgen_pipeline.enrichment.assets import leads
+from leadgen_pipeline.partitions import search_partitions
+from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
+from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.search.conftest import LLM_KEY, PLACES_KEY
+
+SEARCH_ASSETS = [places_results, prospects, ai_intelligence, leads, lead_collections]
+
+
+def request_search(instance, database_url, keyword, location, target=None) -> str:
+    request = parse_search_request(keyword, location, target)
+    repo.register_search(engine_for(database_url), request, "test")
+    instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
+    return request.partition_key
+
+
+def materialize(instance, resources, key, **kwargs) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        SEARCH_ASSETS, partition_key=key, resources=resources, instance=instance, **kwargs
+    )
+
+
+def counts(database_url) -> dict[str, int]:
+    with engine_for(database_url).connect() as conn:
+        return {
+            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+
+
+def metadata_of(result, asset) -> dict:
+    [event] = result.asset_materializations_for_node(asset.op.name)
+    return {k: v.value for k, v in event.metadata.items()}
+
+
+def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
+    instance, resources, database_url, sandbox
+):
+    key = request_search(
+        instance, database_url, "plumber", "Austin, TX", "Okafor and Sons Plumbing"
+    )
+    result = materialize(instance, resources, key)
+    assert result.success
+
+    first = counts(database_url)
+    assert first["searches"] == 1
+    assert first["places_results"] == 3
+    assert first["prospects"] == first["search_prospects"] == 60
+    assert first["ai_intelligence"] == 1
+    assert 0 < first["leads"] <= 60
+    assert first["lead_collections"] == 1
+    assert first["lead_collection_members"] == first["leads"]
+
+    search_meta = metadata_of(result, places_results)
+    assert search_meta["coverage"].startswith("capped")
+    assert (search_meta["pages_fetched"], search_meta["results"], search_meta["api_calls"]) == (
+        3,
+        60,
+        3,
+    )
+    intelligence_meta = metadata_of(result, ai_intelligence)
+    assert intelligence_meta["target"] == "Okafor & Sons Plumbing"
+    assert intelligence_meta["target_match"] == "named"
+
+    with engine_for(database_url).connect() as conn:
+        search = repo.get_search(conn, key)
+        intelligence = repo.get_intelligence(conn, key)
+        target_lead = conn.execute(
+            sa.select(t.leads).where(t.leads.c.place_id == intelligence.target_place_id)
+        ).one()
+    assert (search.status, search.result_count, search.result_capped) == ("searched", 60, True)
+    assert intelligence.competitor_analysis["target"]["name"] == "Okafor & Sons Plumbing"
+    assert intelligence.intelligence["products_and_services"]
+    assert target_lead.is_target
+
+    assert materialize(instance, resources, key).success
+    assert counts(database_url) == first
+
+
+def test_a_search_with_few_results_is_complete(instance, resources, database_url):
+    key = request_search(instance, database_url, "bakery", "Springfield, IL")
+    result = materialize(instance, resources, key)
+    assert metadata_of(result, places_results)["coverage"] == "complete"
+    assert counts(database_url)["prospects"] == 5
+
+
+def test_a_search_with_no_results_stores_an_empty_collection(instance, resources, database_url):
+    key = request_search(instance, database_url, "zzz widget", "Austin, TX")
+    assert materialize(instance, resources, key).success
+    c = counts(database_url)
+    assert (c["prospects"], c["ai_intelligence"], c["leads"], c["lead_collections"]) == (0, 0, 0, 1)
+
+
+def test_a_malformed_api_response_fails_the_step_and_writes_nothing(
+    instance, resources, database_url, sandbox
+):
+    key = request_search(instance, database_url, "roofer", "Portland, OR")
+    sandbox.set_faults("places", FaultConfig(malformed_rate=1.0))
+    result = dg.materialize(
+        [places_results],
+        partition_key=key,
+        resources=resources,
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    c = counts(database_url)
+    assert (c["places_results"], c["prospects"]) == (0, 0)
+    with engine_for(database_url).connect() as conn:
+        search = repo.get_search(conn, key)
+    assert search.status == "failed"
+    assert "not JSON" in search.last_error
+
+
+def test_a_partition_without_a_search_row_fails_clearly(instance, resources):
+    instance.add_dynamic_partitions(search_partitions.name, ["ghost@nowhere"])
+    result = dg.materialize(
+        [places_results],
+        partition_key="ghost@nowhere",
+        resources=resources,
+        instance=instance,
+        raise_on_error=False,
+    )
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "no searches row" in failure.step_failure_data.error.message
+    assert not [
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+    ]
+
+
+def test_keys_never_reach_the_event_log_or_the_database(instance, resources, database_url):
+    key = request_search(instance, database_url, "roofer", "Portland, OR")
+    result = materialize(instance, resources, key)
+    records = instance.get_records_for_run(result.run_id, limit=10_000).records
+    event_log = "\n".join(str(record.event_log_entry) for record in records)
+    run_config = str(instance.get_run_by_id(result.run_id).run_config)
+    with engine_for(database_url).connect() as conn:
+        stored = "\n".join(
+            str(row) for table in t.metadata.sorted_tables for row in conn.execute(sa.select(table))
+        )
+    for secret in (PLACES_KEY, LLM_KEY):
+        assert secret not in event_log
+        assert secret not in run_config
+        assert secret not in stored

@@ -1,0 +1,96 @@
+"""The leadgen command, in process against the session sandbox and as a real subprocess."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from leadgen_pipeline.cli import main
+from leadgen_pipeline.local_services import sandbox_environ
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+
+
+@pytest.fixture
+def cli_env(database_url, sandbox, tmp_path, monkeypatch):
+    for name, value in sandbox_environ(sandbox).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LEADGEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEADGEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    return database_url
+
+
+def count(database_url, table):
+    with engine_for(database_url).connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "", "Austin, TX"], "keyword is required"),
+        (["search", "plumber", "Austin\x07TX"], "control or invisible"),
+        (["search", "plumber", "x" * 500], "limit is 120"),
+    ],
+)
+def test_bad_input_exits_1_before_any_api_call(cli_env, sandbox, capsys, argv, message):
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+    assert sandbox.stats("places").requests_total == 0
+    assert count(cli_env, t.searches) == 0
+
+
+def test_search_then_export_as_csv_and_json(cli_env, capsys):
+    assert main(["search", "roofer", "Portland, OR", "--target", "nobody in particular"]) == 0
+    table = capsys.readouterr().out
+    assert "leads in roofer@portland-or" in table
+
+    assert main(["export", "roofer@portland-or"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == count(cli_env, t.leads) > 0
+    assert rows[0]["rank"] == "1" and rows[0]["phone_e164"].startswith("+1")
+
+    assert main(["export", "roofer@portland-or", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["place_id"] for r in records] == [r["place_id"] for r in rows]
+
+
+def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):
+    assert main(["export", "nothing@nowhere"]) == 1
+    assert "no collection 'nothing@nowhere'" in capsys.readouterr().err
+
+
+def test_the_installed_command_searches_postgres_twice_without_duplicates(pg_url, tmp_path):
+    """The promise in the issue: `leadgen search plumber "Austin, TX"` on PostgreSQL, twice."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("GOOGLE_PLACES_API_KEY", "OPENAI_API_KEY")
+    }
+    env |= {
+        "LEADGEN_DATABASE_URL": pg_url,
+        "LEADGEN_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
+    command = [sys.executable, "-m", "leadgen_pipeline.cli", "search", "plumber", "Austin, TX"]
+    for _ in range(2):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+        assert "using the local sandbox" in done.stderr
+    with engine_for(pg_url).connect() as conn:
+        place_ids = conn.execute(sa.select(t.prospects.c.place_id)).scalars().all()
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.searches)).scalar_one() == 1
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(t.places_results)).scalar_one() == 3
+        )
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(t.lead_collections)).scalar_one()
+            == 1
+        )
+    assert len(place_ids) == len(set(place_ids)) == 60
