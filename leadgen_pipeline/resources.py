@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
-from leadgen_pipeline.clients.rate_limit import build_limiter
+from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.storage.database import data_dir, engine_for
@@ -42,14 +42,22 @@ class RateLimitedResource(ConfigurableResource):
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
 
+    _limiters: list[Limiter] = PrivateAttr(default_factory=list)
+
     def _limiter(self, bucket: str) -> Limiter:
-        return build_limiter(
+        limiter = build_limiter(
             bucket,
             self.max_requests,
             self.per_seconds,
             database_url=self.database.url if self.share_rate_limit else None,
             sqlite_dir=data_dir(),
         )
+        self._limiters.append(limiter)
+        return limiter
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        while self._limiters:
+            close_limiter(self._limiters.pop())
 
     def _retry(self) -> RetrySettings:
         return RetrySettings(self.max_attempts, self.backoff_base_seconds, self.backoff_max_seconds)

@@ -64,3 +64,12 @@ def build_limiter(
     # buffer_ms pads each computed wait so clock jitter never lands a request
     # a hair early and has the server count it in the previous window.
     return Limiter(bucket, buffer_ms=20)
+
+
+def close_limiter(limiter: Limiter) -> None:
+    """Stop the limiter's leak thread and close the database pool we gave its bucket."""
+    buckets = limiter.buckets()
+    limiter.close()
+    for bucket in buckets:
+        if isinstance(bucket, PostgresBucket):
+            bucket.pool.close()

@@ -8,7 +8,7 @@ from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_limiter
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
-from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_pipeline.sandbox import FaultConfig, Sandbox
 
 FAST_RETRIES = RetrySettings(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 
@@ -89,16 +89,19 @@ def test_malformed_bodies_are_retried_then_surface(client, sandbox):
     assert client.usage.snapshot()["calls"] == 4
 
 
-def test_a_hanging_server_times_out_and_is_retried(sandbox):
-    sandbox.set_faults("places", FaultConfig(timeout_rate=1.0, hang_seconds=5))
-    client = PlacesClient(
-        api_key="k",
-        base_url=sandbox.places_url,
-        timeout_s=0.2,
-        retry=RetrySettings(max_attempts=2, base_delay_s=0.01),
-    )
-    with pytest.raises(ApiError, match="Timeout"):
-        client.place_details("ChIJanything", DETAILS_FIELD_MASK)
+def test_a_hanging_server_times_out_and_is_retried():
+    # Its own sandbox: the hung requests finish after the test and would be
+    # counted in the shared sandbox's stats.
+    with Sandbox() as hanging:
+        hanging.set_faults("places", FaultConfig(timeout_rate=1.0, hang_seconds=1))
+        client = PlacesClient(
+            api_key="k",
+            base_url=hanging.places_url,
+            timeout_s=0.2,
+            retry=RetrySettings(max_attempts=2, base_delay_s=0.01),
+        )
+        with pytest.raises(ApiError, match="Timeout"):
+            client.place_details("ChIJanything", DETAILS_FIELD_MASK)
     assert client.usage.snapshot()["statuses"] == {"ReadTimeout": 2}
 
 
