@@ -351,3 +351,64 @@ def save_collection(
             [{"collection_id": search["id"], "place_id": p, "rank": r} for p, r in members],
             ["collection_id", "place_id"],
         )
+
+
+# --- enrichment queue ---------------------------------------------------------
+
+PRIORITIES = {"high": 0, "normal": 1, "low": 2}
+
+
+def known_place_ids(conn: Connection, place_ids: Sequence[str]) -> set[str]:
+    query = sa.select(t.prospects.c.place_id).where(t.prospects.c.place_id.in_(list(place_ids)))
+    return set(conn.execute(query).scalars())
+
+
+def enqueue_enrichment(
+    engine: Engine,
+    place_ids: Sequence[str],
+    priority: str,
+    requested_by: str,
+    job_id: str | None = None,
+) -> int:
+    """Queue known prospects for enrichment; a queued one keeps its place, at the higher priority.
+
+    Returns how many prospects are now queued by this request.
+    """
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+    now = utcnow()
+    queue = t.enrichment_queue
+    with engine.begin() as conn:
+        known = known_place_ids(conn, place_ids)
+        rows = [
+            {
+                "place_id": place_id,
+                "priority": PRIORITIES[priority],
+                "requested_at": now,
+                "requested_by": requested_by,
+                "job_id": job_id,
+            }
+            for place_id in dict.fromkeys(place_ids)
+            if place_id in known
+        ]
+        upsert(
+            conn,
+            queue,
+            rows,
+            ["place_id"],
+            update_columns=["priority"],
+            overrides={
+                "priority": lambda stmt: sa.case(
+                    (queue.c.priority < stmt.excluded.priority, queue.c.priority),
+                    else_=stmt.excluded.priority,
+                )
+            },
+        )
+        if rows:
+            conn.execute(
+                sa.update(t.prospects)
+                .where(t.prospects.c.place_id.in_([r["place_id"] for r in rows]))
+                .where(t.prospects.c.enrichment_status != "running")
+                .values(enrichment_status="queued")
+            )
+    return len(rows)

@@ -79,6 +79,9 @@ prospects = Table(
     Column("enrichment_attempts", Integer, nullable=False),
     Column("enrichment_error", Text),
     Column("enriched_at", Timestamp),
+    Column("enrichment_run_id", Text),
+    Column("next_attempt_at", Timestamp),
+    Column("enrichment_report", Json),
 )
 
 search_prospects = Table(
@@ -148,4 +151,29 @@ lead_collection_members = Table(
     Column("collection_id", Text, ForeignKey("lead_collections.id"), primary_key=True),
     Column("place_id", Text, ForeignKey("leads.place_id"), primary_key=True),
     Column("rank", Integer, nullable=False),
+)
+
+enrichment_queue = Table(
+    "enrichment_queue",
+    metadata,
+    Column("place_id", Text, ForeignKey("prospects.place_id"), primary_key=True),
+    Column("priority", Integer, nullable=False),
+    Column("requested_at", Timestamp, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("job_id", Text),
+    Column("claimed_by", Text),
+    Column("claimed_at", Timestamp),
+)
+
+prospect_contacts = Table(
+    "prospect_contacts",
+    metadata,
+    Column("place_id", Text, ForeignKey("prospects.place_id"), primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("value", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("url", Text),
+    Column("detail", Text),
+    Column("position", Integer, nullable=False),
+    Column("found_at", Timestamp, nullable=False),
 )
