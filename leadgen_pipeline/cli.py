@@ -16,7 +16,7 @@ from rich.table import Table
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 
-console = Console(stderr=True)
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The first names its target loosely, to show the fuzzy match ("&" vs "and").
 DEMO_SEARCHES = (
@@ -94,7 +94,13 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
             f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
         )
     console.print(f"[green]search {request.partition_key!r} done[/] (run {run_id})")
+    console.print(run_summary(result))
     return request.partition_key
+
+
+def _stdout_console() -> Console:
+    # Piped output (make demo in CI, a log file) gets a width a lead fits in.
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 def leads_table(collection_id: str) -> Table:
@@ -104,8 +110,10 @@ def leads_table(collection_id: str) -> Table:
     with engine_for(database_url_from_env()).connect() as conn:
         rows = repo.collection_lead_rows(conn, collection_id)
     table = Table(title=f"leads in {collection_id} ({len(rows)})")
-    for column in ("#", "business", "phone", "email", "owner", "score"):
-        table.add_column(column)
+    widths = {"business": (28, 34), "email": (20, 38), "owner": (14, 22), "socials": (10, 36)}
+    for column in ("#", "business", "phone", "email", "owner", "socials", "score"):
+        low, high = widths.get(column, (None, None))
+        table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=low, max_width=high)
     for row in rows:
         table.add_row(
             str(row["rank"]),
@@ -113,9 +121,31 @@ def leads_table(collection_id: str) -> Table:
             row["phone_e164"] or "",
             row["email"] or "",
             row["owner_name"] or "",
+            ", ".join(sorted(row["socials"] or {})),
             str(row["quality_score"]),
         )
     return table
+
+
+def run_summary(result: Any) -> str:
+    """One line on what the run found, enriched and cost, from its materialisation metadata."""
+    nodes = ("places_results", "ai_intelligence", "enriched_prospects")
+    meta: dict[str, dict[str, Any]] = {node: {} for node in nodes}
+    for node in nodes:
+        for event in result.asset_materializations_for_node(node):
+            meta[node] |= {key: value.value for key, value in event.metadata.items()}
+    search, ai, enrichment = (meta[node] for node in nodes)
+    cost = (
+        search.get("api_cost_usd", 0)
+        + ai.get("llm_cost_usd", 0)
+        + enrichment.get("api_cost_usd", 0)
+    )
+    return (
+        f"{search.get('results', 0)} places ({search.get('coverage', '?')}); enrichment: "
+        f"{enrichment.get('enriched', 0)} enriched, {enrichment.get('skipped', 0)} skipped, "
+        f"{enrichment.get('failed', 0)} failed, LLM needed for {enrichment.get('llm_needed', 0)}, "
+        f"{enrichment.get('website_fetches', 0)} pages fetched; estimated API cost ${cost:.4f}"
+    )
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -125,7 +155,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         for note in notes:
             console.print(f"[yellow]{note}[/]")
         key = run_search(args.keyword, args.location, args.target, _instance())
-    Console().print(leads_table(key))
+    _stdout_console().print(leads_table(key))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -142,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         }
         with patched_environ(env), services_from_environment():
             instance = _instance(Path(tmp) / "dagster_home")
-            out = Console()
+            out = _stdout_console()
             for keyword, location, target in DEMO_SEARCHES:
                 key = run_search(keyword, location, target, instance)
                 out.print(leads_table(key))

@@ -6,8 +6,20 @@ import dagster as dg
 
 from leadgen_pipeline.clients.places import PLACES_API_URL
 from leadgen_pipeline.directory.assets import lead_collections
-from leadgen_pipeline.enrichment.assets import leads
-from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource
+from leadgen_pipeline.enrichment.assets import enriched_prospects, leads, queued_enrichment
+from leadgen_pipeline.enrichment.jobs import enrich_queue_job, promote_job
+from leadgen_pipeline.enrichment.schedules import (
+    reenrich_stale_leads,
+    refresh_searches,
+    retry_failed_enrichment,
+)
+from leadgen_pipeline.enrichment.sensors import enrichment_queue_sensor, promote_after_enrichment
+from leadgen_pipeline.resources import (
+    DatabaseResource,
+    LLMResource,
+    PlacesResource,
+    WebsiteFetcherResource,
+)
 from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
 from leadgen_pipeline.search.jobs import request_search, search_job
 from leadgen_pipeline.search.sensors import search_requests
@@ -40,15 +52,29 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             max_requests=int(os.environ.get("LEADGEN_LLM_REQUESTS_PER_SECOND", "5")),
             database=database,
         ),
+        "websites": WebsiteFetcherResource(
+            allowed_origins=os.environ.get("LEADGEN_WEB_ALLOWED_HOSTS", ""),
+            max_requests=int(os.environ.get("LEADGEN_WEB_REQUESTS_PER_SECOND", "20")),
+            database=database,
+        ),
     }
 
 
 def build_definitions() -> dg.Definitions:
     """The code location, with resources read from the current environment."""
     return dg.Definitions(
-        assets=[places_results, prospects, ai_intelligence, leads, lead_collections],
-        jobs=[search_job, request_search],
-        sensors=[search_requests],
+        assets=[
+            places_results,
+            prospects,
+            ai_intelligence,
+            enriched_prospects,
+            queued_enrichment,
+            leads,
+            lead_collections,
+        ],
+        jobs=[search_job, request_search, enrich_queue_job, promote_job],
+        sensors=[search_requests, enrichment_queue_sensor, promote_after_enrichment],
+        schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],
         resources=build_resources(),
     )
 

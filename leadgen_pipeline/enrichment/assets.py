@@ -1,28 +1,207 @@
-"""From prospects to leads: promotion of the prospects that carry usable contact data."""
+"""Enrichment (listing, Place Details, website, LLM) and the promotion of prospects to leads."""
+
+from collections.abc import Sequence
+from datetime import timedelta
 
 import dagster as dg
+from sqlalchemy.engine import Row
 
 from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, is_promotable, score_lead
+from leadgen_pipeline.domain.places import Prospect
+from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
+from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.metadata import preview_table
 from leadgen_pipeline.partitions import search_partitions
-from leadgen_pipeline.resources import DatabaseResource
+from leadgen_pipeline.resources import (
+    DatabaseResource,
+    LLMResource,
+    PlacesResource,
+    WebsiteFetcherResource,
+    usage_delta,
+)
 from leadgen_pipeline.search.assets import STEP_RETRY, ai_intelligence, load_search, prospects
 from leadgen_pipeline.storage import repository as repo
 
 
+class EnrichmentConfig(dg.Config):
+    workers: int = 8
+    max_pages_per_site: int = 4
+    use_llm: bool = True
+    # Enriched (or skipped) prospects older than this are enriched again.
+    stale_after_days: int = 30
+
+
+class QueueDrainConfig(EnrichmentConfig):
+    # A run drains at most this many prospects: runs stay bounded in time and
+    # a high-priority request waits at most one run.
+    max_prospects: int = 500
+    requeue_failed: bool = False  # the retry schedule sets it
+    requeue_stale: bool = False  # the re-enrich schedule sets it
+
+
+def _run_enrichment(
+    context: dg.AssetExecutionContext,
+    config: EnrichmentConfig,
+    database: DatabaseResource,
+    places: PlacesResource,
+    llm: LLMResource,
+    websites: WebsiteFetcherResource,
+    **drain: object,
+) -> tuple[EnrichmentTally, dict]:
+    clients = {"places": places.client, "llm": llm.client, "websites": websites.fetcher}
+    before = {name: client.usage.snapshot() for name, client in clients.items()}
+    runner = EnrichmentRunner(
+        engine=database.engine,
+        places=places.client,
+        fetcher=websites.fetcher,
+        llm=llm.client if config.use_llm else None,
+        run_id=context.run.run_id,
+        # A re-execution of a killed run shares its root id and so resumes its claims.
+        claimer=context.run.root_run_id or context.run.run_id,
+        settings=WaterfallSettings(
+            max_pages_per_site=config.max_pages_per_site,
+            use_llm=config.use_llm,
+            region=places.region_code,
+        ),
+        workers=config.workers,
+    )
+    tally = runner.drain(**drain)  # type: ignore[arg-type]
+    usage = {name: usage_delta(before[name], c.usage.snapshot()) for name, c in clients.items()}
+    return tally, usage
+
+
+def _tally_metadata(tally: EnrichmentTally, usage: dict) -> dict:
+    return {
+        "processed": tally.processed,
+        "enriched": tally.outcomes["enriched"],
+        "skipped": tally.outcomes["skipped"],
+        "failed": tally.outcomes["failed"],
+        "failures_by_reason": dg.MetadataValue.json(dict(tally.failure_reasons)),
+        "skips_by_reason": dg.MetadataValue.json(dict(tally.skip_reasons)),
+        "llm_needed": tally.llm_used,
+        "places_calls": usage["places"]["calls"],
+        "website_fetches": usage["websites"]["calls"],
+        "llm_calls": usage["llm"]["calls"],
+        "llm_tokens": usage["llm"]["prompt_tokens"] + usage["llm"]["completion_tokens"],
+        "api_cost_usd": round(usage["places"]["cost_usd"] + usage["llm"]["cost_usd"], 6),
+    }
+
+
 @dg.asset(
     partitions_def=search_partitions,
-    deps=[prospects, ai_intelligence],
+    deps=[prospects],
+    group_name="enrichment",
+    pool="enrichment",
+    retry_policy=STEP_RETRY,
+    kinds={"python", "sql"},
+)
+def enriched_prospects(
+    context: dg.AssetExecutionContext,
+    config: EnrichmentConfig,
+    database: DatabaseResource,
+    places: PlacesResource,
+    llm: LLMResource,
+    websites: WebsiteFetcherResource,
+) -> dg.MaterializeResult:
+    """The search's prospects enriched: pending, failed and stale ones queued and drained here."""
+    search = load_search(database, context.partition_key)
+    stale_before = repo.utcnow() - timedelta(days=config.stale_after_days)
+    queued = repo.enqueue_search_prospects(database.engine, search["id"], stale_before)
+    tally, usage = _run_enrichment(
+        context, config, database, places, llm, websites, search_id=search["id"]
+    )
+    with database.engine.connect() as conn:
+        statuses = repo.search_enrichment_statuses(conn, search["id"])
+    return dg.MaterializeResult(
+        metadata={
+            "queued": queued,
+            **_tally_metadata(tally, usage),
+            "statuses": dg.MetadataValue.json(statuses),
+        }
+    )
+
+
+@dg.asset(
+    deps=[prospects],
+    group_name="enrichment",
+    pool="enrichment",
+    retry_policy=STEP_RETRY,
+    kinds={"python", "sql"},
+)
+def queued_enrichment(
+    context: dg.AssetExecutionContext,
+    config: QueueDrainConfig,
+    database: DatabaseResource,
+    places: PlacesResource,
+    llm: LLMResource,
+    websites: WebsiteFetcherResource,
+) -> dg.MaterializeResult:
+    """The enrichment queue (batches, retries, re-enrichment) drained, by priority, in one run."""
+    now = repo.utcnow()
+    requeued = 0
+    if config.requeue_failed:
+        requeued += repo.enqueue_due_failures(database.engine, now)
+    if config.requeue_stale:
+        requeued += repo.enqueue_stale(
+            database.engine, now - timedelta(days=config.stale_after_days)
+        )
+    tally, usage = _run_enrichment(
+        context, config, database, places, llm, websites, max_prospects=config.max_prospects
+    )
+    with database.engine.connect() as conn:
+        touched = repo.searches_enriched_by_run(conn, context.run.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "requeued": requeued,
+            **_tally_metadata(tally, usage),
+            # The promotion sensor refreshes these searches' leads and collections.
+            "searches": dg.MetadataValue.json(touched),
+        }
+    )
+
+
+def lead_candidates(
+    ranked: Sequence[Prospect],
+    contacts: dict[str, list[Row]],
+    target_id: str | None,
+    target_owner: Sourced | None,
+) -> list[LeadCandidate]:
+    """Each prospect with its best contact values; the target's owner from intelligence if
+    the website named none."""
+    candidates = []
+    for p in ranked:
+        best: dict[str, Sourced] = {}
+        for row in contacts.get(p.place_id, []):
+            best.setdefault(row.kind, Sourced(row.value, row.source, row.url, row.detail))
+        phone = best.get("phone") or (
+            Sourced(p.phone_e164, "places_search") if p.phone_e164 else None
+        )
+        owner = best.get("owner") or (target_owner if p.place_id == target_id else None)
+        socials = {
+            kind.removeprefix("social:"): s
+            for kind, s in best.items()
+            if kind.startswith("social:")
+        }
+        candidates.append(
+            LeadCandidate(p, phone=phone, email=best.get("email"), owner=owner, socials=socials)
+        )
+    return candidates
+
+
+@dg.asset(
+    partitions_def=search_partitions,
+    deps=[prospects, ai_intelligence, enriched_prospects],
     group_name="leads",
     retry_policy=STEP_RETRY,
     kinds={"python", "sql"},
 )
 def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.MaterializeResult:
-    """The search's prospects with a phone or an email, scored; the target carries its owner."""
+    """The search's prospects with a phone or an email, scored, with provenance for every value."""
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
         ranked = repo.ranked_search_prospects(conn, search["id"])
         intelligence = repo.get_intelligence(conn, search["id"])
+        contacts = repo.contacts_by_place(conn, [p.place_id for p in ranked])
     target_id = intelligence.target_place_id if intelligence else None
     owner = None
     if intelligence and intelligence.intelligence.get("owner_name"):
@@ -31,21 +210,19 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
             "llm:business_intelligence",
             detail=intelligence.intelligence.get("owner_title"),
         )
-    candidates = [
-        LeadCandidate(
-            prospect=p,
-            phone=Sourced(p.phone_e164, "places_search") if p.phone_e164 else None,
-            owner=owner if p.place_id == target_id else None,
-        )
-        for p in ranked
+    scored = [
+        score_lead(c)
+        for c in lead_candidates(ranked, contacts, target_id, owner)
+        if is_promotable(c)
     ]
-    scored = [score_lead(c) for c in candidates if is_promotable(c)]
     repo.upsert_leads(database.engine, search["id"], scored, target_id)
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),
             "leads": len(scored),
             "not_promoted": len(ranked) - len(scored),
+            "with_email": sum(1 for s in scored if s.candidate.email),
+            "with_owner": sum(1 for s in scored if s.candidate.owner),
             "average_quality": round(sum(s.score for s in scored) / len(scored), 1)
             if scored
             else 0,
@@ -55,6 +232,7 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
                         "name": s.candidate.prospect.name,
                         "score": s.score,
                         "phone": s.candidate.phone.value if s.candidate.phone else None,
+                        "email": s.candidate.email.value if s.candidate.email else None,
                         "owner": s.candidate.owner.value if s.candidate.owner else None,
                     }
                     for s in sorted(scored, key=lambda s: -s.score)[:10]

@@ -8,10 +8,12 @@ from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
 from leadgen_pipeline.storage import repository as repo
 
-# places_results and everything downstream of it, for one search partition.
+# places_results and everything downstream of it for one search partition,
+# but not the (unpartitioned) enrichment queue drain.
 search_job = dg.define_asset_job(
     "search",
-    selection=dg.AssetSelection.assets(places_results).downstream(),
+    selection=dg.AssetSelection.assets(places_results).downstream()
+    - dg.AssetSelection.assets("queued_enrichment"),
     description="Run one search end to end: Places, prospects, intelligence, leads, collection.",
 )
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
+from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.domain.leads import CollectionStats, ScoredLead
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.search_request import SearchRequest
@@ -412,3 +413,226 @@ def enqueue_enrichment(
                 .values(enrichment_status="queued")
             )
     return len(rows)
+
+
+def enqueue_search_prospects(engine: Engine, search_id: str, stale_before: datetime) -> int:
+    """Queue the search's prospects that were never enriched, failed, or went stale."""
+    p = t.prospects
+    query = (
+        sa.select(p.c.place_id)
+        .join(t.search_prospects, t.search_prospects.c.place_id == p.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .where(
+            sa.or_(
+                p.c.enrichment_status.in_(["pending", "failed"]),
+                sa.and_(
+                    p.c.enrichment_status.in_(["enriched", "skipped"]),
+                    sa.or_(p.c.enriched_at.is_(None), p.c.enriched_at < stale_before),
+                ),
+            )
+        )
+    )
+    with engine.connect() as conn:
+        place_ids = list(conn.execute(query).scalars())
+    return enqueue_enrichment(engine, place_ids, "normal", f"search:{search_id}")
+
+
+def claim_enrichment(
+    engine: Engine,
+    claimer: str,
+    limit: int,
+    lease_expired_before: datetime,
+    search_id: str | None = None,
+    exclude: Iterable[str] = (),
+) -> list[str]:
+    """Claim up to `limit` queued prospects for `claimer`, highest priority and oldest first.
+
+    Free items, items `claimer` already holds (a re-execution resuming its own
+    work) and items whose claim lease expired (a killed run) can be claimed.
+    With `search_id`, only that search's prospects; `exclude` skips what the
+    claimer already has in hand. Returns the place ids claimed.
+    """
+    queue = t.enrichment_queue
+    claimable = sa.or_(
+        queue.c.claimed_by.is_(None),
+        queue.c.claimed_by == claimer,
+        queue.c.claimed_at < lease_expired_before,
+    )
+    candidates = sa.select(queue.c.place_id).where(claimable)
+    if excluded := list(exclude):
+        candidates = candidates.where(queue.c.place_id.not_in(excluded))
+    if search_id is not None:
+        candidates = candidates.join(
+            t.search_prospects, t.search_prospects.c.place_id == queue.c.place_id
+        ).where(t.search_prospects.c.search_id == search_id)
+    candidates = (
+        candidates.order_by(queue.c.priority, queue.c.requested_at, queue.c.place_id)
+        .limit(limit)
+        # Concurrent claimers on PostgreSQL pass over each other's rows.
+        .with_for_update(skip_locked=True, of=queue)
+    )
+    now = utcnow()
+    with engine.begin() as conn:
+        place_ids = list(conn.execute(candidates).scalars())
+        if place_ids:
+            conn.execute(
+                sa.update(queue)
+                .where(queue.c.place_id.in_(place_ids))
+                .values(claimed_by=claimer, claimed_at=now)
+            )
+            conn.execute(
+                sa.update(t.prospects)
+                .where(t.prospects.c.place_id.in_(place_ids))
+                .values(enrichment_status="running")
+            )
+    return place_ids
+
+
+def queued_counts(conn: Connection) -> dict[int, int]:
+    """Unclaimed queue items by priority."""
+    queue = t.enrichment_queue
+    query = (
+        sa.select(queue.c.priority, sa.func.count())
+        .where(queue.c.claimed_by.is_(None))
+        .group_by(queue.c.priority)
+    )
+    return {priority: count for priority, count in conn.execute(query)}
+
+
+def get_prospects(conn: Connection, place_ids: Sequence[str]) -> list[Prospect]:
+    query = sa.select(t.prospects).where(t.prospects.c.place_id.in_(list(place_ids)))
+    return [_prospect_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def save_enrichment(
+    engine: Engine,
+    place_id: str,
+    outcome: EnrichmentOutcome,
+    run_id: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record one prospect's outcome and its contacts, and take it off the queue, atomically."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "enrichment_status": outcome.status,
+        "enrichment_attempts": t.prospects.c.enrichment_attempts + 1,
+        "enrichment_error": outcome.reason,
+        "enrichment_report": dict(outcome.report),
+        "enrichment_run_id": run_id,
+        "next_attempt_at": retry_at,
+    }
+    if outcome.status != "failed":
+        values["enriched_at"] = now
+    if outcome.listing is not None:
+        listing = _prospect_row(outcome.listing, now)
+        values |= {column: listing[column] for column in _PROSPECT_LISTING_COLUMNS}
+    contacts = t.prospect_contacts
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.prospects).where(t.prospects.c.place_id == place_id).values(values)
+        )
+        if outcome.status != "failed":
+            # A failed attempt keeps what an earlier attempt found.
+            conn.execute(sa.delete(contacts).where(contacts.c.place_id == place_id))
+            # First sighting wins: the waterfall lists sources cheapest (and most
+            # authoritative) first.
+            seen: set[tuple[str, str]] = set()
+            positions: dict[str, int] = {}
+            rows = []
+            for contact in outcome.contacts:
+                if (contact.kind, contact.value) in seen:
+                    continue
+                seen.add((contact.kind, contact.value))
+                position = positions[contact.kind] = positions.get(contact.kind, -1) + 1
+                rows.append(
+                    {
+                        "place_id": place_id,
+                        "kind": contact.kind,
+                        "value": contact.value,
+                        "source": contact.source,
+                        "url": contact.url,
+                        "detail": contact.detail,
+                        "position": position,
+                        "found_at": now,
+                    }
+                )
+            if rows:
+                conn.execute(sa.insert(contacts), rows)
+        conn.execute(sa.delete(t.enrichment_queue).where(t.enrichment_queue.c.place_id == place_id))
+
+
+def contacts_by_place(conn: Connection, place_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """Each prospect's contact values, best first within each kind."""
+    contacts = t.prospect_contacts
+    query = (
+        sa.select(contacts)
+        .where(contacts.c.place_id.in_(list(place_ids)))
+        .order_by(contacts.c.place_id, contacts.c.kind, contacts.c.position)
+    )
+    found: dict[str, list[Row]] = {}
+    for row in conn.execute(query):
+        found.setdefault(row.place_id, []).append(row)
+    return found
+
+
+def prospect_for_enrichment(conn: Connection, place_id: str) -> tuple[Prospect, int]:
+    """The prospect and how many enrichment attempts it has had."""
+    row = conn.execute(sa.select(t.prospects).where(t.prospects.c.place_id == place_id)).one()
+    return _prospect_from_row(row._mapping), row.enrichment_attempts
+
+
+def search_enrichment_statuses(conn: Connection, search_id: str) -> dict[str, int]:
+    query = (
+        sa.select(t.prospects.c.enrichment_status, sa.func.count())
+        .join(t.search_prospects, t.search_prospects.c.place_id == t.prospects.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .group_by(t.prospects.c.enrichment_status)
+    )
+    return dict(sorted((status, count) for status, count in conn.execute(query)))
+
+
+def _enqueue_where(engine: Engine, condition: sa.ColumnElement[bool], requested_by: str) -> int:
+    with engine.connect() as conn:
+        place_ids = list(conn.execute(sa.select(t.prospects.c.place_id).where(condition)).scalars())
+    return enqueue_enrichment(engine, place_ids, "low", requested_by)
+
+
+def enqueue_due_failures(engine: Engine, now: datetime) -> int:
+    """Queue failed prospects whose backoff has passed, at low priority."""
+    p = t.prospects
+    due = sa.and_(p.c.enrichment_status == "failed", p.c.next_attempt_at <= now)
+    return _enqueue_where(engine, due, "schedule:retry_failed")
+
+
+def enqueue_stale(engine: Engine, stale_before: datetime) -> int:
+    """Queue leads enriched before `stale_before`, at low priority."""
+    p = t.prospects
+    stale = sa.and_(
+        p.c.enrichment_status == "enriched",
+        p.c.enriched_at < stale_before,
+        p.c.place_id.in_(sa.select(t.leads.c.place_id)),
+    )
+    return _enqueue_where(engine, stale, "schedule:reenrich_stale")
+
+
+def searches_enriched_by_run(conn: Connection, run_id: str) -> list[str]:
+    query = (
+        sa.select(t.search_prospects.c.search_id)
+        .join(t.prospects, t.prospects.c.place_id == t.search_prospects.c.place_id)
+        .where(t.prospects.c.enrichment_run_id == run_id)
+        .distinct()
+        .order_by(t.search_prospects.c.search_id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def searches_due_for_refresh(conn: Connection, stale_before: datetime, limit: int) -> list[str]:
+    """Searches last run before `stale_before`, oldest first."""
+    s = t.searches
+    query = (
+        sa.select(s.c.id)
+        .where(s.c.last_searched_at < stale_before)
+        .order_by(s.c.last_searched_at)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())

@@ -1,0 +1,118 @@
+"""Drain claimed enrichment work with bounded concurrency, one prospect at a time in the database.
+
+Concurrency keeps the shared quotas busy while requests are in flight (the
+clients' limiters, not sleeps, set the pace); claims are taken in small
+chunks, so memory does not grow with the number of prospects; every outcome
+is written as soon as it is known, so a run killed half way loses at most
+the prospects in flight, which its re-execution picks up again.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from leadgen_pipeline.clients.llm import LLMClient
+from leadgen_pipeline.clients.places import PlacesClient
+from leadgen_pipeline.clients.resilience import ApiError
+from leadgen_pipeline.clients.web import WebsiteFetcher
+from leadgen_pipeline.domain.enrichment import EnrichmentOutcome, retry_delay
+from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
+from leadgen_pipeline.storage import repository as repo
+
+# A claim older than this belongs to a run that died; others may take it.
+CLAIM_LEASE = timedelta(minutes=30)
+
+
+@dataclass
+class EnrichmentTally:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    llm_used: int = 0
+
+    def add(self, outcome: EnrichmentOutcome) -> None:
+        self.outcomes[outcome.status] += 1
+        if outcome.status == "failed":
+            self.failure_reasons[(outcome.reason or "unknown").split(":")[0]] += 1
+        elif outcome.status == "skipped":
+            self.skip_reasons[outcome.reason or "unknown"] += 1
+        if "llm" in outcome.report:
+            self.llm_used += 1
+
+    @property
+    def processed(self) -> int:
+        return sum(self.outcomes.values())
+
+
+@dataclass
+class EnrichmentRunner:
+    engine: Engine
+    places: PlacesClient
+    fetcher: WebsiteFetcher
+    llm: LLMClient | None
+    run_id: str
+    claimer: str  # the root run id: a re-execution resumes the claims of the run it retries
+    settings: WaterfallSettings = field(default_factory=WaterfallSettings)
+    workers: int = 8
+    now: Callable[[], datetime] = repo.utcnow
+
+    def _enrich_one(self, place_id: str) -> EnrichmentOutcome:
+        with self.engine.connect() as conn:
+            prospect, attempts = repo.prospect_for_enrichment(conn, place_id)
+        try:
+            outcome = enrich_prospect(prospect, self.places, self.fetcher, self.llm, self.settings)
+        except ApiError as error:
+            outcome = EnrichmentOutcome("failed", reason=str(error))
+        except Exception as error:  # one prospect's bug never fails its batch
+            outcome = EnrichmentOutcome("failed", reason=f"{type(error).__name__}: {error}")
+        retry_at = self.now() + retry_delay(attempts + 1) if outcome.status == "failed" else None
+        # Database errors are not caught: the step fails and its retry resumes.
+        repo.save_enrichment(self.engine, place_id, outcome, self.run_id, retry_at)
+        return outcome
+
+    def drain(
+        self,
+        search_id: str | None = None,
+        max_prospects: int | None = None,
+        on_progress: Callable[[EnrichmentTally], None] | None = None,
+    ) -> EnrichmentTally:
+        """Claim and enrich until the queue (or the search's part of it) is empty, or the cap.
+
+        Claims come in chunks; the next chunk is claimed while the last items
+        of the previous one are still in flight, so one slow website does not
+        leave the other workers idle.
+        """
+        tally = EnrichmentTally()
+        in_flight: dict[Future[EnrichmentOutcome], str] = {}
+        pending: list[str] = []
+        exhausted = False
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="enrich") as pool:
+            while True:
+                taken = tally.processed + len(in_flight) + len(pending)
+                room = None if max_prospects is None else max_prospects - taken
+                if not pending and not exhausted and (room is None or room > 0):
+                    limit = self.workers * 4 if room is None else min(self.workers * 4, room)
+                    pending = repo.claim_enrichment(
+                        self.engine,
+                        self.claimer,
+                        limit,
+                        self.now() - CLAIM_LEASE,
+                        search_id,
+                        exclude=in_flight.values(),
+                    )
+                    exhausted = not pending
+                while pending and len(in_flight) < self.workers:
+                    place_id = pending.pop(0)
+                    in_flight[pool.submit(self._enrich_one, place_id)] = place_id
+                if not in_flight:
+                    return tally
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del in_flight[future]
+                    tally.add(future.result())
+                if on_progress is not None:
+                    on_progress(tally)
