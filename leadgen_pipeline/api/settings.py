@@ -1,0 +1,36 @@
+"""The HTTP API's settings, from the environment (see README: Configuration)."""
+
+import os
+from dataclasses import dataclass, field
+
+from leadgen_pipeline.storage.database import database_url_from_env
+
+API_TOKEN_ENV = "LEADGEN_API_TOKEN"
+WEBHOOK_SECRET_ENV = "LEADGEN_WEBHOOK_SECRET"
+DAGSTER_URL_ENV = "LEADGEN_DAGSTER_URL"
+FRESHNESS_ENV = "LEADGEN_SEARCH_FRESHNESS_HOURS"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    database_url: str
+    # The Dagster webserver whose GraphQL API launches and reports runs.
+    dagster_url: str = "http://127.0.0.1:3000"
+    # None: the mutating endpoints answer 503 instead of running unauthenticated.
+    api_token: str | None = field(default=None, repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
+    # A search run within this many hours is reused instead of spending quota again.
+    search_freshness_hours: float = 24.0
+    dagster_timeout_seconds: float = 15.0
+
+    @classmethod
+    def from_env(cls) -> "ApiSettings":
+        return cls(
+            database_url=database_url_from_env(),
+            dagster_url=os.environ.get(DAGSTER_URL_ENV, cls.dagster_url),
+            api_token=os.environ.get(API_TOKEN_ENV) or None,
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or None,
+            search_freshness_hours=float(
+                os.environ.get(FRESHNESS_ENV, str(cls.search_freshness_hours))
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Monitoring: structured orchestration events and the record of failed runs."""

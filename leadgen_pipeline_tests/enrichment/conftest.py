@@ -1,0 +1,47 @@
+"""Enrichment fixtures: real clients on the sandbox, a database with one search's prospects."""
+
+import pytest
+
+from leadgen_pipeline.clients.llm import LLMClient
+from leadgen_pipeline.clients.places import PlacesClient
+from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, ranked_prospects
+from leadgen_pipeline.domain.search_request import parse_search_request
+from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage.database import engine_for
+
+FAST = RetrySettings(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05)
+
+
+@pytest.fixture
+def places(sandbox):
+    return PlacesClient(api_key="k", base_url=sandbox.places_url, retry=FAST)
+
+
+@pytest.fixture
+def llm(sandbox):
+    return LLMClient(api_key="k", model="gpt-4o-mini", base_url=sandbox.llm_url, retry=FAST)
+
+
+@pytest.fixture
+def fetcher(sandbox):
+    # Short deadlines keep the hostile sites (slow, huge) quick to give up on.
+    return WebsiteFetcher(
+        guard=AddressGuard(allowed_origins=parse_allowed_origins(sandbox.web_url)),
+        page_deadline_s=1.0,
+        read_timeout_s=1.0,
+        max_bytes=200_000,
+    )
+
+
+def store_search(database_url, places, keyword, location):
+    """A searched search, as the search assets leave it; returns (search id, ranked prospects)."""
+    request = parse_search_request(keyword, location)
+    engine = engine_for(database_url)
+    repo.register_search(engine, request, "test")
+    ranked = ranked_prospects(
+        p.response for p in places.search_text_pages(request.text_query, SEARCH_FIELD_MASK)
+    )
+    repo.store_search_prospects(engine, request.partition_key, ranked)
+    return request.partition_key, ranked

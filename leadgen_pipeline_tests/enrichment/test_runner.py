@@ -1,0 +1,164 @@
+"""Draining the enrichment queue: priority, failure isolation, resumption, idempotency."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from leadgen_pipeline.enrichment.runner import CLAIM_LEASE, EnrichmentRunner
+from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
+from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.enrichment.conftest import store_search
+
+
+def runner(database_url, places, fetcher, llm=None, claimer="run-1", workers=4, **kwargs):
+    return EnrichmentRunner(
+        engine=engine_for(database_url),
+        places=places,
+        fetcher=fetcher,
+        llm=llm,
+        run_id=claimer,
+        claimer=claimer,
+        settings=WaterfallSettings(max_pages_per_site=2),
+        workers=workers,
+        **kwargs,
+    )
+
+
+def statuses(database_url):
+    with engine_for(database_url).connect() as conn:
+        rows = conn.execute(
+            sa.select(t.prospects.c.place_id, t.prospects.c.enrichment_status)
+        ).all()
+    return dict(rows)
+
+
+def test_a_search_drains_to_terminal_states_and_a_rerun_changes_nothing(
+    database_url, places, fetcher, llm
+):
+    search_id, _ = store_search(database_url, places, "dentist", "Denver, CO")
+    engine = engine_for(database_url)
+    assert repo.enqueue_search_prospects(engine, search_id, repo.utcnow()) == 30
+    tally = runner(database_url, places, fetcher, llm).drain(search_id=search_id)
+    assert tally.processed == 30
+    assert set(statuses(database_url).values()) <= {"enriched", "skipped"}
+    with engine.connect() as conn:
+        contacts = conn.execute(
+            sa.select(sa.func.count()).select_from(t.prospect_contacts)
+        ).scalar_one()
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(t.enrichment_queue)).scalar_one()
+            == 0
+        )
+    # Nothing is stale a minute later: a re-run of the search queues nothing.
+    assert (
+        repo.enqueue_search_prospects(engine, search_id, repo.utcnow() - timedelta(minutes=1)) == 0
+    )
+    # Re-enriching everything converges on the same contacts.
+    repo.enqueue_search_prospects(engine, search_id, repo.utcnow() + timedelta(minutes=1))
+    runner(database_url, places, fetcher, llm, claimer="run-2").drain(search_id=search_id)
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(t.prospect_contacts)).scalar_one()
+            == contacts
+        )
+
+
+def test_the_queue_drains_highest_priority_first(database_url, places, fetcher):
+    _, ranked = store_search(database_url, places, "roofer", "Portland, OR")
+    engine = engine_for(database_url)
+    low, normal, high = (
+        [p.place_id for p in ranked[:3]],
+        [p.place_id for p in ranked[3:6]],
+        [p.place_id for p in ranked[6:9]],
+    )
+    repo.enqueue_enrichment(engine, low, "low", "test")
+    repo.enqueue_enrichment(engine, normal, "normal", "test")
+    repo.enqueue_enrichment(engine, high, "high", "test")
+    repo.enqueue_enrichment(engine, low[:1], "high", "test")  # a re-request raises a queued item
+    drained = runner(database_url, places, fetcher, workers=1).drain(max_prospects=4)
+    assert drained.processed == 4
+    done = {
+        place_id
+        for place_id, status in statuses(database_url).items()
+        if status in ("enriched", "skipped")
+    }
+    assert done == set(high) | {low[0]}
+    with engine.connect() as conn:
+        assert repo.queued_counts(conn) == {1: 3, 2: 2}
+
+
+def test_one_prospects_failure_never_fails_the_batch(database_url, places, fetcher, sandbox):
+    search_id, ranked = store_search(database_url, places, "roofer", "Portland, OR")
+    engine = engine_for(database_url)
+    # Two prospects lose their listing phone and website: they need Place Details, which fails.
+    needing_details = [p.place_id for p in ranked[:2]]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.prospects)
+            .where(t.prospects.c.place_id.in_(needing_details))
+            .values(phone_e164=None, website=None)
+        )
+        needing_details = (
+            conn.execute(
+                sa.select(t.prospects.c.place_id).where(
+                    t.prospects.c.phone_e164.is_(None), t.prospects.c.website.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(needing_details) >= 2
+    sandbox.set_faults("places", FaultConfig(error_rate=1.0))
+    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    tally = runner(database_url, places, fetcher).drain(search_id=search_id)
+    assert tally.outcomes["failed"] == len(needing_details) and tally.processed == 12
+    with engine.connect() as conn:
+        failed = conn.execute(
+            sa.select(t.prospects).where(t.prospects.c.enrichment_status == "failed")
+        ).all()
+    assert sorted(r.place_id for r in failed) == sorted(needing_details)
+    assert all(
+        "HTTP 5" in r.enrichment_error and r.enrichment_attempts == 1 and r.next_attempt_at
+        for r in failed
+    )
+    # Once Places recovers, the retry path picks up only what failed.
+    sandbox.set_faults("places", FaultConfig())
+    retry_time = repo.utcnow() + timedelta(days=1)
+    assert repo.enqueue_due_failures(engine, retry_time) == len(needing_details)
+    assert runner(database_url, places, fetcher, claimer="run-2").drain().processed == len(
+        needing_details
+    )
+    assert "failed" not in statuses(database_url).values()
+
+
+def test_a_killed_runs_claims_are_resumed_by_its_reexecution_or_after_the_lease(
+    database_url, places, fetcher
+):
+    search_id, _ = store_search(database_url, places, "roofer", "Portland, OR")
+    engine = engine_for(database_url)
+    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    # The run claimed five and was killed before finishing any.
+    claimed = repo.claim_enrichment(engine, "root-A", 5, repo.utcnow() - CLAIM_LEASE)
+    assert len(claimed) == 5
+    # Another run takes only the unclaimed seven...
+    other = runner(database_url, places, fetcher, claimer="root-B").drain()
+    assert other.processed == 7
+    # ...the killed run's re-execution (same root run id) resumes its five at once...
+    assert runner(database_url, places, fetcher, claimer="root-A").drain().processed == 5
+    assert set(statuses(database_url).values()) <= {"enriched", "skipped"}
+
+
+def test_expired_claims_go_to_whoever_comes_next(database_url, places, fetcher):
+    search_id, _ = store_search(database_url, places, "bakery", "Springfield, IL")
+    engine = engine_for(database_url)
+    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    repo.claim_enrichment(engine, "dead-run", 5, repo.utcnow() - CLAIM_LEASE)
+    later = repo.utcnow() + CLAIM_LEASE + timedelta(seconds=1)
+    assert runner(database_url, places, fetcher, claimer="root-C").drain().processed == 0
+    assert (
+        runner(database_url, places, fetcher, claimer="root-C", now=lambda: later).drain().processed
+        == 5
+    )
