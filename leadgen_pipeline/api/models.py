@@ -1,0 +1,186 @@
+"""Request and response bodies of the HTTP API (camelCase on the wire, as the seed's)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+MAX_BATCH_PLACE_IDS = 1000
+
+# Google place ids are URL-safe base64 text ("ChIJ..."); anything else cannot name one.
+PlaceId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w-]+$")]
+Priority = Literal["high", "normal", "low"]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class StepState(StrEnum):
+    NOT_STARTED = "not_started"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ErrorBody(ApiModel):
+    error: str = Field(description="A stable code, e.g. invalid_request, not_found.")
+    message: str
+    details: list[dict[str, str]] | None = None
+
+
+class TriggerRequest(ApiModel):
+    keyword: str = Field(max_length=1000, examples=["plumber"])
+    location: str = Field(max_length=1000, examples=["Austin, TX"])
+    target_business: str | None = Field(default=None, max_length=1000)
+    force: bool = Field(default=False, description="Run again even if a fresh result exists.")
+
+
+class TriggerResponse(ApiModel):
+    job_id: str = Field(description="The Dagster run id.")
+    search_id: str
+    status: JobState
+    reused: bool = Field(description="True: a fresh or running result was returned, no new run.")
+
+
+class EnrichBatchRequest(ApiModel):
+    place_ids: list[PlaceId] = Field(min_length=1, max_length=MAX_BATCH_PLACE_IDS)
+    priority: Priority = "normal"
+
+
+class EnrichBatchResponse(ApiModel):
+    job_id: str
+    status: JobState
+    priority: Priority
+    queued_count: int
+    place_ids: list[str] = Field(description="The known place ids, now queued.")
+    unknown_place_ids: list[str] = Field(description="Place ids that are not prospects.")
+
+
+class SearchSteps(ApiModel):
+    search: StepState
+    ai_intelligence: StepState
+    storage: StepState
+    enrichment: StepState
+
+
+class SearchResults(ApiModel):
+    search_id: str | None
+    lead_id: str | None = Field(description="The target business's place id, if it is a lead.")
+    prospect_count: int
+    enriched_count: int
+
+
+class JobError(ApiModel):
+    source: Literal["dagster", "run_failure_sensor", "enrichment"]
+    message: str
+    step: str | None = None
+    place_id: str | None = None
+
+
+class JobStatusResponse(ApiModel):
+    job_id: str
+    kind: Literal["run", "enrichment_batch"] = Field(
+        description="run: a Dagster run (a search, a retry); enrichment_batch: /api/enrich-batch."
+    )
+    status: JobState
+    dagster_status: str | None = None
+    job_name: str | None = None
+    parent_job_id: str | None = None
+    steps: SearchSteps | None = None
+    results: SearchResults | None = None
+    priority: Priority | None = None
+    place_statuses: dict[str, str] | None = Field(
+        default=None, description="Enrichment batch: each known place id's enrichment status."
+    )
+    unknown_place_ids: list[str] | None = None
+    errors: list[JobError] = []
+
+
+class RetryResponse(ApiModel):
+    job_id: str
+    parent_job_id: str
+    status: JobState
+
+
+class WebhookEventType(StrEnum):
+    SEARCH_REQUESTED = "search.requested"
+    PROSPECT_REENRICH_REQUESTED = "prospect.reenrich_requested"
+
+
+class WebhookEvent(ApiModel):
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    type: WebhookEventType
+    data: dict
+
+
+class SearchRequestedData(ApiModel):
+    keyword: str = Field(max_length=1000)
+    location: str = Field(max_length=1000)
+    target_business: str | None = Field(default=None, max_length=1000)
+
+
+class ReenrichRequestedData(ApiModel):
+    place_ids: list[PlaceId] = Field(min_length=1, max_length=MAX_BATCH_PLACE_IDS)
+    priority: Priority = "normal"
+
+
+class WebhookAccepted(ApiModel):
+    event_id: str
+    duplicate: bool = Field(description="True: this event was already stored; nothing changed.")
+
+
+class Collection(ApiModel):
+    id: str
+    keyword: str
+    location: str
+    lead_count: int
+    with_email: int
+    with_phone: int
+    with_owner: int
+    with_website: int
+    average_rating: float | None
+    average_quality: float | None
+    updated_at: datetime
+
+
+class CollectionList(ApiModel):
+    total: int
+    collections: list[Collection]
+
+
+class Lead(ApiModel):
+    place_id: str
+    rank: int
+    name: str
+    phone: str | None
+    email: str | None
+    website: str | None
+    owner_name: str | None
+    owner_title: str | None
+    quality_score: int
+    rating: float | None
+    review_count: int | None
+    address: str | None
+    socials: dict[str, str]
+    is_target: bool
+
+
+class LeadPage(ApiModel):
+    collection: Collection
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+    sort: str
+    leads: list[Lead]

@@ -1,0 +1,66 @@
+"""Quotas shared across processes: two 'runs' at once must share one quota, not take one each."""
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from leadgen_pipeline.clients.places import PlacesClient
+from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
+from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK
+from leadgen_pipeline.sandbox import FaultConfig
+
+QUOTA_PER_SECOND = 10
+REQUESTS_PER_PROCESS = 15
+
+
+def _one_run(base_url: str, database_url: str | None, sqlite_dir: str, place_id: str) -> dict:
+    """A stand-in for one Dagster run's process: its own client and limiter."""
+    limiter = build_limiter(
+        "places_crossrun",
+        QUOTA_PER_SECOND,
+        1.0,
+        database_url=database_url,
+        sqlite_dir=Path(sqlite_dir),
+    )
+    client = PlacesClient(
+        api_key="k",
+        base_url=base_url,
+        limiter=limiter,
+        retry=RetrySettings(max_attempts=10, base_delay_s=0.05, max_delay_s=0.5),
+    )
+    for _ in range(REQUESTS_PER_PROCESS):
+        client.place_details(place_id, DETAILS_FIELD_MASK)
+    close_limiter(limiter)
+    return client.usage.snapshot()
+
+
+def run_two_at_once(sandbox, database_url, tmp_path) -> list[dict]:
+    place_id = sandbox.dataset.businesses_for_query("roofer in Portland, OR")[0].place_id
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        args = (sandbox.places_url, database_url, str(tmp_path), place_id)
+        return pool.starmap(_one_run, [args, args])
+
+
+@pytest.mark.parametrize("store", ["postgresql", "sqlite"])
+def test_two_processes_share_one_quota(sandbox, store, tmp_path, request):
+    database_url = (
+        request.getfixturevalue("pg_url")
+        if store == "postgresql"
+        else f"sqlite:///{tmp_path}/app.sqlite3"
+    )
+    sandbox.set_faults("places", FaultConfig(quota_per_second=QUOTA_PER_SECOND))
+    usages = run_two_at_once(sandbox, database_url, tmp_path)
+    # The server enforces the quota over both processes' requests together.
+    assert sandbox.stats("places").rate_limited == 0
+    assert [u["statuses"] for u in usages] == [{"200": REQUESTS_PER_PROCESS}] * 2
+
+
+def test_per_process_limits_overrun_a_shared_quota(sandbox, tmp_path):
+    """The contrast: limiters in process memory each take the full quota: the server says 429."""
+    sandbox.set_faults("places", FaultConfig(quota_per_second=QUOTA_PER_SECOND))
+    usages = run_two_at_once(sandbox, None, tmp_path)
+    assert sandbox.stats("places").rate_limited > 0
+    assert sum(u["statuses"].get("429", 0) for u in usages) > 0
