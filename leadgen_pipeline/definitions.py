@@ -7,6 +7,7 @@ import dagster as dg
 from leadgen_pipeline.clients.places import PLACES_API_URL
 from leadgen_pipeline.directory.assets import lead_collections
 from leadgen_pipeline.enrichment.assets import enriched_prospects, leads, queued_enrichment
+from leadgen_pipeline.enrichment.checks import enrichment_checks
 from leadgen_pipeline.enrichment.jobs import enrich_queue_job, promote_job
 from leadgen_pipeline.enrichment.schedules import (
     reenrich_stale_leads,
@@ -72,6 +73,7 @@ def build_definitions() -> dg.Definitions:
             leads,
             lead_collections,
         ],
+        asset_checks=enrichment_checks,
         jobs=[search_job, request_search, enrich_queue_job, promote_job],
         sensors=[search_requests, enrichment_queue_sensor, promote_after_enrichment],
         schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],

@@ -4,6 +4,7 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import dagster as dg
 import pytest
 
 # Step retries wait seconds in production; here the failure paths should not.
@@ -11,6 +12,12 @@ os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from leadgen_pipeline.resources import (
+    DatabaseResource,
+    LLMResource,
+    PlacesResource,
+    WebsiteFetcherResource,
+)
 from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
@@ -87,3 +94,49 @@ def clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         for name in SERVER_NAMES:
             running.set_faults(name, FaultConfig())
         running.reset_stats()
+
+
+# --- Dagster: a throwaway instance and production resources on the sandbox ---
+
+PLACES_KEY = "places-key-DO-NOT-LEAK-7f3a"
+LLM_KEY = "llm-key-DO-NOT-LEAK-91bc"
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture
+def resources(database_url, sandbox, tmp_path, monkeypatch) -> dict[str, dg.ConfigurableResource]:
+    """Production resources, keys from the environment, endpoints at the sandbox."""
+    monkeypatch.setenv("LEADGEN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TEST_PLACES_KEY", PLACES_KEY)
+    monkeypatch.setenv("TEST_LLM_KEY", LLM_KEY)
+    database = DatabaseResource(url=database_url)
+    fast = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "max_attempts": 3}
+    return {
+        "database": database,
+        "places": PlacesResource(
+            api_key=dg.EnvVar("TEST_PLACES_KEY"),
+            base_url=sandbox.places_url,
+            database=database,
+            max_requests=50,
+            **fast,
+        ),
+        "websites": WebsiteFetcherResource(
+            allowed_origins=sandbox.web_url,
+            database=database,
+            max_requests=200,
+            page_deadline_seconds=1.0,
+            timeout_seconds=1.0,
+        ),
+        "llm": LLMResource(
+            api_key=dg.EnvVar("TEST_LLM_KEY"),
+            base_url=sandbox.llm_url,
+            database=database,
+            max_requests=50,
+            **fast,
+        ),
+    }

@@ -636,3 +636,51 @@ def searches_due_for_refresh(conn: Connection, stale_before: datetime, limit: in
         .limit(limit)
     )
     return list(conn.execute(query).scalars())
+
+
+# --- data-quality queries -----------------------------------------------------
+
+
+def searches_with_repeated_ranks(conn: Connection) -> list[str]:
+    links = t.search_prospects
+    query = (
+        sa.select(links.c.search_id)
+        .group_by(links.c.search_id)
+        .having(sa.func.count(sa.distinct(links.c.rank)) != sa.func.count())
+        .order_by(links.c.search_id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def lead_contact_values(conn: Connection) -> Iterable[tuple[str, str | None, str | None]]:
+    query = sa.select(t.leads.c.place_id, t.leads.c.email, t.leads.c.phone_e164).order_by(
+        t.leads.c.place_id
+    )
+    for row in conn.execution_options(yield_per=1000).execute(query):
+        yield row.place_id, row.email, row.phone_e164
+
+
+def untraceable_leads(conn: Connection) -> list[str]:
+    """Leads whose prospect is gone, or that no search lists."""
+    linked = sa.select(t.search_prospects.c.place_id).where(
+        t.search_prospects.c.place_id == t.leads.c.place_id
+    )
+    prospect = sa.select(t.prospects.c.place_id).where(t.prospects.c.place_id == t.leads.c.place_id)
+    query = (
+        sa.select(t.leads.c.place_id)
+        .where(sa.or_(~sa.exists(linked), ~sa.exists(prospect)))
+        .order_by(t.leads.c.place_id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def llm_extracted_owners(conn: Connection) -> Iterable[tuple[str, str, dict | None]]:
+    contacts = t.prospect_contacts
+    query = (
+        sa.select(contacts.c.place_id, contacts.c.value, t.prospects.c.enrichment_report)
+        .join(t.prospects, t.prospects.c.place_id == contacts.c.place_id)
+        .where(contacts.c.kind == "owner", contacts.c.source.like("llm:%"))
+        .order_by(contacts.c.place_id)
+    )
+    for row in conn.execution_options(yield_per=500).execute(query):
+        yield row.place_id, row.value, row.enrichment_report

@@ -5,16 +5,25 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.directory.assets import lead_collections
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.enrichment.assets import leads
+from leadgen_pipeline.enrichment.assets import enriched_prospects, leads
+from leadgen_pipeline.enrichment.checks import enrichment_checks
 from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.search.conftest import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
 
-SEARCH_ASSETS = [places_results, prospects, ai_intelligence, leads, lead_collections]
+SEARCH_ASSETS = [
+    places_results,
+    prospects,
+    ai_intelligence,
+    enriched_prospects,
+    leads,
+    lead_collections,
+    *enrichment_checks,
+]
 
 
 def request_search(instance, database_url, keyword, location, target=None) -> str:
@@ -82,6 +91,15 @@ def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     assert intelligence.competitor_analysis["target"]["name"] == "Okafor & Sons Plumbing"
     assert intelligence.intelligence["products_and_services"]
     assert target_lead.is_target
+
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(enrichment_checks)
+    assert all(check.passed for check in checks), [c.metadata for c in checks if not c.passed]
+    enrichment = metadata_of(result, enriched_prospects)
+    assert enrichment["processed"] == 60
+    assert enrichment["failed"] == 0
+    assert enrichment["llm_needed"] > 0
+    assert first["prospect_contacts"] > first["leads"]
 
     assert materialize(instance, resources, key).success
     assert counts(database_url) == first

@@ -1,0 +1,78 @@
+"""Enrichment through Dagster: faults on every outside system, then a re-run for the rest."""
+
+import dagster as dg
+import sqlalchemy as sa
+
+from leadgen_pipeline.enrichment.assets import enriched_prospects, queued_enrichment
+from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.search.test_assets import materialize, metadata_of, request_search
+
+# Places and the websites fail now and then (retries ride it out, or the page
+# is recorded as lost); the LLM is down for good, so exactly the prospects
+# that needed it fail, which makes the re-run's work known in advance.
+FAULTS = {
+    "places": FaultConfig(quota_per_second=40, error_rate=0.1, seed=1),
+    "llm": FaultConfig(error_rate=1.0),
+    "web": FaultConfig(
+        error_rate=0.2, timeout_rate=0.05, malformed_rate=0.1, hang_seconds=2, seed=3
+    ),
+}
+
+
+def prospect_rows(database_url):
+    with engine_for(database_url).connect() as conn:
+        return conn.execute(sa.select(t.prospects)).all()
+
+
+def test_under_faults_every_prospect_ends_terminal_and_a_rerun_takes_only_the_failed(
+    instance, resources, database_url, sandbox
+):
+    key = request_search(instance, database_url, "electrician", "Austin, TX")
+    for server, faults in FAULTS.items():
+        sandbox.set_faults(server, faults)
+    first = materialize(instance, resources, key, raise_on_error=False)
+    # The intelligence step needs the LLM and fails; enrichment does not depend on it.
+    failed_steps = {e.step_key for e in first.all_events if e.is_step_failure}
+    assert failed_steps == {"ai_intelligence"}
+    assert first.asset_materializations_for_node("enriched_prospects")
+    rows = prospect_rows(database_url)
+    assert len(rows) == len({r.place_id for r in rows}) == 45
+    assert {r.enrichment_status for r in rows} <= {"enriched", "skipped", "failed"}
+    assert all(r.enrichment_error for r in rows if r.enrichment_status in ("skipped", "failed"))
+    failed = {r.place_id for r in rows if r.enrichment_status == "failed"}
+    assert failed, "the LLM outage should have failed the prospects that needed it"
+    assert all(
+        "LLM call failed: HTTP 5" in r.enrichment_error for r in rows if r.place_id in failed
+    )
+    assert all(r.next_attempt_at is not None for r in rows if r.place_id in failed)
+
+    for server in FAULTS:
+        sandbox.set_faults(server, FaultConfig())
+    second = materialize(instance, resources, key)
+    enrichment = metadata_of(second, enriched_prospects)
+    assert enrichment["queued"] == len(failed)
+    assert enrichment["processed"] == len(failed)
+    assert {r.enrichment_status for r in prospect_rows(database_url)} <= {"enriched", "skipped"}
+
+
+def test_a_batch_drain_refreshes_nothing_it_did_not_touch(instance, resources, database_url):
+    key = request_search(instance, database_url, "bakery", "Springfield, IL")
+    assert materialize(instance, resources, key).success
+    engine = engine_for(database_url)
+    with engine.connect() as conn:
+        place_ids = [p.place_id for p in repo.ranked_search_prospects(conn, key)]
+    assert (
+        repo.enqueue_enrichment(engine, [*place_ids[:2], "ChIJunknown"], "high", "api", "job-1")
+        == 2
+    )
+    result = dg.materialize(
+        [queued_enrichment],
+        resources=resources,
+        instance=instance,
+        run_config={"ops": {"queued_enrichment": {"config": {"max_prospects": 10}}}},
+    )
+    meta = metadata_of(result, queued_enrichment)
+    assert (meta["processed"], meta["searches"]) == (2, [key])
