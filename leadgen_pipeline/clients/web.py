@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from protego import Protego
 from pyrate_limiter import Limiter
 from requests.adapters import HTTPAdapter
@@ -182,7 +183,11 @@ class WebsiteFetcher:
                 return b"".join(chunks), True, f"deadline of {self.page_deadline_s:g} s passed"
             # read1 returns whatever has arrived, so a server dripping bytes
             # cannot hold one read open past the deadline.
-            chunk = response.raw.read1(65536)
+            try:
+                chunk = response.raw.read1(65536)
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                # Reading the raw stream bypasses requests' exception wrapping.
+                return b"".join(chunks), bool(chunks), f"read failed: {type(error).__name__}"
             if not chunk:
                 return b"".join(chunks), False, None
             chunks.append(chunk)

@@ -1,0 +1,41 @@
+"""The website fetcher against the sandbox's hostile pages: cut off and recorded, never raised."""
+
+from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+
+
+def fetcher_for(sandbox, **settings):
+    guard = AddressGuard(allowed_origins=parse_allowed_origins(sandbox.web_url))
+    return WebsiteFetcher(guard=guard, **settings)
+
+
+def test_a_stalled_drip_ends_in_a_recorded_read_timeout(sandbox):
+    # The slow page sends a byte a second: a shorter read timeout trips between bytes.
+    page = fetcher_for(sandbox, read_timeout_s=0.3, page_deadline_s=5).fetch(
+        f"{sandbox.web_url}/hostile/slow/"
+    )
+    assert page.error == "read failed: ReadTimeoutError"
+    assert not page.ok
+
+
+def test_the_page_deadline_cuts_a_drip_that_never_stalls(sandbox):
+    page = fetcher_for(sandbox, read_timeout_s=3, page_deadline_s=1.5).fetch(
+        f"{sandbox.web_url}/hostile/slow/"
+    )
+    assert page.error == "deadline of 1.5 s passed" and page.truncated
+
+
+def test_a_huge_page_is_truncated_at_the_byte_cap(sandbox):
+    page = fetcher_for(sandbox, max_bytes=100_000).fetch(f"{sandbox.web_url}/hostile/huge/")
+    assert page.ok and page.truncated and len(page.content) == 100_000
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_connecting(sandbox):
+    fetcher = fetcher_for(sandbox)
+    page = fetcher.fetch(f"{sandbox.web_url}/hostile/redirect-private/")
+    assert page.error == "blocked: 10.255.255.1 resolves to a non-public address (10.255.255.1)"
+    assert page.final_url == "http://10.255.255.1/"
+
+
+def test_the_sandbox_itself_is_refused_when_not_allowed(sandbox):
+    page = WebsiteFetcher().fetch(f"{sandbox.web_url}/robots.txt")
+    assert page.error.startswith("blocked: ")
