@@ -5,19 +5,12 @@ import dagster as dg
 from leadgen_pipeline.domain.leads import collection_stats
 from leadgen_pipeline.enrichment.assets import leads
 from leadgen_pipeline.metadata import preview_table
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.search.assets import STEP_RETRY, load_search
+from leadgen_pipeline.steps import load_search, search_asset
 from leadgen_pipeline.storage import repository as repo
 
 
-@dg.asset(
-    partitions_def=search_partitions,
-    deps=[leads],
-    group_name="directory",
-    retry_policy=STEP_RETRY,
-    kinds={"python", "sql"},
-)
+@search_asset(deps=[leads], group_name="directory", kinds={"python", "sql"})
 def lead_collections(
     context: dg.AssetExecutionContext, database: DatabaseResource
 ) -> dg.MaterializeResult:

@@ -11,7 +11,6 @@ from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.metadata import preview_table
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
@@ -19,7 +18,8 @@ from leadgen_pipeline.resources import (
     WebsiteFetcherResource,
     usage_delta,
 )
-from leadgen_pipeline.search.assets import STEP_RETRY, ai_intelligence, load_search, prospects
+from leadgen_pipeline.search.assets import ai_intelligence, prospects
+from leadgen_pipeline.steps import STEP_RETRY, load_search, search_asset
 from leadgen_pipeline.storage import repository as repo
 
 
@@ -87,14 +87,7 @@ def _tally_metadata(tally: EnrichmentTally, usage: dict) -> dict:
     }
 
 
-@dg.asset(
-    partitions_def=search_partitions,
-    deps=[prospects],
-    group_name="enrichment",
-    pool="enrichment",
-    retry_policy=STEP_RETRY,
-    kinds={"python", "sql"},
-)
+@search_asset(deps=[prospects], group_name="enrichment", pool="enrichment", kinds={"python", "sql"})
 def enriched_prospects(
     context: dg.AssetExecutionContext,
     config: EnrichmentConfig,
@@ -188,11 +181,9 @@ def lead_candidates(
     return candidates
 
 
-@dg.asset(
-    partitions_def=search_partitions,
+@search_asset(
     deps=[prospects, ai_intelligence, enriched_prospects],
     group_name="leads",
-    retry_policy=STEP_RETRY,
     kinds={"python", "sql"},
 )
 def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.MaterializeResult:

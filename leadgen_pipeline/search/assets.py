@@ -1,7 +1,5 @@
 """The search workflow: Places results -> prospects -> AI intelligence on the target."""
 
-import os
-
 import dagster as dg
 
 from leadgen_pipeline.clients.resilience import ApiError
@@ -13,50 +11,12 @@ from leadgen_pipeline.domain.intelligence import (
 )
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
 from leadgen_pipeline.metadata import preview_table
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
+from leadgen_pipeline.steps import api_failure, load_search, search_asset
 from leadgen_pipeline.storage import repository as repo
 
-# Transient faults the clients' own retries could not ride out (a longer API
-# outage, a dropped database connection) get a second chance a while later,
-# as a fresh step. Errors that will not heal (4xx, bad input) opt out through
-# Failure(allow_retries=False).
-STEP_RETRY = dg.RetryPolicy(
-    max_retries=2,
-    delay=float(os.environ.get("LEADGEN_STEP_RETRY_DELAY_SECONDS", "10")),
-    backoff=dg.Backoff.EXPONENTIAL,
-    jitter=dg.Jitter.PLUS_MINUS,
-)
 
-
-def api_failure(error: ApiError) -> dg.Failure:
-    """A step failure that names the API error and retries only if it may heal."""
-    return dg.Failure(
-        description=str(error),
-        metadata={"status": error.status or 0, "reason": error.reason or "unknown"},
-        allow_retries=error.retryable,
-    )
-
-
-def load_search(database: DatabaseResource, search_id: str) -> dict:
-    with database.engine.connect() as conn:
-        search = repo.get_search(conn, search_id)
-    if search is None:
-        raise dg.Failure(
-            f"search {search_id!r} has a partition but no searches row; "
-            "request it with the request_search job, the API or `leadgen search`",
-            allow_retries=False,
-        )
-    return dict(search._mapping)
-
-
-@dg.asset(
-    partitions_def=search_partitions,
-    group_name="search",
-    pool="google_places",
-    retry_policy=STEP_RETRY,
-    kinds={"python", "sql"},
-)
+@search_asset(group_name="search", pool="google_places", kinds={"python", "sql"})
 def places_results(
     context: dg.AssetExecutionContext, places: PlacesResource, database: DatabaseResource
 ) -> dg.MaterializeResult:
@@ -110,13 +70,7 @@ def places_results(
     )
 
 
-@dg.asset(
-    partitions_def=search_partitions,
-    deps=[places_results],
-    group_name="search",
-    retry_policy=STEP_RETRY,
-    kinds={"python", "sql"},
-)
+@search_asset(deps=[places_results], group_name="search", kinds={"python", "sql"})
 def prospects(
     context: dg.AssetExecutionContext, database: DatabaseResource
 ) -> dg.MaterializeResult:
@@ -149,14 +103,7 @@ def prospects(
     )
 
 
-@dg.asset(
-    partitions_def=search_partitions,
-    deps=[prospects],
-    group_name="search",
-    pool="llm",
-    retry_policy=STEP_RETRY,
-    kinds={"openai", "sql"},
-)
+@search_asset(deps=[prospects], group_name="search", pool="llm", kinds={"openai", "sql"})
 def ai_intelligence(
     context: dg.AssetExecutionContext, llm: LLMResource, database: DatabaseResource
 ) -> dg.MaterializeResult:
