@@ -357,6 +357,7 @@ def save_collection(
 # --- enrichment queue ---------------------------------------------------------
 
 PRIORITIES = {"high": 0, "normal": 1, "low": 2}
+ENQUEUE_CHUNK = 500
 
 
 def known_place_ids(conn: Connection, place_ids: Sequence[str]) -> set[str]:
@@ -379,40 +380,46 @@ def enqueue_enrichment(
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     now = utcnow()
     queue = t.enrichment_queue
+    unique = list(dict.fromkeys(place_ids))
+    queued = 0
     with engine.begin() as conn:
-        known = known_place_ids(conn, place_ids)
-        rows = [
-            {
-                "place_id": place_id,
-                "priority": PRIORITIES[priority],
-                "requested_at": now,
-                "requested_by": requested_by,
-                "job_id": job_id,
-            }
-            for place_id in dict.fromkeys(place_ids)
-            if place_id in known
-        ]
-        upsert(
-            conn,
-            queue,
-            rows,
-            ["place_id"],
-            update_columns=["priority"],
-            overrides={
-                "priority": lambda stmt: sa.case(
-                    (queue.c.priority < stmt.excluded.priority, queue.c.priority),
-                    else_=stmt.excluded.priority,
-                )
-            },
-        )
-        if rows:
-            conn.execute(
-                sa.update(t.prospects)
-                .where(t.prospects.c.place_id.in_([r["place_id"] for r in rows]))
-                .where(t.prospects.c.enrichment_status != "running")
-                .values(enrichment_status="queued")
+        # Chunks keep each statement well under the drivers' bound-parameter limits.
+        for start in range(0, len(unique), ENQUEUE_CHUNK):
+            chunk = unique[start : start + ENQUEUE_CHUNK]
+            known = known_place_ids(conn, chunk)
+            rows = [
+                {
+                    "place_id": place_id,
+                    "priority": PRIORITIES[priority],
+                    "requested_at": now,
+                    "requested_by": requested_by,
+                    "job_id": job_id,
+                }
+                for place_id in chunk
+                if place_id in known
+            ]
+            upsert(
+                conn,
+                queue,
+                rows,
+                ["place_id"],
+                update_columns=["priority"],
+                overrides={
+                    "priority": lambda stmt: sa.case(
+                        (queue.c.priority < stmt.excluded.priority, queue.c.priority),
+                        else_=stmt.excluded.priority,
+                    )
+                },
             )
-    return len(rows)
+            if rows:
+                conn.execute(
+                    sa.update(t.prospects)
+                    .where(t.prospects.c.place_id.in_([r["place_id"] for r in rows]))
+                    .where(t.prospects.c.enrichment_status != "running")
+                    .values(enrichment_status="queued")
+                )
+            queued += len(rows)
+    return queued
 
 
 def enqueue_search_prospects(engine: Engine, search_id: str, stale_before: datetime) -> int:

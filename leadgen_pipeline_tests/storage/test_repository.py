@@ -124,3 +124,19 @@ def test_collection_membership_is_exactly_the_searchs_leads(engine):
         collections = repo.list_collections(conn)
     assert [(m["place_id"], m["rank"]) for m in members] == [("b", 1), ("c", 2)]
     assert len(collections) == 1 and collections[0]["lead_count"] == 2
+
+
+def test_enqueueing_many_prospects_goes_in_chunks_and_keeps_the_higher_priority(engine):
+    from leadgen_pipeline.storage.repository import ENQUEUE_CHUNK
+
+    many = [prospect(f"p{i:05d}", f"P{i}") for i in range(ENQUEUE_CHUNK * 2 + 7)]
+    repo.register_search(engine, REQUEST, "test")
+    repo.store_search_prospects(engine, REQUEST.partition_key, many)
+    ids = [p.place_id for p in many]
+    assert repo.enqueue_enrichment(engine, [*ids, "unknown"], "low", "test") == len(many)
+    assert repo.enqueue_enrichment(engine, ids[:3], "high", "test") == 3
+    assert repo.enqueue_enrichment(engine, ids[:3], "normal", "test") == 3
+    with engine.connect() as conn:
+        assert repo.queued_counts(conn) == {0: 3, 2: len(many) - 3}
+        statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
+    assert statuses == {"queued"}
