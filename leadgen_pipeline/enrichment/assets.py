@@ -11,6 +11,7 @@ from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.metadata import preview_table
+from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
@@ -67,6 +68,12 @@ def _run_enrichment(
     )
     tally = runner.drain(**drain)  # type: ignore[arg-type]
     usage = {name: usage_delta(before[name], c.usage.snapshot()) for name, c in clients.items()}
+    log_event(
+        OrchestrationEvent.ENRICHMENT_COMPLETE,
+        run_id=context.run.run_id,
+        search_id=context.partition_key if context.has_partition_key else None,
+        **tally.outcomes,
+    )
     return tally, usage
 
 
@@ -100,6 +107,12 @@ def enriched_prospects(
     search = load_search(database, context.partition_key)
     stale_before = repo.utcnow() - timedelta(days=config.stale_after_days)
     queued = repo.enqueue_search_prospects(database.engine, search["id"], stale_before)
+    log_event(
+        OrchestrationEvent.ENRICHMENT_QUEUED,
+        search_id=search["id"],
+        run_id=context.run.run_id,
+        queued=queued,
+    )
     tally, usage = _run_enrichment(
         context, config, database, places, llm, websites, search_id=search["id"]
     )

@@ -11,6 +11,7 @@ from leadgen_pipeline.domain.intelligence import (
 )
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
 from leadgen_pipeline.metadata import preview_table
+from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
 from leadgen_pipeline.steps import api_failure, load_search, search_asset
 from leadgen_pipeline.storage import repository as repo
@@ -22,6 +23,7 @@ def places_results(
 ) -> dg.MaterializeResult:
     """Every page of a Places text search for "keyword in location", stored raw."""
     search = load_search(database, context.partition_key)
+    log_event(OrchestrationEvent.SEARCH_START, search_id=search["id"], run_id=context.run.run_id)
     client = places.client
     before = client.usage.snapshot()
     try:
@@ -51,6 +53,14 @@ def places_results(
         capped,
     )
     usage = usage_delta(before, client.usage.snapshot())
+    log_event(
+        OrchestrationEvent.SEARCH_COMPLETE,
+        search_id=search["id"],
+        run_id=context.run.run_id,
+        results=len(ranked),
+        pages=len(pages),
+        capped=capped,
+    )
     if capped:
         context.log.warning(
             f"{search['text_query']!r} reached the Places cap of {places.result_cap} results; "
@@ -80,6 +90,12 @@ def prospects(
         pages = repo.load_search_pages(conn, search["id"])
     ranked = ranked_prospects(pages)
     repo.store_search_prospects(database.engine, search["id"], ranked)
+    log_event(
+        OrchestrationEvent.STORAGE_COMPLETE,
+        search_id=search["id"],
+        run_id=context.run.run_id,
+        prospects=len(ranked),
+    )
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),
@@ -122,6 +138,12 @@ def ai_intelligence(
         )
     analysis = competitor_analysis(ranked, target.place_id)
     target_prospect = next(p for p in ranked if p.place_id == target.place_id)
+    log_event(
+        OrchestrationEvent.AI_START,
+        search_id=search["id"],
+        run_id=context.run.run_id,
+        target_place_id=target.place_id,
+    )
     try:
         completion = llm.client.parse(
             BusinessIntelligence,
@@ -145,6 +167,13 @@ def ai_intelligence(
             "cost_usd": completion.cost_usd,
             "run_id": context.run.run_id,
         },
+    )
+    log_event(
+        OrchestrationEvent.AI_COMPLETE,
+        search_id=search["id"],
+        run_id=context.run.run_id,
+        target_place_id=target.place_id,
+        cost_usd=round(completion.cost_usd, 6),
     )
     return dg.MaterializeResult(
         metadata={
