@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint dev sandbox clean
+.PHONY: demo test lint dev sandbox serve chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/leadgen demo
 
-test: $(STAMP)
+# The directory page tests render it in headless Chromium (Debian's package).
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
 	$(BIN)/pytest
 
@@ -32,6 +36,9 @@ dev: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/leadgen sandbox
+
+serve: $(STAMP)
+	$(BIN)/leadgen serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

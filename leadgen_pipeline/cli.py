@@ -198,6 +198,18 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "leadgen_pipeline.api.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadgen", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("collection", help="collection id (the search key, e.g. plumber@austin-tx)")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.set_defaults(handler=cmd_export)
+
+    serve = commands.add_parser("serve", help="the HTTP API and directory pages (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=cmd_serve)
 
     sandbox = commands.add_parser("sandbox", help="run the local API servers in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from leadgen_pipeline.api.webhook_sensor import webhook_events_sensor
 from leadgen_pipeline.clients.places import PLACES_API_URL
 from leadgen_pipeline.directory.assets import lead_collections
 from leadgen_pipeline.enrichment.assets import enriched_prospects, leads, queued_enrichment
@@ -15,6 +16,7 @@ from leadgen_pipeline.enrichment.schedules import (
     retry_failed_enrichment,
 )
 from leadgen_pipeline.enrichment.sensors import enrichment_queue_sensor, promote_after_enrichment
+from leadgen_pipeline.monitoring.sensors import record_run_failures
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
@@ -75,7 +77,13 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=enrichment_checks,
         jobs=[search_job, request_search, enrich_queue_job, promote_job],
-        sensors=[search_requests, enrichment_queue_sensor, promote_after_enrichment],
+        sensors=[
+            search_requests,
+            enrichment_queue_sensor,
+            promote_after_enrichment,
+            webhook_events_sensor,
+            record_run_failures,
+        ],
         schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],
         resources=build_resources(),
     )

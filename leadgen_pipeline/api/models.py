@@ -4,14 +4,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
+
+from leadgen_pipeline.api.queries import as_utc
+from leadgen_pipeline.domain.search_request import (
+    MAX_KEYWORD_CHARS,
+    MAX_LOCATION_CHARS,
+    MAX_TARGET_CHARS,
+)
 
 MAX_BATCH_PLACE_IDS = 1000
 
 # Google place ids are URL-safe base64 text ("ChIJ..."); anything else cannot name one.
 PlaceId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w-]+$")]
 Priority = Literal["high", "normal", "low"]
+# SQLite returns timestamps without their zone; they were written in UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+SEARCH_TEXT_RULES = (
+    "Letters, digits, spaces and . , ' & ( ) / # + : - only; at most {limit} characters "
+    "once runs of spaces are collapsed."
+)
 
 
 class ApiModel(BaseModel):
@@ -40,9 +53,22 @@ class ErrorBody(ApiModel):
 
 
 class TriggerRequest(ApiModel):
-    keyword: str = Field(max_length=1000, examples=["plumber"])
-    location: str = Field(max_length=1000, examples=["Austin, TX"])
-    target_business: str | None = Field(default=None, max_length=1000)
+    keyword: str = Field(
+        max_length=1000,
+        examples=["plumber"],
+        description=SEARCH_TEXT_RULES.format(limit=MAX_KEYWORD_CHARS),
+    )
+    location: str = Field(
+        max_length=1000,
+        examples=["Austin, TX"],
+        description=SEARCH_TEXT_RULES.format(limit=MAX_LOCATION_CHARS),
+    )
+    target_business: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="The business to profile (default: the top result). "
+        + SEARCH_TEXT_RULES.format(limit=MAX_TARGET_CHARS),
+    )
     force: bool = Field(default=False, description="Run again even if a fresh result exists.")
 
 
@@ -151,7 +177,7 @@ class Collection(ApiModel):
     with_website: int
     average_rating: float | None
     average_quality: float | None
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 class CollectionList(ApiModel):

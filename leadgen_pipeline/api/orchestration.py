@@ -111,10 +111,12 @@ def reusable_run(
 ) -> RunSummary | None:
     """The search's newest run if it is still going, or succeeded on results fresh enough."""
     latest = orchestrator.latest_search_run(search_id)
-    if latest is None or latest.status not in IN_PROGRESS_RUN_STATUSES | {"SUCCESS"}:
+    if latest is None:
         return None
     if latest.status in IN_PROGRESS_RUN_STATUSES:
         return latest
+    if latest.status != "SUCCESS":
+        return None
     with engine.connect() as conn:
         search = repo.get_search(conn, search_id)
     searched_at = queries.as_utc(search.last_searched_at) if search else None
@@ -163,8 +165,7 @@ def trigger_orchestrator(
             )
     # Ask Dagster first, so that when it is down nothing is stored.
     orchestrator.job_location(search_job.name)
-    repo.register_search(engine, search, requested_by=REQUESTED_BY)
-    repo.set_search_status(engine, search_id, LAUNCHED_STATUS)
+    repo.register_search(engine, search, requested_by=REQUESTED_BY, status=LAUNCHED_STATUS)
     try:
         orchestrator.add_search_partition(search_id)
         run_id = orchestrator.launch_search(search_id, {"leadgen/requested_by": REQUESTED_BY})
@@ -269,7 +270,9 @@ def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     ]
     with engine.connect() as conn:
         recorded = failures_of_runs(conn, [run.run_id])
-        counts = queries.search_result_counts(conn, run.partition_key) if run.partition_key else None
+        counts = (
+            queries.search_result_counts(conn, run.partition_key) if run.partition_key else None
+        )
     errors += [JobError(source="run_failure_sensor", message=f["message"]) for f in recorded]
     return JobStatusResponse(
         job_id=run.run_id,

@@ -146,7 +146,9 @@ class DagsterOrchestrator:
     def __init__(self, base_url: str, timeout_seconds: float = 15.0) -> None:
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"the Dagster URL must be http(s)://host[:port][/prefix], not {base_url!r}")
+            raise ValueError(
+                f"the Dagster URL must be http(s)://host[:port][/prefix], not {base_url!r}"
+            )
         self._graphql_url = f"{base_url.rstrip('/')}/graphql"
         self._timeout = timeout_seconds
         self._client = DagsterGraphQLClient(
@@ -181,7 +183,9 @@ class DagsterOrchestrator:
         if job_name not in self._job_locations:
             result = self._execute(_REPOSITORIES_QUERY, {})["repositoriesOrError"]
             if result["__typename"] != "RepositoryConnection":
-                raise OrchestratorUnavailable(f"Dagster could not list its code: {result['message']}")
+                raise OrchestratorUnavailable(
+                    f"Dagster could not list its code: {result['message']}"
+                )
             found = [
                 (node["location"]["name"], node["name"])
                 for node in result["nodes"]

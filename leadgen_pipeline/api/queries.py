@@ -126,9 +126,11 @@ def store_webhook_event(
             received_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["source", "event_id"])
+        # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
+        .returning(webhook_events.c.event_id)
     )
     with engine.begin() as conn:
-        return conn.execute(statement).rowcount == 1
+        return conn.execute(statement).first() is not None
 
 
 def claim_webhook_events(engine: Engine, limit: int) -> list[Row]:
@@ -155,9 +157,10 @@ def claim_webhook_events(engine: Engine, limit: int) -> list[Row]:
                 sa.update(events)
                 .where(*key, events.c.claimed_at.is_(None))
                 .values(claimed_at=utcnow())
-            ).rowcount
-            if taken == 1:
-                claimed.append(conn.execute(sa.select(events).where(*key)).one())
+                .returning(*events.c)
+            ).first()
+            if taken is not None:
+                claimed.append(taken)
     return claimed
 
 
@@ -171,10 +174,3 @@ def finish_webhook_event(
             .where(events.c.source == source, events.c.event_id == event_id)
             .values(processed_at=utcnow(), outcome=outcome, error=error)
         )
-
-
-def get_webhook_event(conn: Connection, source: str, event_id: str) -> Row | None:
-    events = webhook_events
-    return conn.execute(
-        sa.select(events).where(events.c.source == source, events.c.event_id == event_id)
-    ).first()

@@ -7,6 +7,7 @@ into an unauthenticated API.
 
 import hashlib
 import hmac
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -43,8 +44,8 @@ def settings_of(request: Request) -> ApiSettings:
 
 
 def require_api_token(
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-    settings: ApiSettings = Depends(settings_of),
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    settings: Annotated[ApiSettings, Depends(settings_of)],
 ) -> None:
     if not settings.api_token:
         raise ApiError(

@@ -34,7 +34,9 @@ def act_on_event(engine: Engine, event: Row) -> tuple[str, str | None]:
             engine, place_ids, data.get("priority") or "normal", requested_by
         )
         unknown = len(place_ids) - queued
-        note = f"{unknown} of {len(place_ids)} place ids are not known prospects" if unknown else None
+        note = (
+            f"{unknown} of {len(place_ids)} place ids are not known prospects" if unknown else None
+        )
         return f"enrichment_queued:{queued}", note
     raise ValueError(f"unknown event type {event.event_type!r}")
 

@@ -57,7 +57,7 @@ def _events_logger() -> logging.Logger:
 
 
 def event_line(name: OrchestrationEvent | str, **fields: Any) -> str:
-    """The JSON line for an event; raises ValueError on an unknown name or a secret-looking field."""
+    """The event as one JSON line; ValueError for an unknown name or a secret-looking field."""
     event = OrchestrationEvent(name)
     secret_fields = sorted(field for field in fields if _SECRET_FIELD.search(field))
     if secret_fields:

@@ -75,15 +75,21 @@ def upsert(
 # --- searches ---------------------------------------------------------------
 
 
-def register_search(engine: Engine, request: SearchRequest, requested_by: str) -> dict[str, Any]:
-    """Create or re-request a search; a new target replaces the old one."""
+def register_search(
+    engine: Engine, request: SearchRequest, requested_by: str, status: str = "requested"
+) -> dict[str, Any]:
+    """Create or re-request a search; a new target replaces the old one.
+
+    A caller that launches the run itself says so with another `status`, in
+    the same write, so the search_requests sensor never launches it too.
+    """
     row = {
         "id": request.partition_key,
         "keyword": request.keyword,
         "location": request.location,
         "text_query": request.text_query,
         "target_business": request.target_business,
-        "status": "requested",
+        "status": status,
         "requested_at": utcnow(),
         "requested_by": requested_by,
     }

@@ -177,3 +177,7 @@ prospect_contacts = Table(
     Column("position", Integer, nullable=False),
     Column("found_at", Timestamp, nullable=False),
 )
+
+# The HTTP API's tables live beside the API; they join this metadata here so
+# every table is defined whenever the schema is imported.
+from leadgen_pipeline.storage import api_schema  # noqa: E402, F401

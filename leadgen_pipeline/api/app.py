@@ -1,0 +1,119 @@
+"""The HTTP API: `create_app(settings)`, served by uvicorn (`leadgen serve`).
+
+Every error answers with the same small JSON body (`ErrorBody`: a stable code
+and a message). Unexpected errors answer a generic 500: the traceback goes to
+the server's log, never to the client.
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leadgen_pipeline.api import directory, orchestration, webhooks
+from leadgen_pipeline.api.models import ErrorBody
+from leadgen_pipeline.api.orchestrator import DagsterOrchestrator, OrchestratorUnavailable
+from leadgen_pipeline.api.security import ApiError
+from leadgen_pipeline.api.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Drive the lead-generation pipeline without knowing Dagster: run a search
+(keyword in location), queue prospects for enrichment, follow a job, retry a
+failed one, send signed webhook events, and read the directory.
+
+Mutating endpoints need `Authorization: Bearer <token>` (the server's
+`LEADGEN_API_TOKEN`); webhooks need `X-Leadgen-Signature: sha256=<hex>`, an
+HMAC-SHA256 of the raw body with `LEADGEN_WEBHOOK_SECRET`.
+"""
+
+
+def error_response(
+    status_code: int,
+    error: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorBody(error=error, message=message, details=details)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code, headers=headers)
+
+
+def _http_error_code(status_code: int) -> str:
+    return {404: "not_found", 405: "method_not_allowed"}.get(status_code, "http_error")
+
+
+async def api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return error_response(
+        error.status_code, error.error, str(error.detail), error.details, error.headers
+    )
+
+
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return error_response(
+        error.status_code,
+        _http_error_code(error.status_code),
+        str(error.detail),
+        headers=error.headers,
+    )
+
+
+async def validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    # Field and reason only: echoing the input back could reflect whatever was sent.
+    details = [
+        {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]}
+        for e in error.errors()
+    ]
+    return error_response(422, "invalid_request", "the request is not valid", details)
+
+
+async def orchestrator_unavailable(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("orchestrator unavailable: %s", error)
+    return error_response(
+        503, "orchestrator_unavailable", "the orchestrator (Dagster) is not reachable; try again"
+    )
+
+
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return error_response(500, "internal_error", "internal server error")
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    app = FastAPI(
+        title="Leadgen API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if not settings.api_token:
+        logger.warning("LEADGEN_API_TOKEN is not set: the mutating endpoints answer 503")
+    if not settings.webhook_secret:
+        logger.warning("LEADGEN_WEBHOOK_SECRET is not set: webhooks answer 503")
+    app.state.orchestrator = DagsterOrchestrator(
+        settings.dagster_url, settings.dagster_timeout_seconds
+    )
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(OrchestratorUnavailable, orchestrator_unavailable)
+    app.add_exception_handler(Exception, unexpected_error)
+    app.include_router(orchestration.router)
+    app.include_router(webhooks.router)
+    app.include_router(directory.api_router)
+    app.include_router(directory.page_router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app configured from the environment: `uvicorn --factory ...api.app:app_from_env`."""
+    return create_app(ApiSettings.from_env())
