@@ -1,0 +1,134 @@
+"""Scenario 3: PostgreSQL drops every connection of the run while it enriches; the step
+retries and the run completes with the same data as an uninterrupted run."""
+
+import threading
+import time
+from collections import Counter
+
+import dagster as dg
+import sqlalchemy as sa
+
+from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
+from leadgen_pipeline_tests.reliability.dbdump import (
+    assert_no_leftover_work,
+    assert_same_business_data,
+)
+from leadgen_pipeline_tests.reliability.known_bugs import (
+    RATE_LIMITER_DATABASE_ERRORS_FAIL_PROSPECTS,
+    ProductBug,
+)
+from leadgen_pipeline_tests.reliability.searching import (
+    materialize_search,
+    prospect_states,
+    register_search,
+    sandbox_resources,
+    step_failures,
+)
+
+DENTISTS = ("dentist", "Denver, CO", None)  # 30 places
+WEB_LATENCY = FaultConfig(latency_ms=150)  # enrichment lasts seconds
+# Terminate every backend twice, a second apart, while prospects are enriched:
+# idle pooled connections die, and so does any statement in flight.
+DROPS = 2
+DROP_INTERVAL_S = 1.0
+RUN_DEADLINE_S = 120.0
+
+
+def terminate_backends(admin: sa.Engine, database: str) -> int:
+    """Terminate every connection to `database` but our own; how many were terminated."""
+    with admin.connect() as conn:
+        terminated = conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": database},
+        ).scalars()
+        return sum(1 for ok in terminated if ok)
+
+
+def enrichment_under_way(url: str) -> bool:
+    with engine_for(url).connect() as conn:
+        counts = Counter(
+            dict(
+                conn.execute(
+                    sa.select(t.prospects.c.enrichment_status, sa.func.count()).group_by(
+                        t.prospects.c.enrichment_status
+                    )
+                ).all()
+            )
+        )
+    done = counts["enriched"] + counts["skipped"] + counts["failed"]
+    return sum(counts.values()) == 30 and 0 < done < 20
+
+
+# What a prospect's failure reason says when it was the database, not the prospect, that failed.
+DATABASE_ERROR_NAMES = ("AdminShutdown", "OperationalError", "InterfaceError", "PoolTimeout")
+
+
+def assert_no_prospect_failed_for_the_database(url: str) -> None:
+    blamed = [
+        (s.place_id, s.enrichment_error)
+        for s in prospect_states(url)
+        if s.enrichment_status == "failed"
+        and (s.enrichment_error or "").startswith(DATABASE_ERROR_NAMES)
+    ]
+    if blamed:
+        raise ProductBug(
+            f"{len(blamed)} prospects were failed for the database's error instead of the "
+            f"step being retried: {blamed[:3]}"
+        )
+
+
+@RATE_LIMITER_DATABASE_ERRORS_FAIL_PROSPECTS
+def test_dropped_database_connections_mid_run_heal_into_a_correct_database(
+    sandbox, fresh_pg, keys_env, clean_reference
+):
+    expected = clean_reference(*DENTISTS)
+    url = fresh_pg("dropped")
+    database = sa.engine.make_url(url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    outcome: dict[str, dg.ExecuteInProcessResult | BaseException] = {}
+    with dg.instance_for_test() as instance:
+        key = register_search(instance, url, *DENTISTS)
+        resources = sandbox_resources(url, sandbox)
+        sandbox.set_faults("web", WEB_LATENCY)
+
+        def run() -> None:
+            try:
+                outcome["result"] = materialize_search(instance, resources, key)
+            except BaseException as error:  # reported by the main thread
+                outcome["error"] = error
+
+        runner = threading.Thread(target=run, name="search-run", daemon=True)
+        runner.start()
+        deadline = time.monotonic() + RUN_DEADLINE_S
+        while runner.is_alive() and not enrichment_under_way(url):
+            assert time.monotonic() < deadline, "enrichment never got under way"
+            time.sleep(0.02)
+        assert runner.is_alive(), "the run ended before its connections could be dropped"
+        terminated = []
+        for _ in range(DROPS):
+            terminated.append(terminate_backends(admin, database))
+            time.sleep(DROP_INTERVAL_S)
+        runner.join(RUN_DEADLINE_S)
+        assert not runner.is_alive(), f"the run did not finish in {RUN_DEADLINE_S} s"
+    admin.dispose()
+
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert isinstance(result, dg.ExecuteInProcessResult)
+    assert sum(terminated) > 0, "no connection was there to drop"
+    retries = [
+        e.step_key
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+    ]
+    print(f"terminated {terminated} backends; steps retried: {retries}")
+    assert result.success, step_failures(result)
+    assert_no_prospect_failed_for_the_database(url)
+    assert_no_leftover_work(url)
+    assert_same_business_data(url, expected)
