@@ -102,8 +102,15 @@ class LLMClient:
                 raise ApiError(
                     f"LLM answer unusable: {type(error).__name__}", reason="FINISH_REASON"
                 ) from None
-            except (pydantic.ValidationError, ValueError) as error:
-                # A body that is not the promised JSON: worth another try.
+            except (
+                pydantic.ValidationError,
+                ValueError,
+                LookupError,
+                AttributeError,
+                TypeError,
+            ) as error:
+                # A body that is not the promised JSON, or not a chat completion at
+                # all (no choices, no message): worth another try.
                 self.usage.record_call("200")
                 raise ApiError(
                     f"LLM answer does not match the schema: {type(error).__name__}",
@@ -115,6 +122,8 @@ class LLMClient:
             cost = self.cost_usd(prompt, completion)
             self.usage.record_call("200")
             self.usage.record_tokens(prompt, completion, cost)
+            if not response.choices or response.choices[0].message is None:
+                raise ApiError("LLM answer has no message", reason="MALFORMED", retryable=True)
             message = response.choices[0].message
             if message.refusal or message.parsed is None:
                 raise ApiError("LLM refused to answer", reason="REFUSAL")

@@ -59,7 +59,15 @@ def build_limiter(
     elif database_url.startswith("postgresql"):
         from psycopg_pool import ConnectionPool
 
-        pool = ConnectionPool(_libpq_conninfo(database_url), min_size=1, max_size=4, open=True)
+        # check: a connection the server dropped (restart, failover) is
+        # replaced when handed out instead of failing the next request.
+        pool = ConnectionPool(
+            _libpq_conninfo(database_url),
+            min_size=1,
+            max_size=4,
+            open=True,
+            check=ConnectionPool.check_connection,
+        )
         bucket = PostgresBucket(pool, name, rates)
     else:
         if sqlite_dir is None:

@@ -38,6 +38,10 @@ class BlockedAddress(OSError):
     """A destination the fetcher must not connect to."""
 
 
+class RobotsUnavailable(Exception):
+    """robots.txt could not be read just now; the site counts as disallowed until it can."""
+
+
 def origin_of(url: str) -> Origin:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -140,10 +144,20 @@ class FetchedPage:
     truncated: bool
     elapsed_s: float
     error: str | None = None  # why nothing (or only part) usable came back
+    # The loss may heal by itself (429, 5xx, a refused or timed-out connection):
+    # worth trying again later, unlike a 404, a binary page or a stall mid-body.
+    transient: bool = False
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.status == 200
+
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+
+
+def is_transient_status(status: int) -> bool:
+    return status in TRANSIENT_STATUSES or status >= 500
 
 
 @dataclass
@@ -174,17 +188,19 @@ class WebsiteFetcher:
         return session
 
     def _read_capped(
-        self, response: requests.Response, started: float
+        self, response: requests.Response, admitted: float
     ) -> tuple[bytes, bool, str | None]:
         chunks: list[bytes] = []
         size = 0
         while True:
-            if time.monotonic() - started > self.page_deadline_s:
+            if time.monotonic() - admitted > self.page_deadline_s:
                 return b"".join(chunks), True, f"deadline of {self.page_deadline_s:g} s passed"
             # read1 returns whatever has arrived, so a server dripping bytes
-            # cannot hold one read open past the deadline.
+            # cannot hold one read open past the deadline. Decoding gzip and
+            # deflate here, at most 64 KiB a call, lets the byte cap stop a
+            # compression bomb too.
             try:
-                chunk = response.raw.read1(65536)
+                chunk = response.raw.read1(65536, decode_content=True)
             except (urllib3.exceptions.HTTPError, OSError) as error:
                 # Reading the raw stream bypasses requests' exception wrapping.
                 return b"".join(chunks), bool(chunks), f"read failed: {type(error).__name__}"
@@ -195,11 +211,12 @@ class WebsiteFetcher:
             if size >= self.max_bytes:
                 return b"".join(chunks)[: self.max_bytes], True, None
 
-    def _get_once(
-        self, url: str, started: float
-    ) -> tuple[requests.Response, bytes, bool, str | None]:
+    def _get_once(self, url: str) -> tuple[requests.Response, bytes, bool, str | None]:
         if self.limiter is not None:
             self.limiter.try_acquire("web")
+        # The page's time budget starts once our own quota admits it: waiting
+        # for our turn is not the site being slow.
+        admitted = time.monotonic()
         response = self._session.get(
             url,
             stream=True,
@@ -221,7 +238,7 @@ class WebsiteFetcher:
                     False,
                     f"not an HTML page ({content_type or 'no content type'})",
                 )
-            body, truncated, error = self._read_capped(response, started)
+            body, truncated, error = self._read_capped(response, admitted)
         return response, body, truncated, error
 
     def fetch(self, url: str) -> FetchedPage:
@@ -236,7 +253,7 @@ class WebsiteFetcher:
                 self.guard.permitted_addresses(*origin_of(current))
                 if check_robots and not self._allowed_by_robots(current):
                     return self._failed(url, current, started, "disallowed by robots.txt")
-                response, body, truncated, error = self._get_once(current, started)
+                response, body, truncated, error = self._get_once(current)
                 self.usage.record_call(str(response.status_code))
                 if not response.is_redirect:
                     status = response.status_code
@@ -249,6 +266,7 @@ class WebsiteFetcher:
                         truncated,
                         time.monotonic() - started,
                         error or (None if status == 200 else f"HTTP {status}"),
+                        transient=is_transient_status(status),
                     )
                 current = urljoin(current, response.headers.get("Location", ""))
                 if current in seen:
@@ -257,24 +275,36 @@ class WebsiteFetcher:
             return self._failed(url, current, started, f"more than {self.max_redirects} redirects")
         except BlockedAddress as error:
             return self._failed(url, current, started, f"blocked: {error}")
+        except RobotsUnavailable as error:
+            return self._failed(url, current, started, str(error), transient=True)
         except requests.RequestException as error:
-            return self._failed(url, current, started, type(error).__name__)
+            # No answer at all (refused, reset, timed out): the site may be back later.
+            return self._failed(url, current, started, type(error).__name__, transient=True)
 
-    def _failed(self, url: str, final_url: str, started: float, reason: str) -> FetchedPage:
+    def _failed(
+        self, url: str, final_url: str, started: float, reason: str, *, transient: bool = False
+    ) -> FetchedPage:
         self.usage.record_call(reason.split(":")[0])
         return FetchedPage(
-            url, final_url, None, b"", None, False, time.monotonic() - started, reason
+            url, final_url, None, b"", None, False, time.monotonic() - started, reason, transient
         )
 
     def _allowed_by_robots(self, url: str) -> bool:
-        """robots.txt of the URL's origin, fetched once; a missing or broken one allows all."""
+        """Whether robots.txt of the URL's origin allows it (RFC 9309).
+
+        A robots.txt that is missing (4xx) allows everything; one that cannot
+        be read (5xx, no answer) forbids everything for now, uncached, so a
+        later attempt asks again.
+        """
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         parser = self._robots.get(root)
         if parser is None:
+            robots = self._fetch(f"{root}/robots.txt", check_robots=False)
+            if robots.transient:
+                raise RobotsUnavailable(f"robots.txt unavailable: {robots.error}")
             # Protego (Scrapy's parser) understands the wildcards and Allow
             # precedence Google documents; the standard library's does not.
-            robots = self._fetch(f"{root}/robots.txt", check_robots=False)
             parser = Protego.parse(robots.content.decode("utf-8", "replace") if robots.ok else "")
             self._robots[root] = parser
         return parser.can_fetch(url, USER_AGENT)

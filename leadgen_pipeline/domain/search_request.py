@@ -70,8 +70,14 @@ def _clean_field(name: str, value: object, max_chars: int, *, required: bool) ->
     if not _ALLOWED_TEXT.match(text):
         bad = sorted({ch for ch in text if not _ALLOWED_TEXT.match(ch)})
         raise InvalidSearchRequest(f"{name} contains characters that are not allowed: {bad!r}")
-    if not slugify(text):
+    slug = slugify(text)
+    if not slug:
         raise InvalidSearchRequest(f"{name} must contain a letter or a digit")
+    if len(slug) > max_chars:
+        # Some characters fold into many (U+FDFA becomes 18 letters).
+        raise InvalidSearchRequest(
+            f"{name} folds to {len(slug)} characters; the limit is {max_chars}"
+        )
     return text
 
 

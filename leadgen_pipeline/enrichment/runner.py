@@ -13,7 +13,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
@@ -67,6 +69,10 @@ class EnrichmentRunner:
             outcome = enrich_prospect(prospect, self.places, self.fetcher, self.llm, self.settings)
         except ApiError as error:
             outcome = EnrichmentOutcome("failed", reason=str(error))
+        except (DBAPIError, psycopg.Error):
+            # The database (ours, or the shared rate limiter's) is in trouble,
+            # not this prospect: fail the step, whose retry resumes the claims.
+            raise
         except Exception as error:  # one prospect's bug never fails its batch
             outcome = EnrichmentOutcome("failed", reason=f"{type(error).__name__}: {error}")
         retry_at = self.now() + retry_delay(attempts + 1) if outcome.status == "failed" else None

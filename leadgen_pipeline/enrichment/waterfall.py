@@ -60,6 +60,7 @@ def crawl_site(
                 "bytes": len(fetched.content),
                 "truncated": fetched.truncated,
                 "error": fetched.error,
+                "transient": fetched.transient,
             }
         )
         if not fetched.content or (fetched.error and not fetched.truncated):
@@ -145,6 +146,12 @@ def enrich_prospect(
             fetcher, prospect.website, settings.max_pages_per_site, settings.region
         )
         report["pages"] = page_log
+        if lost := next((page for page in page_log if page["transient"]), None):
+            # A page the site may serve later (429, 5xx, no answer): fail the
+            # prospect so the retry schedule comes back, rather than enrich it
+            # without that page's email or owner.
+            reason = f"website unavailable: {lost['error']} at {lost['url']}"
+            return EnrichmentOutcome("failed", reason=reason, report=report, listing=listing)
         if pages:
             report["sources"].append("website")
             site = combine(pages, site_url=prospect.website, business_name=prospect.name)
