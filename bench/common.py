@@ -399,8 +399,27 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def reset_peak_rss() -> None:
+    """Start this process's RSS high-water mark afresh from its current RSS (Linux 4.0+).
+
+    A spawned child first imports everything its parent's main module imports,
+    and that import peak would otherwise stand for the peak of what follows.
+    """
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
 def peak_rss_mb() -> float:
-    """This process's RSS high-water mark, in MiB (ru_maxrss is KiB on Linux)."""
+    """This process's RSS high-water mark (VmHWM) since start or `reset_peak_rss`, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def lifetime_peak_rss_mb() -> float:
+    """ru_maxrss: the high-water mark over the process's whole life, imports included."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -41,7 +41,7 @@ from leadgen_pipeline.storage.database import engine_for
 
 PROCESSES = 2
 SHARED_PROSPECTS = 600
-CONTRAST_PROSPECTS = 200
+CONTRAST_PROSPECTS = 120
 CHILD_SECONDS = 240.0
 OUR_QUOTAS = Quotas(places=QUOTA_PER_SECOND, web=500, llm=QUOTA_PER_SECOND)
 
@@ -174,9 +174,8 @@ def run() -> list[Report]:
         "balance: smaller share / larger share of prospects", min(processed) / max(processed)
     )
     report.ratio(
-        "CONTRAST per-process limits: share of requests answered 429",
+        "CONTRAST (limits per process): share of requests answered 429",
         contrast.rate_limited / max(contrast.requests, 1),
-        "(the reason to share)",
     )
     report.add_raw(
         {

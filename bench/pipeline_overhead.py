@@ -14,6 +14,8 @@ the search is "electrician in Austin, TX" (45 places, three hostile websites,
 no slow one), re-enriched in full by every run (stale_after_days=0).
 """
 
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -58,8 +60,10 @@ def time_split(instance: dg.DagsterInstance, run_id: str, wall_seconds: float) -
     }
     run = instance.get_run_by_id(run_id)
     our_work = sum(compute.values())
+    step_processes = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_WORKER_STARTED)
     return {
         "status": run.status.value if run else "missing",
+        "step processes": len(step_processes),
         "wall_seconds": round(wall_seconds, 2),
         "our_work_seconds": round(our_work, 2),
         "dagster_seconds": round(wall_seconds - our_work, 2),
@@ -87,6 +91,19 @@ def run_multiprocess(instance: dg.DagsterInstance, partition_key: str) -> dict[s
         tags={"dagster/partition": partition_key},
     )
     return time_split(instance, result.run_id, time.monotonic() - started)
+
+
+def code_location_import_seconds() -> float:
+    """How long a fresh Python process takes to import the code location: what each step
+    process of the multiprocess executor pays before its step starts."""
+    probe = (
+        "import time; started = time.perf_counter(); import leadgen_pipeline.definitions; "
+        "print(time.perf_counter() - started)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def run() -> list[Report]:
@@ -125,12 +142,14 @@ def run() -> list[Report]:
                 progress(f"search run: {label}")
                 runs[label] = execute(instance, request.partition_key)
             instance.dispose()
+            import_seconds = code_location_import_seconds()
     for label, split in runs.items():
         report.ratio(
             f"our work / wall ({label})", split["our_work_seconds"] / split["wall_seconds"]
         )
     for label, split in runs.items():
-        report.add_raw({f"{label}": {key: value for key, value in split.items()}})
+        report.add_raw({label: split})
+    report.add_raw({"code location import in a fresh process, seconds": round(import_seconds, 2)})
     report.note(
         "our work = sum of the steps' compute (STEP_SUCCESS duration); the rest of the wall "
         "time is Dagster's (planning, events, resources, step processes)"

@@ -11,7 +11,8 @@ enrichment drain's memory at 1,000 and 50,000 queued prospects.
   the API's reads (a connection from the pool per call, as the API does),
   against the BASELINE of `SELECT 1` on the same path: the round trip floor.
 - Memory: an EnrichmentRunner drain in a fresh process (spawn), its RSS
-  high-water mark (ru_maxrss) and RSS along the way, with 1,000 and with
+  high-water mark during the drain (VmHWM, reset when the drain starts, so the
+  child's import peak is not counted) and RSS along the way, with 1,000 and with
   50,000 prospects queued, both drained to the end. The same 1,000 sandbox
   businesses go through the full waterfall in both; the other 49,000 are
   closed-down listings, which the waterfall skips without an outside call
@@ -39,10 +40,12 @@ from bench.common import (
     SandboxProcess,
     SandboxUrls,
     collect_results,
+    lifetime_peak_rss_mb,
     peak_rss_mb,
     percentile,
     product_resources,
     progress,
+    reset_peak_rss,
     rss_mb,
     store_population,
     throwaway_database,
@@ -66,13 +69,10 @@ SEARCHES = 1_000
 PROSPECTS_PER_SEARCH = 100
 FETCH_CHUNK = 100  # searches fetched together, then stored with nothing else running
 COPY_SAMPLE_SEARCHES = 100
-QUERY_SAMPLES = 200
+QUERY_SAMPLES = 100
 QUERY_PAGE_SIZE = 25
 REAL_PROSPECTS = 1_000
 QUEUE_SIZES = (1_000, 50_000)
-# Enqueued in slices: one INSERT of N rows binds 5 N parameters, and PostgreSQL
-# takes at most 65,535 in a statement (see docs/benchmarks.md).
-ENQUEUE_SLICE = 5_000
 # A fast sandbox: our limiters lifted, so the drain runs as fast as this machine.
 FAST_QUOTAS = Quotas(places=1_000, web=1_000, llm=1_000)
 KEYWORD_VARIANTS = ("", "services", "company", "experts", "pros")
@@ -257,10 +257,11 @@ def drain_for_memory(
             workers=PRODUCTION_CONFIG.workers,
         )
         rss_before = rss_mb()
-        peak_before = peak_rss_mb()
+        reset_peak_rss()
         started = time.monotonic()
         tally = runner.drain(on_progress=on_progress)
         seconds = time.monotonic() - started
+        peak = peak_rss_mb()
     results.put(
         {
             "queued": queued,
@@ -268,8 +269,8 @@ def drain_for_memory(
             "outcomes": dict(tally.outcomes),
             "seconds": round(seconds, 1),
             "rss_before_mb": round(rss_before, 1),
-            "peak_before_drain_mb": round(peak_before, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "peak_rss_mb": round(peak, 1),
+            "lifetime_peak_rss_mb (ru_maxrss, imports included)": round(lifetime_peak_rss_mb(), 1),
             "rss_along_mb": rss_along,
             "claims": len(claim_seconds),
             "claim_ms_median": round(percentile(claim_seconds, 50) * 1000, 1),
@@ -298,13 +299,6 @@ def closed_filler(number: int) -> Prospect:
     )
 
 
-def enqueue(engine: Engine, place_ids: Sequence[str]) -> None:
-    for start in range(0, len(place_ids), ENQUEUE_SLICE):
-        repo.enqueue_enrichment(
-            engine, place_ids[start : start + ENQUEUE_SLICE], "normal", "bench-memory"
-        )
-
-
 def memory(sandbox: SandboxProcess) -> list[dict[str, Any]]:
     """Drain 1,000 and then 50,000 queued prospects, each in a fresh process."""
     with throwaway_database("memory") as database_url:
@@ -328,7 +322,7 @@ def memory(sandbox: SandboxProcess) -> list[dict[str, Any]]:
             queue_ids = [p.place_id for p in real] + [
                 p.place_id for p in fillers[: queued - len(real)]
             ]
-            enqueue(engine, queue_ids)
+            repo.enqueue_enrichment(engine, queue_ids, "normal", "bench-memory")
             progress(f"memory: a fresh process drains {queued} queued prospects")
             results: Queue[dict[str, Any]] = context.Queue()
             child = context.Process(

@@ -27,7 +27,7 @@ from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.jobs import request_search
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug, known_bug
+from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 
 # (keyword, location, target, what the error must say). The field named in the
 # message is the one that is wrong.
@@ -127,11 +127,6 @@ def test_accepted_oddities_get_a_key_free_of_dagster_delimiters(keyword, locatio
     assert request.keyword == " ".join(keyword.split())
 
 
-@known_bug(
-    5,
-    "a keyword within the 80-character limit can fold (NFKD) into a much longer slug: "
-    "its partition key then fails validate_partition_key",
-)
 def test_every_accepted_request_has_a_valid_partition_key():
     # U+FDFA is one letter (Lo) that NFKD spells out in 18 characters.
     try:
@@ -142,7 +137,7 @@ def test_every_accepted_request_has_a_valid_partition_key():
     try:
         validate_partition_key(request.partition_key)
     except InvalidSearchRequest as error:
-        raise ProductBug(f"accepted, then refused as a key: {str(error)[:60]}...") from None
+        raise ProductBug(5, f"accepted, then refused as a key: {str(error)[:60]}...") from None
 
 
 def stored_searches(database_url: str) -> list[sa.Row]:

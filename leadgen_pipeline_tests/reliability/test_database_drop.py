@@ -16,10 +16,7 @@ from leadgen_pipeline_tests.reliability.dbdump import (
     assert_no_leftover_work,
     assert_same_business_data,
 )
-from leadgen_pipeline_tests.reliability.known_bugs import (
-    RATE_LIMITER_DATABASE_ERRORS_FAIL_PROSPECTS,
-    ProductBug,
-)
+from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.searching import (
     materialize_search,
     prospect_states,
@@ -78,12 +75,12 @@ def assert_no_prospect_failed_for_the_database(url: str) -> None:
     ]
     if blamed:
         raise ProductBug(
+            2,
             f"{len(blamed)} prospects were failed for the database's error instead of the "
-            f"step being retried: {blamed[:3]}"
+            f"step being retried: {blamed[:3]}",
         )
 
 
-@RATE_LIMITER_DATABASE_ERRORS_FAIL_PROSPECTS
 def test_dropped_database_connections_mid_run_heal_into_a_correct_database(
     sandbox, fresh_pg, keys_env, clean_reference
 ):

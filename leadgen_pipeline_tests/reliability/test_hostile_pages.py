@@ -24,11 +24,7 @@ from leadgen_pipeline.clients.web import parse_allowed_origins as origins
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.web_extraction import extract_page, trimmed_text
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
-from leadgen_pipeline_tests.reliability.known_bugs import (
-    GZIP_PAGES_ARE_NOT_DECODED,
-    ProductBug,
-    known_bug,
-)
+from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.loopback import LoopbackServer, answer, loopback_server
 
 MAX_BYTES = 200_000
@@ -89,15 +85,15 @@ def serve_gzip_when_asked(server: LoopbackServer, path: str, plain: bytes) -> No
     server.routes[path] = handler
 
 
-@GZIP_PAGES_ARE_NOT_DECODED
 def test_a_gzip_compressed_page_is_read_as_html(server):
     serve_gzip_when_asked(server, "/gz/", html_page(CONTACT))
     page = fetch(server, "/gz/")
     sent_encoding = server.request_headers["/gz/"].get("Accept-Encoding")
     if page.content.startswith(b"\x1f\x8b"):
         raise ProductBug(
+            3,
             f"the page came back gzip-compressed ({len(page.content)} bytes of deflate); "
-            f"the client had sent Accept-Encoding: {sent_encoding!r}"
+            f"the client had sent Accept-Encoding: {sent_encoding!r}",
         )
     assert page.ok and b"office@hostile-bakery.com" in page.content
     emails = [f.value for f in extract_page(page.content, page.final_url, site_url=page.url).emails]
@@ -122,17 +118,12 @@ def test_a_gzip_bomb_is_cut_off_without_inflating_it_in_memory(server):
 # --- robots.txt ----------------------------------------------------------------
 
 
-@known_bug(
-    4,
-    "robots.txt answering 5xx (or unreachable) is treated as 'allow everything' and cached "
-    "for the fetcher's life; RFC 9309 says assume complete disallow",
-)
 def test_a_robots_txt_that_answers_503_disallows_the_site(server):
     server.routes["/robots.txt"] = lambda h: answer(h, 503, b"busy", "text/plain")
     serve(server, "/private-area/", html_page(CONTACT))
     page = fetch(server, "/private-area/")
     if server.hits["/private-area/"]:
-        raise ProductBug(f"fetched a page while robots.txt was unavailable: {page.error!r}")
+        raise ProductBug(4, f"fetched a page while robots.txt was unavailable: {page.error!r}")
     assert page.error and "robots.txt" in page.error
 
 

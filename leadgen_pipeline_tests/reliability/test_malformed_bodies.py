@@ -19,7 +19,7 @@ from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug, known_bug
+from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.loopback import LoopbackServer, answer, loopback_server
 from leadgen_pipeline_tests.reliability.searching import (
     materialize_search,
@@ -163,11 +163,6 @@ def completion(content: Any = None, **overrides: Any) -> dict[str, Any]:
     }
 
 
-LLM_NOT_A_COMPLETION = known_bug(
-    6,
-    "a 200 whose JSON is not a chat completion (no choices, no message, an array) escapes "
-    "the LLM client as a bare IndexError/AttributeError/TypeError",
-)
 LLM_BODIES = [
     pytest.param(
         completion("Sure! Here is the profile you asked for."),
@@ -196,22 +191,18 @@ LLM_BODIES = [
         "LLM answer unusable",
         id="finish-reason-length",
     ),
-    pytest.param(completion(choices=[]), "LLM", id="choices-empty", marks=LLM_NOT_A_COMPLETION),
-    pytest.param(
-        completion(choices={"0": {}}), "LLM", id="choices-an-object", marks=LLM_NOT_A_COMPLETION
-    ),
+    pytest.param(completion(choices=[]), "LLM", id="choices-empty"),
+    pytest.param(completion(choices={"0": {}}), "LLM", id="choices-an-object"),
     pytest.param(
         completion(choices=[{"index": 0, "finish_reason": "stop"}]),
         "LLM",
         id="message-missing",
-        marks=LLM_NOT_A_COMPLETION,
     ),
-    pytest.param([completion("{}")], "LLM", id="body-an-array", marks=LLM_NOT_A_COMPLETION),
+    pytest.param([completion("{}")], "LLM", id="body-an-array"),
     pytest.param(
         {"error": {"message": "overloaded", "type": "server_error"}},
         "LLM",
         id="error-object-with-200",
-        marks=LLM_NOT_A_COMPLETION,
     ),
 ]
 BARE_PYTHON_ERROR = re.compile(r"^(IndexError|AttributeError|TypeError|KeyError|ValueError)\b")
@@ -234,6 +225,6 @@ def test_an_llm_body_of_the_wrong_shape_fails_the_step_clearly_and_writes_nothin
     message = error_text(result, "ai_intelligence")
     innermost = message.rsplit(" / ", 1)[-1]
     if BARE_PYTHON_ERROR.match(innermost):
-        raise ProductBug(f"the step failed with a bare Python error: {innermost[:120]!r}")
+        raise ProductBug(6, f"the step failed with a bare Python error: {innermost[:120]!r}")
     assert expected in message, message
     assert rows_of(module_pg, t.ai_intelligence) == 0

@@ -13,18 +13,12 @@ import time
 
 from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug, known_bug
+from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.loopback import answer, loopback_server
 
 PAGE = b"<html><body><p>Email office@quota-bakery.com</p></body></html>"
 
 
-@known_bug(
-    7,
-    "the page deadline starts before the fetcher waits for the shared rate limiter (and "
-    "for robots.txt), so a page that queued for our own quota is cut off at 0 bytes and "
-    "its prospect enriched without it",
-)
 def test_a_page_that_queued_for_our_quota_is_read_in_full():
     limiter = build_limiter("reliability_web", 1, 2.0, database_url=None)
     try:
@@ -48,7 +42,8 @@ def test_a_page_that_queued_for_our_quota_is_read_in_full():
     assert waited > 1.0, "the limiter did not make the page wait: the test proves nothing"
     if page.error and page.error.startswith("deadline") and not page.content:
         raise ProductBug(
+            7,
             f"cut off after queueing {waited:.1f} s for our own quota: {page.error!r}, "
-            f"{len(page.content)} bytes, the site answered at once"
+            f"{len(page.content)} bytes, the site answered at once",
         )
     assert page.ok and page.content == PAGE
