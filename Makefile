@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint dev sandbox serve chromium clean
+.PHONY: demo test lint bench dev sandbox serve chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
 	$(BIN)/pytest
+
+# Benchmarks (docs/benchmarks.md): ratios measured in one run; needs PostgreSQL.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
 
 lint: $(STAMP)
 	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
