@@ -1,5 +1,17 @@
 """Scenario 3: PostgreSQL drops every connection of the run while it enriches; the step
-retries and the run completes with the same data as an uninterrupted run."""
+retries and the run completes with the same data as an uninterrupted run.
+
+Two drops, from another connection, while prospects are being enriched:
+
+1. every backend of the run's database is terminated while most are idle in
+   their pools (the application engine's, the rate limiter's): the next use
+   of each must notice and reconnect;
+2. the test takes an exclusive lock on `prospects` for a moment, so the
+   run's workers pile up inside statements, and terminates them there: those
+   statements fail, and the enrichment step must fail and be retried
+   (STEP_RETRY; LEADGEN_STEP_RETRY_DELAY_SECONDS is 0.05 s in tests), its
+   retry resuming the run's claims.
+"""
 
 import threading
 import time
@@ -27,24 +39,40 @@ from leadgen_pipeline_tests.reliability.searching import (
 
 DENTISTS = ("dentist", "Denver, CO", None)  # 30 places
 WEB_LATENCY = FaultConfig(latency_ms=150)  # enrichment lasts seconds
-# Terminate every backend twice, a second apart, while prospects are enriched:
-# idle pooled connections die, and so does any statement in flight.
-DROPS = 2
-DROP_INTERVAL_S = 1.0
+LOCK_HOLD_S = 1.0  # long enough for the 8 workers to block on the locked table
 RUN_DEADLINE_S = 120.0
+
+TERMINATE_OTHERS = sa.text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = :db AND pid <> pg_backend_pid()"
+)
 
 
 def terminate_backends(admin: sa.Engine, database: str) -> int:
-    """Terminate every connection to `database` but our own; how many were terminated."""
+    """Terminate every connection to `database`; how many were terminated."""
     with admin.connect() as conn:
-        terminated = conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid()"
-            ),
-            {"db": database},
-        ).scalars()
-        return sum(1 for ok in terminated if ok)
+        return sum(1 for ok in conn.execute(TERMINATE_OTHERS, {"db": database}).scalars() if ok)
+
+
+def terminate_backends_mid_statement(database_url: str, database: str) -> tuple[int, int]:
+    """Lock `prospects`, let the run's statements queue behind the lock, terminate every
+    other backend; (backends waiting on the lock, backends terminated)."""
+    locker = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        with locker.begin() as conn:
+            conn.exec_driver_sql("LOCK TABLE prospects IN ACCESS EXCLUSIVE MODE")
+            time.sleep(LOCK_HOLD_S)
+            waiting = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            ).scalar_one()
+            terminated = conn.execute(TERMINATE_OTHERS, {"db": database}).scalars()
+            return waiting, sum(1 for ok in terminated if ok)
+    finally:
+        locker.dispose()
 
 
 def enrichment_under_way(url: str) -> bool:
@@ -107,10 +135,9 @@ def test_dropped_database_connections_mid_run_heal_into_a_correct_database(
             assert time.monotonic() < deadline, "enrichment never got under way"
             time.sleep(0.02)
         assert runner.is_alive(), "the run ended before its connections could be dropped"
-        terminated = []
-        for _ in range(DROPS):
-            terminated.append(terminate_backends(admin, database))
-            time.sleep(DROP_INTERVAL_S)
+        idle_drop = terminate_backends(admin, database)
+        time.sleep(0.3)
+        waiting, busy_drop = terminate_backends_mid_statement(url, database)
         runner.join(RUN_DEADLINE_S)
         assert not runner.is_alive(), f"the run did not finish in {RUN_DEADLINE_S} s"
     admin.dispose()
@@ -118,14 +145,19 @@ def test_dropped_database_connections_mid_run_heal_into_a_correct_database(
     assert "error" not in outcome, outcome.get("error")
     result = outcome["result"]
     assert isinstance(result, dg.ExecuteInProcessResult)
-    assert sum(terminated) > 0, "no connection was there to drop"
     retries = [
         e.step_key
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
     ]
-    print(f"terminated {terminated} backends; steps retried: {retries}")
+    print(
+        f"terminated {idle_drop} mostly idle backends, then {busy_drop} with {waiting} "
+        f"blocked mid-statement; steps retried: {retries}"
+    )
+    assert idle_drop > 0 and waiting > 0, "no connection was there to drop"
     assert result.success, step_failures(result)
     assert_no_prospect_failed_for_the_database(url)
+    # The statements killed in flight failed the step, and its retry finished the work.
+    assert "enriched_prospects" in retries
     assert_no_leftover_work(url)
     assert_same_business_data(url, expected)
