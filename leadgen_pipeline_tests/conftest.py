@@ -12,15 +12,10 @@ os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.resources import (
-    DatabaseResource,
-    LLMResource,
-    PlacesResource,
-    WebsiteFetcherResource,
-)
 from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.pipeline import sandbox_resources
 
 PG_ADMIN_URL = os.environ.get(
     "LEADGEN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -114,29 +109,6 @@ def resources(database_url, sandbox, tmp_path, monkeypatch) -> dict[str, dg.Conf
     monkeypatch.setenv("LEADGEN_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TEST_PLACES_KEY", PLACES_KEY)
     monkeypatch.setenv("TEST_LLM_KEY", LLM_KEY)
-    database = DatabaseResource(url=database_url)
-    fast = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "max_attempts": 3}
-    return {
-        "database": database,
-        "places": PlacesResource(
-            api_key=dg.EnvVar("TEST_PLACES_KEY"),
-            base_url=sandbox.places_url,
-            database=database,
-            max_requests=50,
-            **fast,
-        ),
-        "websites": WebsiteFetcherResource(
-            allowed_origins=sandbox.web_url,
-            database=database,
-            max_requests=200,
-            page_deadline_seconds=1.0,
-            timeout_seconds=1.0,
-        ),
-        "llm": LLMResource(
-            api_key=dg.EnvVar("TEST_LLM_KEY"),
-            base_url=sandbox.llm_url,
-            database=database,
-            max_requests=50,
-            **fast,
-        ),
-    }
+    return sandbox_resources(
+        database_url, sandbox, max_attempts=3, backoff_base_seconds=0.01, backoff_max_seconds=0.05
+    )

@@ -24,6 +24,7 @@ from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
+from leadgen_pipeline_tests.pipeline import sandbox_resources
 from leadgen_pipeline_tests.reliability.dbdump import (
     assert_no_leftover_work,
     assert_same_business_data,
@@ -33,7 +34,6 @@ from leadgen_pipeline_tests.reliability.searching import (
     materialize_search,
     prospect_states,
     register_search,
-    sandbox_resources,
     step_failures,
 )
 

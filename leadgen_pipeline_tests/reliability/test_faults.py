@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.pipeline import sandbox_resources
 from leadgen_pipeline_tests.reliability.dbdump import (
     Dump,
     assert_no_leftover_work,
@@ -26,7 +27,6 @@ from leadgen_pipeline_tests.reliability.searching import (
     prospect_states,
     register_search,
     run_until_success,
-    sandbox_resources,
     step_failures,
 )
 

@@ -19,12 +19,12 @@ from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.pipeline import sandbox_resources
 from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.loopback import LoopbackServer, answer, loopback_server
 from leadgen_pipeline_tests.reliability.searching import (
     materialize_search,
     register_search,
-    sandbox_resources,
 )
 
 BAKERIES = ("bakery", "Springfield, IL")  # 5 places, one page

@@ -3,27 +3,17 @@
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.directory.assets import lead_collections
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.enrichment.assets import enriched_prospects, leads
+from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.enrichment.checks import enrichment_checks
 from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.sandbox import FaultConfig
-from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
+from leadgen_pipeline.search.assets import ai_intelligence, places_results
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-
-SEARCH_ASSETS = [
-    places_results,
-    prospects,
-    ai_intelligence,
-    enriched_prospects,
-    leads,
-    lead_collections,
-    *enrichment_checks,
-]
+from leadgen_pipeline_tests.pipeline import SEARCH_ASSETS
 
 
 def request_search(instance, database_url, keyword, location, target=None) -> str:
