@@ -196,6 +196,10 @@ def run() -> list[Report]:
                         process.kill()
                         process.wait(10)
             seconds = time.monotonic() - started
+        for n, code in enumerate(exit_codes):
+            if code != 0:
+                tail = (folder / f"run-{n}.log").read_text(errors="replace").splitlines()[-15:]
+                report.note(f"run {n} exited {code}; its log ends:\n" + "\n".join(tail))
         with engine.connect() as conn:
             left_in_queue = sum(repo.queued_counts(conn).values())
 

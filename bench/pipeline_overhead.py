@@ -40,14 +40,20 @@ RUN_CONFIG: dict[str, Any] = {
 }
 MULTIPROCESS_RUN_CONFIG: dict[str, Any] = {
     **RUN_CONFIG,
-    "execution": {"config": {"multiprocess": {"max_concurrent": 2}}},
+    "execution": {"config": {"max_concurrent": 2}},
 }
 
 
 def search_job() -> dg.JobDefinition:
-    """The `search` job of the real Definitions, built from the current environment;
-    module level, so Dagster can rebuild it in each step process (`dg.reconstructable`)."""
+    """The `search` job of the real Definitions, built from the current environment."""
     return build_definitions().resolve_job_def("search")
+
+
+def search_job_multiprocess() -> dg.JobDefinition:
+    """The same job with the multiprocess executor named outright, whatever the code
+    location's default; module level, so that Dagster can rebuild it in each step
+    process (`dg.reconstructable`)."""
+    return search_job().with_executor_def(dg.multiprocess_executor)
 
 
 def time_split(instance: dg.DagsterInstance, run_id: str, wall_seconds: float) -> dict[str, Any]:
@@ -81,11 +87,11 @@ def run_in_process(instance: dg.DagsterInstance, partition_key: str) -> dict[str
 
 
 def run_multiprocess(instance: dg.DagsterInstance, partition_key: str) -> dict[str, Any]:
-    """execute_job with the multiprocess executor, as `dagster dev` and the daemon run it:
-    each step in a fresh Python process that loads the code location again."""
+    """execute_job with the multiprocess executor, as `dagster dev` and the daemon run the
+    job today: each step in a fresh Python process that loads the code location again."""
     started = time.monotonic()
     result = dg.execute_job(
-        dg.reconstructable(search_job),
+        dg.reconstructable(search_job_multiprocess),
         instance,
         run_config=MULTIPROCESS_RUN_CONFIG,
         tags={"dagster/partition": partition_key},

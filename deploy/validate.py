@@ -37,6 +37,8 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from leadgen_pipeline.local_services import patched_environ
+
 DEPLOY = Path(__file__).resolve().parent
 REPO_ROOT = DEPLOY.parent
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
@@ -163,20 +165,6 @@ def throwaway_database() -> Iterator[sa.engine.URL]:
         admin.dispose()
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
-
-
 def instance_config_loads() -> str:
     import dagster as dg
     from dagster._core.instance.config import dagster_instance_config
@@ -193,7 +181,7 @@ def instance_config_loads() -> str:
             "DAGSTER_PG_USER": url.username or "",
             "DAGSTER_PG_PASSWORD": url.password or "",
         }
-        with environment(variables):
+        with patched_environ(variables):
             dagster_instance_config(home)  # the schema check, raises on an error
             with dg.DagsterInstance.from_config(home) as instance:
                 launcher = type(instance.run_launcher).__name__
