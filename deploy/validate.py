@@ -16,7 +16,7 @@ Checks, each PASS, FAIL or SKIP (with the reason):
   database (DAGSTER_PG_* pointed at it), checking launcher, coordinator,
   storage and concurrency settings;
 - workspace.docker.yaml through Dagster's workspace schema;
-- the Dockerfile's COPY sources exist;
+- the Dockerfile's COPY sources exist, and its ignore file lets in only them;
 - the Helm values name the K8sRunLauncher, our code location and Secrets.
 
 Exit status 1 if any check fails.
@@ -219,7 +219,15 @@ def dockerfile_sources_exist() -> str:
     missing = [source for source in sources if not (REPO_ROOT / source).exists()]
     if missing:
         raise AssertionError(f"COPY sources missing: {missing}")
-    return f"{len(sources)} COPY sources present"
+    # The ignore file lets in exactly what is copied (and so never deploy/.env).
+    allowed = {
+        line[1:].rstrip("/")
+        for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    }
+    if allowed != set(sources):
+        raise AssertionError(f"Dockerfile.dockerignore lets in {allowed}, COPY uses {sources}")
+    return f"{len(sources)} COPY sources present, and only they pass Dockerfile.dockerignore"
 
 
 def helm_values_consistent() -> str:
