@@ -385,6 +385,15 @@ def collect_results(
     return collected
 
 
+def stop_children(children: Sequence[Any]) -> None:
+    """Join each child process; one that outlives its grace period is killed."""
+    for child in children:
+        child.join(30)
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100), interpolated."""
     if len(values) == 1:

@@ -28,6 +28,7 @@ from bench.common import (
     collect_results,
     product_resources,
     progress,
+    stop_children,
     store_population,
     throwaway_database,
     unlimited_places_client,
@@ -131,11 +132,7 @@ def two_drains_at_once(
                 )
                 seconds = time.monotonic() - started
         finally:
-            for child in children:
-                child.join(30)
-                if child.is_alive():
-                    child.kill()
-                    child.join(5)
+            stop_children(children)
     return probe, outcomes, seconds
 
 

@@ -40,6 +40,7 @@ from bench.common import (
     SandboxProcess,
     collect_results,
     progress,
+    stop_children,
     store_population,
     throwaway_database,
     unlimited_places_client,
@@ -225,11 +226,7 @@ def run() -> list[Report]:
                 launched = collect_results(results, children, Deadline(RUN_SECONDS, "two runs"))
                 seconds = time.monotonic() - started
         finally:
-            for child in children:
-                child.join(30)
-                if child.is_alive():
-                    child.kill()
-                    child.join(5)
+            stop_children(children)
         with engine.connect() as conn:
             left_in_queue = sum(repo.queued_counts(conn).values())
 
