@@ -7,6 +7,7 @@ import openai
 import pydantic
 from pyrate_limiter import Limiter
 
+from leadgen_pipeline.clients.rate_limit import acquire
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -73,7 +74,7 @@ class LLMClient:
 
         def attempt() -> Completion[ModelT]:
             if self.limiter is not None:
-                self.limiter.try_acquire("llm")
+                acquire(self.limiter, "llm")
             try:
                 response = self.sdk.chat.completions.parse(
                     model=self.model,

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 from pyrate_limiter import Limiter
 
+from leadgen_pipeline.clients.rate_limit import acquire
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
 
 PLACES_API_URL = "https://places.googleapis.com"
@@ -84,7 +85,7 @@ class PlacesClient:
 
         def attempt() -> dict[str, Any]:
             if self.limiter is not None:
-                self.limiter.try_acquire("places")
+                acquire(self.limiter, "places")
             try:
                 response = self._session.request(
                     method,

@@ -8,6 +8,7 @@ in the local data folder with a file lock (across processes on one machine).
 """
 
 import re
+import time
 from pathlib import Path
 
 from pyrate_limiter import Duration, InMemoryBucket, Limiter, PostgresBucket, Rate, SQLiteBucket
@@ -78,6 +79,31 @@ def build_limiter(
     # buffer_ms pads each computed wait so clock jitter never lands a request
     # a hair early and has the server count it in the previous window.
     return Limiter(bucket, buffer_ms=20)
+
+
+# Shortest pause between two tries: a try can fail on the store's lock (another
+# process is admitting) with the bucket itself reporting no wait.
+_MIN_PAUSE_MS = 5
+
+
+def acquire(limiter: Limiter, name: str, *, timeout_s: float = 300.0) -> None:
+    """Block until `limiter` admits one request to `name`, or raise TimeoutError.
+
+    Not pyrate-limiter's own blocking wait: after sleeping it re-stamps the
+    waiting item with its *planned* sleep, not the time that passed, so under
+    load items are stored stamped earlier than they were admitted, the window
+    looks emptier than it is and the server answers 429. Each try here is a
+    fresh non-waiting acquire, stamped by the bucket's clock at that moment.
+    """
+    deadline = time.monotonic() + timeout_s
+    factory = limiter.bucket_factory
+    while not limiter.try_acquire(name, timeout=0):
+        item = factory.wrap_item(name, 1)
+        wait_ms = max(factory.get(item).waiting(item), 0) + limiter.buffer_ms
+        pause_s = max(wait_ms, _MIN_PAUSE_MS) / 1000
+        if time.monotonic() + pause_s > deadline:
+            raise TimeoutError(f"the {name!r} quota did not admit a request within {timeout_s:g}s")
+        time.sleep(pause_s)
 
 
 def close_limiter(limiter: Limiter) -> None:

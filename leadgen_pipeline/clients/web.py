@@ -27,6 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import connection as urllib3_connection
 
+from leadgen_pipeline.clients.rate_limit import acquire
 from leadgen_pipeline.clients.resilience import Usage
 
 USER_AGENT = "leadgen-pipeline/0.1 (+business contact discovery)"
@@ -213,7 +214,7 @@ class WebsiteFetcher:
 
     def _get_once(self, url: str) -> tuple[requests.Response, bytes, bool, str | None]:
         if self.limiter is not None:
-            self.limiter.try_acquire("web")
+            acquire(self.limiter, "web")
         # The page's time budget starts once our own quota admits it: waiting
         # for our turn is not the site being slow.
         admitted = time.monotonic()

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from leadgen_pipeline.clients import rate_limit
 from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
+from leadgen_pipeline.clients.rate_limit import acquire, build_limiter, close_limiter
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK
 from leadgen_pipeline.sandbox import FaultConfig
@@ -64,3 +65,34 @@ def test_per_process_limits_overrun_a_shared_quota(sandbox, tmp_path):
     usages = run_two_at_once(sandbox, None, tmp_path)
     assert sandbox.stats("places").rate_limited > 0
     assert sum(u["statuses"].get("429", 0) for u in usages) > 0
+
+
+def test_an_admitted_request_is_stamped_when_admitted_not_when_planned(monkeypatch):
+    """A waiter that oversleeps (a loaded machine) must not be stored as if it had been on time.
+
+    An item stamped earlier than its admission makes the window look emptier
+    than the server's, and the next request draws a 429.
+    """
+    limiter = build_limiter("stamp_check", 2, 0.2, database_url=None)
+    bucket = limiter.buckets()[0]
+    oversleep_s = 0.15
+    real_sleep = rate_limit.time.sleep
+    monkeypatch.setattr(rate_limit.time, "sleep", lambda s: real_sleep(s + oversleep_s))
+    try:
+        for _ in range(3):
+            acquire(limiter, "stamp_check")
+        admitted_ms = bucket.now()
+        last = bucket.items[-1]
+        assert admitted_ms - last.timestamp < 50
+    finally:
+        close_limiter(limiter)
+
+
+def test_acquire_gives_up_after_its_timeout():
+    limiter = build_limiter("timeout_check", 1, 60, database_url=None)
+    try:
+        acquire(limiter, "timeout_check")
+        with pytest.raises(TimeoutError, match="timeout_check"):
+            acquire(limiter, "timeout_check", timeout_s=0.1)
+    finally:
+        close_limiter(limiter)
