@@ -86,6 +86,11 @@ def build_definitions() -> dg.Definitions:
         ],
         schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],
         resources=build_resources(),
+        # A process per step costs a Python start and a code load per step:
+        # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
+        # are I/O bound and the enrichment runner has its own thread pool;
+        # each run is still its own process (or pod, with the K8sRunLauncher).
+        executor=dg.in_process_executor,
     )
 
 

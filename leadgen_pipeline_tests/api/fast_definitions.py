@@ -32,5 +32,5 @@ def build_test_definitions() -> dg.Definitions:
         schedules=base.schedules,
         sensors=list(sensors.values()),
         resources=resources,
-        executor=dg.in_process_executor,
+        executor=base.executor,
     )

@@ -8,21 +8,18 @@ module it executes one partition of the job and exits:
     DAGSTER_HOME=... LEADGEN_DATABASE_URL=... python -m \
         leadgen_pipeline_tests.reliability.search_process plumber@austin-tx
 
-Everything it needs comes from the environment, so its command line carries
+The job runs in process (the code location's executor), so a SIGKILL of this
+process is the crash of the run. Everything it needs comes from the
+environment, so its command line carries
 nothing secret.
 """
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
 from leadgen_pipeline.definitions import build_definitions
-
-# One process for the whole run: a SIGKILL of it is the crash of the run.
-IN_PROCESS: Mapping[str, Any] = {"execution": {"config": {"in_process": {}}}}
 
 
 def search_job() -> dg.JobDefinition:
@@ -39,7 +36,6 @@ def execute(instance: dg.DagsterInstance, partition_key: str) -> dg.JobExecution
     return dg.execute_job(
         dg.reconstructable(search_job),
         instance=instance,
-        run_config=dict(IN_PROCESS),
         tags={"dagster/partition": partition_key},
     )
 
@@ -53,7 +49,6 @@ def reexecute_from_failure(instance: dg.DagsterInstance, run_id: str) -> dg.JobE
     return dg.execute_job(
         dg.reconstructable(search_job),
         instance=instance,
-        run_config=dict(IN_PROCESS),
         tags={k: v for k, v in parent.tags.items() if k == "dagster/partition"},
         reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
     )
