@@ -69,6 +69,10 @@ class PlacesResource(RateLimitedResource):
     api_key: str
     base_url: str = PLACES_API_URL
     max_requests: int = 10
+    # Places answers 429 without Retry-After and counts its quotas per minute:
+    # ten attempts, full-jitter backoff capped at 30 s, wait about a minute in
+    # all before a call gives up (five, the default, wait a few seconds).
+    max_attempts: int = 10
     # The most results Places returns for one query; a search that reaches it
     # has not seen every business (see docs on coverage).
     result_cap: int = 60

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.alias_generators import to_camel
 
 from leadgen_pipeline.api.queries import as_utc
+from leadgen_pipeline.domain.places import PLACE_ID_PATTERN
 from leadgen_pipeline.domain.search_request import (
     MAX_KEYWORD_CHARS,
     MAX_LOCATION_CHARS,
@@ -16,8 +17,7 @@ from leadgen_pipeline.domain.search_request import (
 
 MAX_BATCH_PLACE_IDS = 1000
 
-# Google place ids are URL-safe base64 text ("ChIJ..."); anything else cannot name one.
-PlaceId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\w-]+$")]
+PlaceId = Annotated[str, StringConstraints(pattern=PLACE_ID_PATTERN)]
 Priority = Literal["high", "normal", "low"]
 # SQLite returns timestamps without their zone; they were written in UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

@@ -11,6 +11,7 @@ from pyrate_limiter import Limiter
 
 from leadgen_pipeline.clients.rate_limit import acquire
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
+from leadgen_pipeline.domain.places import is_place_id
 
 PLACES_API_URL = "https://places.googleapis.com"
 
@@ -147,6 +148,6 @@ class PlacesClient:
         raise ApiError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
 
     def place_details(self, place_id: str, field_mask: str) -> dict[str, Any]:
-        if not place_id or "/" in place_id:
-            raise ValueError(f"not a place id: {place_id!r}")
+        if not is_place_id(place_id):
+            raise ValueError(f"not a place id: {place_id[:80]!r}")
         return self._call("GET", f"/v1/places/{place_id}", field_mask, PLACE_DETAILS_ENTERPRISE_USD)

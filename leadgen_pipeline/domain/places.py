@@ -8,6 +8,7 @@ a Place Details call per prospect later. Reviews (Enterprise + Atmosphere) are
 never asked for.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +94,16 @@ def _optional_text(place: Mapping[str, Any], field: str) -> str | None:
     return value or None
 
 
+# Google place ids are URL-safe base64 text ("ChIJ..."). One that is not would
+# break the Place Details URL it goes into, and fail its prospect on every retry.
+PLACE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"
+_PLACE_ID = re.compile(PLACE_ID_PATTERN)
+
+
+def is_place_id(text: str) -> bool:
+    return bool(_PLACE_ID.match(text))
+
+
 def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospect:
     """Normalise one Places v1 `Place` object; raises MalformedPlace on a broken one."""
     if not isinstance(place, Mapping):
@@ -100,6 +111,8 @@ def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospec
     place_id = place.get("id")
     if not isinstance(place_id, str) or not place_id:
         raise MalformedPlace("a place has no id")
+    if not is_place_id(place_id):
+        raise MalformedPlace(f"place id {place_id[:80]!r} is not URL-safe base64 text")
     display_name = place.get("displayName")
     name = display_name.get("text") if isinstance(display_name, Mapping) else None
     if not isinstance(name, str) or not name.strip():

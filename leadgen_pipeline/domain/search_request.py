@@ -62,7 +62,12 @@ def _clean_field(name: str, value: object, max_chars: int, *, required: bool) ->
         return None
     if not isinstance(value, str):
         raise InvalidSearchRequest(f"{name} must be text, got {type(value).__name__}")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
+    # Tabs and line breaks (a value pasted from a spreadsheet) are whitespace,
+    # folded below like any other; other control characters are refused.
+    if any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} and ch not in "\t\n\r"
+        for ch in value
+    ):
         raise InvalidSearchRequest(f"{name} contains control or invisible characters")
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if len(text) > max_chars:

@@ -63,8 +63,7 @@ class EnrichmentRunner:
     now: Callable[[], datetime] = repo.utcnow
 
     def _enrich_one(self, place_id: str) -> EnrichmentOutcome:
-        with self.engine.connect() as conn:
-            prospect, attempts = repo.prospect_for_enrichment(conn, place_id)
+        prospect, attempts = repo.start_enrichment(self.engine, place_id)
         try:
             outcome = enrich_prospect(prospect, self.places, self.fetcher, self.llm, self.settings)
         except ApiError as error:

@@ -29,6 +29,7 @@ from leadgen_pipeline.domain.web_extraction import (
     WebsiteContacts,
     combine,
     extract_page,
+    reads_as_prose,
     trimmed_text,
 )
 
@@ -89,9 +90,12 @@ def _llm_contacts(
     report: dict[str, Any],
 ) -> list[ContactValue]:
     """Ask the LLM for what the rules missed; keep only what the page text really states."""
-    text = trimmed_text(pages, settings.llm_text_chars)
+    readable = [page for page in pages if reads_as_prose(page.text)]
+    text = trimmed_text(readable, settings.llm_text_chars)
     if not text.strip():
+        report["llm_skipped"] = "no page reads as text"
         return []
+    report["sources"].append("llm")
     completion = llm.parse(
         WebsiteExtraction, EXTRACTION_SYSTEM_PROMPT, extraction_prompt(prospect.name, text)
     )
@@ -107,15 +111,19 @@ def _llm_contacts(
         if stated_in(answer.owner_name, text):
             contacts.append(
                 ContactValue(
-                    "owner", answer.owner_name.strip(), LLM_SOURCE, pages[0].url, answer.owner_title
+                    "owner",
+                    answer.owner_name.strip(),
+                    LLM_SOURCE,
+                    readable[0].url,
+                    answer.owner_title,
                 )
             )
         else:
             report["llm"]["discarded_owner"] = answer.owner_name
     if answer.email and (email := normalise_email(answer.email)) and email in text.lower():
-        contacts.append(ContactValue("email", email, LLM_SOURCE, pages[0].url))
+        contacts.append(ContactValue("email", email, LLM_SOURCE, readable[0].url))
     if answer.phone and (phone := normalise_phone(answer.phone, settings.region)):
-        contacts.append(ContactValue("phone", phone, LLM_SOURCE, pages[0].url))
+        contacts.append(ContactValue("phone", phone, LLM_SOURCE, readable[0].url))
     return contacts
 
 
@@ -157,6 +165,5 @@ def enrich_prospect(
             site = combine(pages, site_url=prospect.website, business_name=prospect.name)
             contacts += _website_contacts(site)
             if llm is not None and settings.use_llm and not site.owners:
-                report["sources"].append("llm")
                 contacts += _llm_contacts(llm, prospect, pages, settings, report)
     return EnrichmentOutcome("enriched", tuple(contacts), report=report, listing=listing)

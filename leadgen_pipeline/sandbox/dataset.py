@@ -65,6 +65,7 @@ class HostileKind(StrEnum):
     BINARY = "binary"
     NOT_FOUND = "not-found"
     BROKEN_HTML = "broken-html"
+    GARBAGE_HTML = "garbage-html"  # binary bytes that claim to be HTML
 
 
 # Pinned so every hostile kind is reachable from a known query: (key, 0-based rank).
@@ -79,6 +80,7 @@ PINNED_HOSTILE: dict[tuple[str, str], dict[int, HostileKind]] = {
         9: HostileKind.BINARY,
         21: HostileKind.NOT_FOUND,
         33: HostileKind.BROKEN_HTML,
+        42: HostileKind.GARBAGE_HTML,
     },
 }
 # Sites that robots.txt disallows entirely: (key, 0-based rank).

@@ -144,6 +144,8 @@ class WebsitesApp(SandboxApp):
                 return _html(404, PAGE_NOT_FOUND)
             case HostileKind.BROKEN_HTML:
                 return Response(200, BROKEN_HTML, HTML)
+            case HostileKind.GARBAGE_HTML:
+                return Response(200, _binary_body(), HTML)
 
     @staticmethod
     def _huge_body() -> Iterator[bytes]:

@@ -464,6 +464,10 @@ def claim_enrichment(
 ) -> list[str]:
     """Claim up to `limit` queued prospects for `claimer`, highest priority and oldest first.
 
+    A claimed prospect stays `queued` until a worker starts it
+    (`start_enrichment`): a chunk is claimed ahead of the workers, and its
+    status should say what is in flight, not what is merely reserved.
+
     Free items, items `claimer` already holds (a re-execution resuming its own
     work) and items whose claim lease expired (a killed run) can be claimed.
     With `search_id`, only that search's prospects; `exclude` skips what the
@@ -496,11 +500,6 @@ def claim_enrichment(
                 sa.update(queue)
                 .where(queue.c.place_id.in_(place_ids))
                 .values(claimed_by=claimer, claimed_at=now)
-            )
-            conn.execute(
-                sa.update(t.prospects)
-                .where(t.prospects.c.place_id.in_(place_ids))
-                .values(enrichment_status="running")
             )
     return place_ids
 
@@ -592,9 +591,16 @@ def contacts_by_place(conn: Connection, place_ids: Sequence[str]) -> dict[str, l
     return found
 
 
-def prospect_for_enrichment(conn: Connection, place_id: str) -> tuple[Prospect, int]:
-    """The prospect and how many enrichment attempts it has had."""
-    row = conn.execute(sa.select(t.prospects).where(t.prospects.c.place_id == place_id)).one()
+def start_enrichment(engine: Engine, place_id: str) -> tuple[Prospect, int]:
+    """Mark a claimed prospect `running`; return it and how many enrichment attempts it has had."""
+    prospects = t.prospects
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(prospects)
+            .where(prospects.c.place_id == place_id)
+            .values(enrichment_status="running")
+        )
+        row = conn.execute(sa.select(prospects).where(prospects.c.place_id == place_id)).one()
     return _prospect_from_row(row._mapping), row.enrichment_attempts
 
 

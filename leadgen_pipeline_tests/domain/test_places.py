@@ -63,6 +63,9 @@ def test_phones_become_e164_only_when_valid(international, national, expected):
     [
         ({"displayName": {"text": "x"}}, "no id"),
         ({"id": "x"}, "no displayName"),
+        ({"id": "ChIJ/../x", "displayName": {"text": "x"}}, "not URL-safe"),
+        ({"id": "ChIJ abc", "displayName": {"text": "x"}}, "not URL-safe"),
+        ({"id": "x" * 257, "displayName": {"text": "x"}}, "not URL-safe"),
         ({"id": "x", "displayName": "x"}, "no displayName"),
         ({"id": "x", "displayName": {"text": "x"}, "rating": "high"}, "rating is not a number"),
         ({"id": "x", "displayName": {"text": "x"}, "rating": True}, "rating is not a number"),

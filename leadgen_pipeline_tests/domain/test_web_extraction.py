@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from leadgen_pipeline.domain.web_extraction import (
     canonical_social_profile,
     combine,
     extract_page,
+    reads_as_prose,
     trimmed_text,
 )
 
@@ -865,3 +867,31 @@ def test_trimmed_text_never_exceeds_the_budget(budget):
         text_page("https://acme.com/team", "y" * 100),
     ]
     assert len(trimmed_text(pages, budget)) <= budget
+
+
+# ------------------------------------------------------------------------ prose check
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Family owned since 1987. Maria Delgado runs the shop with her two sons.</p>",
+        "<p>Call (512) 555-0134</p><p>Email info@acme.com</p><p>1234 Congress Ave, Austin, TX</p>",
+        "<p>Wir sind ein Familienbetrieb aus München und reparieren Heizungen.</p>",
+        "<p>我们是一家家族企业为奥斯汀的家庭提供水管维修服务欢迎致电。</p>",
+    ],
+)
+def test_pages_of_words_read_as_prose(body):
+    assert reads_as_prose(page(body).text)
+
+
+def test_binary_bytes_served_as_html_do_not_read_as_prose():
+    noise = b"".join(hashlib.sha256(index.to_bytes(4, "big")).digest() for index in range(2000))
+    garbage = extract_page(b"<html><body>" + noise + b"</body></html>", HOME)
+    assert len(garbage.text) > 10_000
+    assert not reads_as_prose(garbage.text)
+
+
+@pytest.mark.parametrize("text", ["", "Home", "Home About Contact", "555-0134 555-0199 78701"])
+def test_too_few_words_do_not_read_as_prose(text):
+    assert not reads_as_prose(text)

@@ -162,3 +162,19 @@ def test_expired_claims_go_to_whoever_comes_next(database_url, places, fetcher):
         runner(database_url, places, fetcher, claimer="root-C", now=lambda: later).drain().processed
         == 5
     )
+
+
+def test_only_prospects_in_flight_are_running(database_url, places, fetcher):
+    """A chunk is claimed ahead of the workers; only what a worker holds shows as `running`."""
+    search_id, _ = store_search(database_url, places, "roofer", "Portland, OR")
+    engine = engine_for(database_url)
+    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    running_seen: list[int] = []
+
+    def count_running(_tally):
+        running_seen.append(list(statuses(database_url).values()).count("running"))
+
+    tally = runner(database_url, places, fetcher, workers=2).drain(on_progress=count_running)
+    assert tally.processed == 12
+    # The claim took 8 at once; at most the two workers' prospects were ever running.
+    assert running_seen and max(running_seen) <= 2

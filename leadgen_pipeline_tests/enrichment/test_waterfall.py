@@ -134,8 +134,22 @@ def test_hostile_websites_are_cut_off_and_recorded(sandbox, places, fetcher, kin
         HostileKind.BINARY: lambda p: p["error"].startswith("not an HTML page"),
         HostileKind.NOT_FOUND: lambda p: p["error"] == "HTTP 404",
         HostileKind.BROKEN_HTML: lambda p: p["error"] is None,
+        HostileKind.GARBAGE_HTML: lambda p: p["error"] is None and p["truncated"],
     }[kind]
     assert expected(first_page), first_page
+
+
+def test_a_page_that_does_not_read_as_text_is_not_sent_to_the_llm(sandbox, places, fetcher, llm):
+    business = next(
+        b
+        for b in sandbox.dataset.businesses_for_query("electrician in Austin, TX")
+        if b.hostile == HostileKind.GARBAGE_HTML
+    )
+    prospect = replace(listing(sandbox, places, business), business_status="OPERATIONAL")
+    outcome = enrich_prospect(prospect, places, fetcher, llm, SETTINGS)
+    assert outcome.report["sources"] == ["places_search", "website"]
+    assert outcome.report["llm_skipped"] == "no page reads as text"
+    assert llm.usage.snapshot()["calls"] == 0
 
 
 def test_robots_txt_is_respected(sandbox, places, fetcher):

@@ -43,7 +43,7 @@ REFUSED: list[tuple[object, object, object, str]] = [
     ("plumber\x00", "Austin, TX", None, "keyword contains control or invisible characters"),
     ("plumber", "Austin\x07TX", None, "location contains control or invisible characters"),
     ("plumber\x1b[31m", "Austin, TX", None, "keyword contains control"),
-    ("plumber\r\nX-Injected: 1", "Austin, TX", None, "keyword contains control"),
+    ("plumber\x0bX", "Austin, TX", None, "keyword contains control"),  # vertical tab
     ("plum\u200bber", "Austin, TX", None, "keyword contains control or invisible"),  # zero width
     ("plumber\u200d", "Austin, TX", None, "keyword contains control or invisible"),  # ZWJ
     ("\ufeffplumber", "Austin, TX", None, "keyword contains control or invisible"),  # BOM
@@ -89,6 +89,8 @@ ACCEPTED: list[tuple[str, str, str | None]] = [
     ("Zoë's Café", "Zürich", "Café Zoë\u2019s"),
     ("сантехник", "Москва", None),
     ("plumber\u00a0\u2028x", "Austin,\u2003TX", None),  # odd spaces collapse to one
+    ("plumber\t", "Austin,\r\nTX", None),  # pasted from a spreadsheet: tabs, line breaks
+    ("plumber\r\nX-Injected: 1", "Austin, TX", None),  # one line of text; never a header
 ]
 RESERVED_IN_KEYS = ("|", ",", "...")
 

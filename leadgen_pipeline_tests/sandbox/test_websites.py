@@ -200,7 +200,7 @@ def test_redirects(sandbox: Sandbox, http: requests.Session) -> None:
     assert private.headers["Location"] == "http://10.255.255.1/"
 
 
-def test_binary_not_found_and_broken_html(sandbox: Sandbox, http: requests.Session) -> None:
+def test_binary_not_found_broken_and_garbage_html(sandbox: Sandbox, http: requests.Session) -> None:
     binary = http.get(hostile_url(sandbox, HostileKind.BINARY))
     assert binary.headers["Content-Type"] == "application/octet-stream"
     assert binary.content.startswith(b"%PDF")
@@ -211,3 +211,6 @@ def test_binary_not_found_and_broken_html(sandbox: Sandbox, http: requests.Sessi
     with pytest.raises(UnicodeDecodeError):
         broken.content.decode("utf-8")
     assert b"office@broken-markup-demo.com" in broken.content
+    garbage = http.get(hostile_url(sandbox, HostileKind.GARBAGE_HTML))
+    assert garbage.headers["Content-Type"].startswith("text/html")
+    assert garbage.content == binary.content
