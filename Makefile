@@ -21,7 +21,7 @@ chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
+	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests bench deploy
 	$(BIN)/pytest
 
 # Benchmarks (docs/benchmarks.md): ratios measured in one run; needs PostgreSQL.
@@ -29,8 +29,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 lint: $(STAMP)
-	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests
-	$(BIN)/ruff format --check leadgen_pipeline leadgen_pipeline_tests
+	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests bench deploy
+	$(BIN)/ruff format --check leadgen_pipeline leadgen_pipeline_tests bench deploy
 
 # The Dagster UI and daemon on http://127.0.0.1:3000, with the sandbox serving
 # any API whose key is not set (see README: Configuration).

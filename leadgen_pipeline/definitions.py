@@ -1,6 +1,8 @@
 """The Dagster code location: every domain's assets, jobs, sensors and resources."""
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 
@@ -29,12 +31,16 @@ from leadgen_pipeline.search.sensors import search_requests
 from leadgen_pipeline.storage.database import DATABASE_URL_ENV, default_database_url
 
 
-def build_resources() -> dict[str, dg.ConfigurableResource]:
+def build_resources(
+    client_settings: Mapping[str, Any] | None = None,
+) -> dict[str, dg.ConfigurableResource]:
     """Resources from the environment (see README: Configuration).
 
     Secrets (API keys, a database URL that carries a password) are EnvVars:
     Dagster resolves them in the run's process and never records their values.
+    `client_settings` (timeouts, retries) go to the Places and LLM resources.
     """
+    client_settings = client_settings or {}
     database = DatabaseResource(
         url=dg.EnvVar(DATABASE_URL_ENV)
         if os.environ.get(DATABASE_URL_ENV)
@@ -47,6 +53,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             base_url=os.environ.get("LEADGEN_PLACES_BASE_URL", PLACES_API_URL),
             max_requests=int(os.environ.get("LEADGEN_PLACES_REQUESTS_PER_SECOND", "10")),
             database=database,
+            **client_settings,
         ),
         "llm": LLMResource(
             api_key=dg.EnvVar("OPENAI_API_KEY"),
@@ -54,6 +61,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             model=os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini"),
             max_requests=int(os.environ.get("LEADGEN_LLM_REQUESTS_PER_SECOND", "5")),
             database=database,
+            **client_settings,
         ),
         "websites": WebsiteFetcherResource(
             allowed_origins=os.environ.get("LEADGEN_WEB_ALLOWED_HOSTS", ""),
@@ -63,8 +71,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-def build_definitions() -> dg.Definitions:
-    """The code location, with resources read from the current environment."""
+def build_definitions(
+    resources: Mapping[str, dg.ConfigurableResource] | None = None,
+) -> dg.Definitions:
+    """The code location, with resources read from the current environment unless given."""
     return dg.Definitions(
         assets=[
             places_results,
@@ -85,7 +95,7 @@ def build_definitions() -> dg.Definitions:
             record_run_failures,
         ],
         schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],
-        resources=build_resources(),
+        resources=resources or build_resources(),
         # A process per step costs a Python start and a code load per step:
         # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
         # are I/O bound and the enrichment runner has its own thread pool;

@@ -58,3 +58,9 @@ def test_a_failed_search_run_is_recorded_once(database_url, sandbox, tmp_path, c
     assert failed[0]["run_id"] == result.run_id
     assert failed[0]["failed_steps"] == ["places_results"]
     assert "sandbox-places-key" not in json.dumps(logged)
+
+
+def test_the_test_definitions_retry_fast():
+    """Guards the suite's speed: a failing Places must fail a run in seconds, not minutes."""
+    resources = build_test_definitions().resources
+    assert {resources[name].max_attempts for name in ("places", "llm")} == {2}
