@@ -78,6 +78,7 @@ def drain_in_child(
                 "processed": tally.processed,
                 "seconds": time.monotonic() - started,
                 "outcomes": dict(tally.outcomes),
+                "failure_reasons": dict(tally.failure_reasons),
                 "places_statuses": clients.places.client.usage.snapshot()["statuses"],
             }
         )
@@ -140,7 +141,8 @@ def child_figures(children: list[dict[str, Any]], label: str) -> dict[str, str]:
     return {
         f"{child['claimer']} ({label})": (
             f"{child['processed']} prospects in {child['seconds']:.1f} s, "
-            f"outcomes {child['outcomes']}, Places answers {child['places_statuses']}"
+            f"outcomes {child['outcomes']}, failures {child['failure_reasons']}, "
+            f"Places answers {child['places_statuses']}"
         )
         for child in sorted(children, key=lambda child: child["claimer"])
     }

@@ -177,8 +177,7 @@ def seed_enrich_one(engine: Engine, clients: Any) -> Callable[[str], EnrichmentO
     """BASELINE: one prospect through the product's waterfall, saved through the repository."""
 
     def enrich_one(place_id: str) -> EnrichmentOutcome:
-        with engine.connect() as conn:
-            prospect, _ = repo.prospect_for_enrichment(conn, place_id)
+        prospect, _ = repo.start_enrichment(engine, place_id)
         try:
             outcome = enrich_prospect(
                 prospect,
@@ -329,6 +328,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             "drain seconds (ours)": round(ours_seconds, 1),
             "prospects/s (ours)": round(ours_rate, 2),
             "outcomes (ours)": dict(tally.outcomes),
+            "failure reasons (ours)": dict(tally.failure_reasons),
             "workers (ours)": PRODUCTION_CONFIG.workers,
             "prospects held by the page deadline (ours)": held_by_deadline,
             "limiter window ms (1000 + margin + buffer + 1)": window_ms,
@@ -339,6 +339,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             "steady rate req/s (baseline)": round(baseline_probe.steady_rate(), 2),
             "429s on every server (baseline)": baseline_429s,
             "outcomes (baseline)": dict(baseline_tally.outcomes),
+            "failure reasons (baseline)": dict(baseline_tally.failure_reasons),
             "statuses after both": statuses,
         }
     )

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from pyrate_limiter import Duration, InMemoryBucket, Limiter, PostgresBucket, Rate, SQLiteBucket
+from pyrate_limiter.limiter import combined_lock
 from sqlalchemy.engine import make_url
 
 _BUCKET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -92,18 +93,31 @@ def acquire(limiter: Limiter, name: str, *, timeout_s: float = 300.0) -> None:
     Not pyrate-limiter's own blocking wait: after sleeping it re-stamps the
     waiting item with its *planned* sleep, not the time that passed, so under
     load items are stored stamped earlier than they were admitted, the window
-    looks emptier than it is and the server answers 429. Each try here is a
-    fresh non-waiting acquire, stamped by the bucket's clock at that moment.
+    looks emptier than it is and the server answers 429. Each try here is
+    stamped by the bucket's clock when it is made.
     """
     deadline = time.monotonic() + timeout_s
-    factory = limiter.bucket_factory
-    while not limiter.try_acquire(name, timeout=0):
-        item = factory.wrap_item(name, 1)
-        wait_ms = max(factory.get(item).waiting(item), 0) + limiter.buffer_ms
-        pause_s = max(wait_ms, _MIN_PAUSE_MS) / 1000
+    while wait_ms := _admit_or_wait_ms(limiter, name):
+        pause_s = (wait_ms + limiter.buffer_ms) / 1000
         if time.monotonic() + pause_s > deadline:
             raise TimeoutError(f"the {name!r} quota did not admit a request within {timeout_s:g}s")
         time.sleep(pause_s)
+
+
+def _admit_or_wait_ms(limiter: Limiter, name: str) -> int:
+    """One try: 0 when admitted, else how long to wait before the next.
+
+    Under the limiter's lock, as its own tries are: the bucket keeps the
+    verdict of its last put, from which `waiting` computes the wait, and
+    another thread's put in between would answer for the wrong item.
+    """
+    factory = limiter.bucket_factory
+    with combined_lock(limiter.lock, blocking=True):
+        item = factory.wrap_item(name, 1)
+        bucket = factory.get(item)
+        if bucket.put(item):
+            return 0
+        return max(bucket.waiting(item), _MIN_PAUSE_MS)
 
 
 def close_limiter(limiter: Limiter) -> None:
