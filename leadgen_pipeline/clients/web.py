@@ -14,6 +14,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -173,7 +174,12 @@ class WebsiteFetcher:
     limiter: Limiter | None = None
     usage: Usage = field(default_factory=Usage)
     _local: threading.local = field(default_factory=threading.local, repr=False)
-    _robots: dict[str, Protego] = field(default_factory=dict, repr=False)
+    # Parsed robots.txt by origin, least recently used first. A crawl stays on
+    # one origin, so a few suffice; bounded, so that a long-lived fetcher does
+    # not keep one for every site it ever visited.
+    robots_cache_size: int = 256
+    _robots: OrderedDict[str, Protego] = field(default_factory=OrderedDict, repr=False)
+    _robots_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def _session(self) -> requests.Session:
@@ -299,7 +305,10 @@ class WebsiteFetcher:
         """
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
-        parser = self._robots.get(root)
+        with self._robots_lock:
+            parser = self._robots.get(root)
+            if parser is not None:
+                self._robots.move_to_end(root)
         if parser is None:
             robots = self._fetch(f"{root}/robots.txt", check_robots=False)
             if robots.transient:
@@ -307,5 +316,8 @@ class WebsiteFetcher:
             # Protego (Scrapy's parser) understands the wildcards and Allow
             # precedence Google documents; the standard library's does not.
             parser = Protego.parse(robots.content.decode("utf-8", "replace") if robots.ok else "")
-            self._robots[root] = parser
+            with self._robots_lock:
+                self._robots[root] = parser
+                while len(self._robots) > self.robots_cache_size:
+                    self._robots.popitem(last=False)
         return parser.can_fetch(url, USER_AGENT)

@@ -39,3 +39,18 @@ def test_a_redirect_to_a_private_address_is_refused_before_connecting(sandbox):
 def test_the_sandbox_itself_is_refused_when_not_allowed(sandbox):
     page = WebsiteFetcher().fetch(f"{sandbox.web_url}/robots.txt")
     assert page.error.startswith("blocked: ")
+
+
+def test_robots_txt_is_kept_for_the_most_recent_origins_only(sandbox):
+    """Two names of the sandbox are two origins; a cache of one asks each again on return."""
+    port = sandbox.web_url.rsplit(":", 1)[1]
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    guard = AddressGuard(allowed_origins=parse_allowed_origins(",".join(origins)))
+    visits = [origins[0], origins[1], origins[0]]
+    calls = {}
+    for size in (1, 2):
+        fetcher = WebsiteFetcher(guard=guard, robots_cache_size=size)
+        for origin in visits:
+            assert fetcher.fetch(f"{origin}/").ok
+        calls[size] = fetcher.usage.snapshot()["calls"] - len(visits)  # robots.txt requests
+    assert calls == {1: 3, 2: 2}
