@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint bench dev sandbox serve chromium clean
+.PHONY: demo test lint bench deploy-check dev sandbox serve chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP) chromium
 # Benchmarks (docs/benchmarks.md): ratios measured in one run; needs PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
+
+# The deployment files, as far as this machine allows (docs/deployment.md).
+deploy-check: $(STAMP)
+	$(BIN)/python deploy/validate.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check leadgen_pipeline leadgen_pipeline_tests bench deploy

