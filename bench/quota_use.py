@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from pyrate_limiter import Limiter, RateItem
+from pyrate_limiter import RateItem
 from sqlalchemy.engine import Engine
 
 from bench.common import (
@@ -42,6 +42,7 @@ from bench.common import (
     without_phone_and_website,
 )
 from leadgen_pipeline.clients import rate_limit
+from leadgen_pipeline.clients.rate_limit import RateLimit
 from leadgen_pipeline.clients.resilience import ApiError
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.enrichment.assets import EnrichmentConfig
@@ -110,17 +111,18 @@ def waterfall_settings() -> WaterfallSettings:
 
 
 class AdmissionLog:
-    """Watches (never changes) one limiter's bucket: for each admitted request, the
-    timestamp the limiter stored and the wall-clock moment its put returned.
+    """Watches (never changes) one quota's bucket: for each put the bucket admitted, the
+    timestamp stored and the wall-clock moment the put returned.
 
-    The two differ by the time the limiter spent between reading its clock and
-    admitting; a server sees the request later still. If that gap exceeds the
-    window margin, two requests the limiter spaced one window apart reach the
-    server less than one window apart, and the server answers 429.
+    The two differ by the time the admission took after reading its clock; a
+    server sees the request later still. If that lag is a stall longer than the
+    window's slack, two requests spaced one window apart reach the server less
+    than one window apart, and the server answers 429; `RateLimit.acquire`
+    discards such late admissions, which this log still counts.
     """
 
-    def __init__(self, limiter: Limiter) -> None:
-        (self._bucket,) = limiter.buckets()
+    def __init__(self, quota: RateLimit) -> None:
+        (self._bucket,) = quota.limiter.buckets()
         self.admissions: list[tuple[float, float]] = []  # (stored ms, returned ms), epoch
 
     def __enter__(self) -> "AdmissionLog":
@@ -240,11 +242,12 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
         repo.enqueue_enrichment(engine, ours, "normal", "bench")
 
         with product_resources(sandbox.urls, database_url, scenario.our_quotas) as clients:
-            limiter = {
-                "places": clients.places.client.limiter,
-                "web": clients.websites.fetcher.limiter,
-                "llm": clients.llm.client.limiter,
+            quota = {
+                "places": clients.places.client.rate_limit,
+                "web": clients.websites.fetcher.rate_limit,
+                "llm": clients.llm.client.rate_limit,
             }[scenario.quota_server]
+            assert quota is not None
             runner = EnrichmentRunner(
                 engine=engine,
                 places=clients.places.client,
@@ -258,7 +261,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             arm_sandbox(sandbox, scenario)
             progress(f"{scenario.name}: EnrichmentRunner drains {len(ours)} prospects")
             deadline = Deadline(300, f"{scenario.name} drain")
-            with RateProbe(sandbox, scenario.quota_server) as probe, AdmissionLog(limiter) as log:
+            with RateProbe(sandbox, scenario.quota_server) as probe, AdmissionLog(quota) as log:
                 started = time.monotonic()
                 tally = runner.drain(on_progress=progress_printer(deadline, 100))
                 ours_seconds = time.monotonic() - started
@@ -266,7 +269,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             # The pace our limiter itself allows: its limit per window, where the
             # window is one second plus the margin, plus the wait's buffer and the
             # sliding-window log's 1 ms past the inclusive bound.
-            window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + limiter.buffer_ms + 1
+            window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + quota.limiter.buffer_ms + 1
             our_limit = dataclasses.asdict(scenario.our_quotas)[scenario.quota_server]
 
         # The seed system had no limiter; limits too high to bind stand for "none".
@@ -333,6 +336,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             "prospects held by the page deadline (ours)": held_by_deadline,
             "limiter window ms (1000 + margin + buffer + 1)": window_ms,
             **log.figures(QUOTA_PER_SECOND),
+            "late admissions discarded (ours)": quota.late_admissions_discarded,
             "prospects (baseline)": baseline_tally.processed,
             "seconds (baseline)": round(baseline_seconds, 1),
             "prospects/s (baseline)": round(baseline_rate, 2),

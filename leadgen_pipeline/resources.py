@@ -8,12 +8,11 @@ from typing import Any
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
-from pyrate_limiter import Limiter
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
-from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
+from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.storage.database import data_dir, engine_for
@@ -42,22 +41,22 @@ class RateLimitedResource(ConfigurableResource):
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
 
-    _limiters: list[Limiter] = PrivateAttr(default_factory=list)
+    _rate_limits: list[RateLimit] = PrivateAttr(default_factory=list)
 
-    def _limiter(self, bucket: str) -> Limiter:
-        limiter = build_limiter(
+    def _rate_limit(self, bucket: str) -> RateLimit:
+        rate_limit = build_rate_limit(
             bucket,
             self.max_requests,
             self.per_seconds,
             database_url=self.database.url if self.share_rate_limit else None,
             sqlite_dir=data_dir(),
         )
-        self._limiters.append(limiter)
-        return limiter
+        self._rate_limits.append(rate_limit)
+        return rate_limit
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        while self._limiters:
-            close_limiter(self._limiters.pop())
+        while self._rate_limits:
+            self._rate_limits.pop().close()
 
     def _retry(self) -> RetrySettings:
         return RetrySettings(self.max_attempts, self.backoff_base_seconds, self.backoff_max_seconds)
@@ -86,7 +85,7 @@ class PlacesResource(RateLimitedResource):
             base_url=self.base_url.rstrip("/"),
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
-            limiter=self._limiter("google_places"),
+            rate_limit=self._rate_limit("google_places"),
         )
 
     @property
@@ -113,7 +112,7 @@ class LLMResource(RateLimitedResource):
             base_url=self.base_url,
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
-            limiter=self._limiter("llm"),
+            rate_limit=self._rate_limit("llm"),
         )
 
     @property
@@ -143,7 +142,7 @@ class WebsiteFetcherResource(RateLimitedResource):
             connect_timeout_s=min(self.timeout_seconds, 5.0),
             read_timeout_s=self.timeout_seconds,
             max_redirects=self.max_redirects,
-            limiter=self._limiter("websites"),
+            rate_limit=self._rate_limit("websites"),
         )
 
     @property

@@ -5,9 +5,8 @@ from typing import Generic, TypeVar
 
 import openai
 import pydantic
-from pyrate_limiter import Limiter
 
-from leadgen_pipeline.clients.rate_limit import acquire
+from leadgen_pipeline.clients.rate_limit import RateLimit
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -50,7 +49,7 @@ class LLMClient:
     max_output_tokens: int = 1200
     fallback_prices_per_mtok: tuple[float, float] = (0.15, 0.60)
     retry: RetrySettings = field(default_factory=RetrySettings)
-    limiter: Limiter | None = None
+    rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
     _sdk: openai.OpenAI | None = field(default=None, repr=False)
 
@@ -73,8 +72,8 @@ class LLMClient:
         """One structured completion validated against `schema` (strict JSON schema)."""
 
         def attempt() -> Completion[ModelT]:
-            if self.limiter is not None:
-                acquire(self.limiter, "llm")
+            if self.rate_limit is not None:
+                self.rate_limit.acquire()
             try:
                 response = self.sdk.chat.completions.parse(
                     model=self.model,

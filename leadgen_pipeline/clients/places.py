@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from pyrate_limiter import Limiter
 
-from leadgen_pipeline.clients.rate_limit import acquire
+from leadgen_pipeline.clients.rate_limit import RateLimit
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
 from leadgen_pipeline.domain.places import is_place_id
 
@@ -66,7 +65,7 @@ class PlacesClient:
     base_url: str = PLACES_API_URL
     timeout_s: float = 10.0
     retry: RetrySettings = field(default_factory=RetrySettings)
-    limiter: Limiter | None = None
+    rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
@@ -85,8 +84,8 @@ class PlacesClient:
         what = f"{method} {path}"
 
         def attempt() -> dict[str, Any]:
-            if self.limiter is not None:
-                acquire(self.limiter, "places")
+            if self.rate_limit is not None:
+                self.rate_limit.acquire()
             try:
                 response = self._session.request(
                     method,

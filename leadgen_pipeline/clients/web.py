@@ -22,13 +22,12 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from protego import Protego
-from pyrate_limiter import Limiter
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import connection as urllib3_connection
 
-from leadgen_pipeline.clients.rate_limit import acquire
+from leadgen_pipeline.clients.rate_limit import RateLimit
 from leadgen_pipeline.clients.resilience import Usage
 
 USER_AGENT = "leadgen-pipeline/0.1 (+business contact discovery)"
@@ -171,7 +170,7 @@ class WebsiteFetcher:
     read_timeout_s: float = 5.0
     max_redirects: int = 5
     respect_robots: bool = True
-    limiter: Limiter | None = None
+    rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     # Parsed robots.txt by origin, least recently used first. A crawl stays on
@@ -219,8 +218,8 @@ class WebsiteFetcher:
                 return b"".join(chunks)[: self.max_bytes], True, None
 
     def _get_once(self, url: str) -> tuple[requests.Response, bytes, bool, str | None]:
-        if self.limiter is not None:
-            acquire(self.limiter, "web")
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()
         # The page's time budget starts once our own quota admits it: waiting
         # for our turn is not the site being slow.
         admitted = time.monotonic()

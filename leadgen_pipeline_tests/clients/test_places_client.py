@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.clients.rate_limit import build_limiter
+from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
 from leadgen_pipeline.sandbox import FaultConfig, Sandbox
@@ -120,7 +120,7 @@ def test_pacing_to_the_quota_causes_no_429(sandbox):
         api_key="k",
         base_url=sandbox.places_url,
         retry=FAST_RETRIES,
-        limiter=build_limiter("places_test", 20, 1.0, database_url=None),
+        rate_limit=build_rate_limit("places_test", 20, 1.0, database_url=None),
     )
     for _ in range(30):
         list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
@@ -133,14 +133,15 @@ def test_without_pacing_the_quota_answers_429_and_retries_absorb_it(sandbox):
     client = PlacesClient(
         api_key="k",
         base_url=sandbox.places_url,
-        retry=RetrySettings(max_attempts=8, base_delay_s=0.05, max_delay_s=1.0),
+        # Enough attempts that every request outlasts the others' contention.
+        retry=RetrySettings(max_attempts=30, base_delay_s=0.05, max_delay_s=1.0),
     )
 
-    # Eight at once: faster than the quota however slow this machine is today.
     def search(_: int) -> list:
         return list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
 
-    with ThreadPoolExecutor(8) as pool:
+    # Four at once: faster than the quota however slow this machine is today.
+    with ThreadPoolExecutor(4) as pool:
         list(pool.map(search, range(40)))
     assert sandbox.stats("places").rate_limited > 0
     assert client.usage.snapshot()["statuses"]["200"] == 40

@@ -8,7 +8,7 @@ import pytest
 
 from leadgen_pipeline.clients import rate_limit
 from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.clients.rate_limit import acquire, build_limiter, close_limiter
+from leadgen_pipeline.clients.rate_limit import LATE_ADMISSION_MS, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK
 from leadgen_pipeline.sandbox import FaultConfig
@@ -19,8 +19,8 @@ THREADS_PER_PROCESS = 8
 
 
 def _one_run(base_url: str, database_url: str | None, sqlite_dir: str, place_id: str) -> dict:
-    """A stand-in for one Dagster run's process: its own client and limiter."""
-    limiter = build_limiter(
+    """A stand-in for one Dagster run's process: its own client and rate limit."""
+    quota = build_rate_limit(
         "places_crossrun",
         QUOTA_PER_SECOND,
         1.0,
@@ -30,7 +30,7 @@ def _one_run(base_url: str, database_url: str | None, sqlite_dir: str, place_id:
     client = PlacesClient(
         api_key="k",
         base_url=base_url,
-        limiter=limiter,
+        rate_limit=quota,
         retry=RetrySettings(max_attempts=10, base_delay_s=0.05, max_delay_s=0.5),
     )
     # Several threads, as a run's workers: their tries interleave in the bucket.
@@ -41,7 +41,7 @@ def _one_run(base_url: str, database_url: str | None, sqlite_dir: str, place_id:
                 range(REQUESTS_PER_PROCESS),
             )
         )
-    close_limiter(limiter)
+    quota.close()
     return client.usage.snapshot()
 
 
@@ -81,26 +81,67 @@ def test_an_admitted_request_is_stamped_when_admitted_not_when_planned(monkeypat
     An item stamped earlier than its admission makes the window look emptier
     than the server's, and the next request draws a 429.
     """
-    limiter = build_limiter("stamp_check", 2, 0.2, database_url=None)
-    bucket = limiter.buckets()[0]
+    quota = build_rate_limit("stamp_check", 2, 0.2, database_url=None)
+    [bucket] = quota.limiter.buckets()
     oversleep_s = 0.15
     real_sleep = rate_limit.time.sleep
     monkeypatch.setattr(rate_limit.time, "sleep", lambda s: real_sleep(s + oversleep_s))
     try:
         for _ in range(3):
-            acquire(limiter, "stamp_check")
-        admitted_ms = bucket.now()
-        last = bucket.items[-1]
-        assert admitted_ms - last.timestamp < 50
+            quota.acquire()
+        assert bucket.now() - bucket.items[-1].timestamp < 50
     finally:
-        close_limiter(limiter)
+        quota.close()
+
+
+def slow_puts(monkeypatch, bucket, delays_s):
+    """The bucket's store answering each put after the given delay (a stall, a far database)."""
+    real_put = bucket.put
+    delays = iter(delays_s)
+
+    def put(item):
+        rate_limit.time.sleep(next(delays, 0.0))
+        return real_put(item)
+
+    monkeypatch.setattr(bucket, "put", put)
+
+
+def test_an_admission_that_stalled_is_not_used(monkeypatch):
+    """A request leaving a stall after its stamp could land in the next window: it asks again."""
+    quota = build_rate_limit("stall_check", 100, 1.0, database_url=None)
+    [bucket] = quota.limiter.buckets()
+    stall_s = 3 * LATE_ADMISSION_MS / 1000
+    slow_puts(monkeypatch, bucket, [0, 0, 0, stall_s])
+    try:
+        for _ in range(4):
+            returned_at = bucket.now()
+            quota.acquire()
+        # Four requests, five slots: the stalled admission's slot lapsed unused...
+        assert len(bucket.items) == 5 and quota.late_admissions_discarded == 1
+        # ...and the fourth request went out on an admission stamped after the stall.
+        assert bucket.items[-1].timestamp - returned_at >= stall_s * 1000
+    finally:
+        quota.close()
+
+
+def test_a_store_that_is_slow_throughout_is_not_a_stall(monkeypatch):
+    """A database across a network answers every put late: nothing to gain by asking again."""
+    quota = build_rate_limit("far_store_check", 100, 1.0, database_url=None)
+    [bucket] = quota.limiter.buckets()
+    slow_puts(monkeypatch, bucket, [2 * LATE_ADMISSION_MS / 1000] * 5)
+    try:
+        for _ in range(5):
+            quota.acquire()
+        assert len(bucket.items) == 5 and quota.late_admissions_discarded == 0
+    finally:
+        quota.close()
 
 
 def test_acquire_gives_up_after_its_timeout():
-    limiter = build_limiter("timeout_check", 1, 60, database_url=None)
+    quota = build_rate_limit("timeout_check", 1, 60, database_url=None)
     try:
-        acquire(limiter, "timeout_check")
+        quota.acquire()
         with pytest.raises(TimeoutError, match="timeout_check"):
-            acquire(limiter, "timeout_check", timeout_s=0.1)
+            quota.acquire(timeout_s=0.1)
     finally:
-        close_limiter(limiter)
+        quota.close()

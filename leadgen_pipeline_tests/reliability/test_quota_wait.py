@@ -11,7 +11,7 @@ second, on a loopback site that answers at once.
 
 import time
 
-from leadgen_pipeline.clients.rate_limit import build_limiter, close_limiter
+from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
 from leadgen_pipeline_tests.reliability.loopback import answer, loopback_server
@@ -20,7 +20,7 @@ PAGE = b"<html><body><p>Email office@quota-bakery.com</p></body></html>"
 
 
 def test_a_page_that_queued_for_our_quota_is_read_in_full():
-    limiter = build_limiter("reliability_web", 1, 2.0, database_url=None)
+    rate_limit = build_rate_limit("reliability_web", 1, 2.0, database_url=None)
     try:
         with loopback_server() as server:
             server.routes["/robots.txt"] = lambda h: answer(
@@ -31,14 +31,14 @@ def test_a_page_that_queued_for_our_quota_is_read_in_full():
                 guard=AddressGuard(allowed_origins=parse_allowed_origins(server.url)),
                 page_deadline_s=1.0,
                 read_timeout_s=1.0,
-                limiter=limiter,
+                rate_limit=rate_limit,
             )
             started = time.monotonic()
             # robots.txt takes the first slot; the page waits ~2 s for the second.
             page = fetcher.fetch(f"{server.url}/site/")
             waited = time.monotonic() - started
     finally:
-        close_limiter(limiter)
+        rate_limit.close()
     assert waited > 1.0, "the limiter did not make the page wait: the test proves nothing"
     if page.error and page.error.startswith("deadline") and not page.content:
         raise ProductBug(
