@@ -12,9 +12,8 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -29,6 +28,7 @@ from sqlalchemy.engine import Engine
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, ranked_prospects
 from leadgen_pipeline.domain.search_request import parse_search_request
+from leadgen_pipeline.local_services import throwaway_postgres_database
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
@@ -38,7 +38,6 @@ from leadgen_pipeline.resources import (
 from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, ServerName
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.database import engine_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -75,22 +74,9 @@ class Deadline:
 # --- databases ------------------------------------------------------------------------
 
 
-@contextmanager
-def throwaway_database(label: str) -> Iterator[str]:
+def throwaway_database(label: str) -> AbstractContextManager[str]:
     """A new, empty PostgreSQL database for one benchmark, dropped afterwards."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"leadgen_bench_{label}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        engine_for.cache_clear()
-        with admin.connect() as conn:
-            # FORCE ends connections a killed child or a limiter pool left open.
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return throwaway_postgres_database(PG_ADMIN_URL, f"leadgen_bench_{label}")
 
 
 # --- the sandbox in its own process ---------------------------------------------------

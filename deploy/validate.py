@@ -29,16 +29,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import yaml
 
-from leadgen_pipeline.local_services import patched_environ
+from leadgen_pipeline.local_services import patched_environ, throwaway_postgres_database
 
 DEPLOY = Path(__file__).resolve().parent
 REPO_ROOT = DEPLOY.parent
@@ -162,19 +161,14 @@ def no_inline_secrets() -> str:
 
 @contextmanager
 def throwaway_database() -> Iterator[sa.engine.URL]:
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"leadgen_deploycheck_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        raise Skip(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error.orig}") from None
-    try:
-        yield sa.engine.make_url(PG_ADMIN_URL).set(database=name)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                throwaway_postgres_database(PG_ADMIN_URL, "leadgen_deploycheck")
+            )
+        except sa.exc.OperationalError as error:
+            raise Skip(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error.orig}") from None
+        yield sa.engine.make_url(url)
 
 
 def instance_config_loads() -> str:

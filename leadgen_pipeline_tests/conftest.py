@@ -1,8 +1,8 @@
 """Shared fixtures: a real PostgreSQL database, the embedded SQLite one, the sandbox."""
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import dagster as dg
 import pytest
@@ -12,6 +12,7 @@ os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from leadgen_pipeline.local_services import throwaway_postgres_database
 from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
@@ -29,21 +30,15 @@ def postgres_url() -> Iterator[str]:
     Outside CI a machine without PostgreSQL skips these tests; in CI (CI=true)
     that is a failure.
     """
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"leadgen_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres_database(PG_ADMIN_URL, "leadgen_test"))
+        except sa.exc.OperationalError as error:
+            message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error.orig}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        yield url
 
 
 def _truncate_all(engine: Engine) -> None:
