@@ -10,7 +10,7 @@ executor, a fresh Python process per step.
 
 Our rate limits are lifted so that the steps' time is work, not pacing (with
 production's limits a step waits on its quota, and Dagster's share shrinks);
-the search is "electrician in Austin, TX" (45 places, three hostile websites,
+the search is "electrician in Austin, TX" (45 places, four hostile websites,
 no slow one), re-enriched in full by every run (stale_after_days=0).
 """
 
