@@ -28,16 +28,16 @@ from sqlalchemy.engine import Engine
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, ranked_prospects
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.local_services import throwaway_postgres_database
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
 )
-from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, ServerName
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
+from leadgen_sandbox import SERVER_NAMES, FaultConfig, ServerName
+from leadgen_sandbox.postgres import throwaway_postgres_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(

@@ -36,9 +36,9 @@ from bench.common import (
 )
 from bench.quota_use import PRODUCTION_CONFIG, QUOTA, QUOTA_PER_SECOND, waterfall_settings
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox import FaultConfig
 
 PROCESSES = 2
 SHARED_PROSPECTS = 600

@@ -48,10 +48,10 @@ from bench.common import (
 )
 from bench.quota_use import QUOTA, QUOTA_PER_SECOND
 from leadgen_pipeline.definitions import build_definitions
-from leadgen_pipeline.local_services import patched_environ
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox import FaultConfig
+from leadgen_sandbox.environment import patched_environ
 
 RUNS = 2
 PROSPECTS = 400

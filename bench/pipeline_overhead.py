@@ -27,10 +27,10 @@ import dagster as dg
 from bench.common import Report, SandboxProcess, progress, throwaway_database
 from leadgen_pipeline.definitions import build_definitions
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.local_services import patched_environ
 from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox.environment import patched_environ
 
 KEYWORD, LOCATION = "electrician", "Austin, TX"
 LIFTED_LIMIT = "1000"

@@ -48,9 +48,9 @@ from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.enrichment.assets import EnrichmentConfig
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
-from leadgen_pipeline.sandbox import FaultConfig, ServerName
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox import FaultConfig, ServerName
 
 QUOTA_PER_SECOND = 20
 LATENCY_MS = 100

@@ -17,7 +17,7 @@ import sys
 import threading
 from types import FrameType
 
-from leadgen_pipeline.sandbox import Sandbox
+from leadgen_sandbox import Sandbox
 
 
 def main() -> None:

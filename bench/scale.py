@@ -60,10 +60,10 @@ from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, ranked_p
 from leadgen_pipeline.domain.search_request import SearchRequest, parse_search_request
 from leadgen_pipeline.enrichment.assets import lead_candidates
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
-from leadgen_pipeline.sandbox.world_data import CITIES, TRADES
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox.world_data import CITIES, TRADES
 
 SEARCHES = 1_000
 PROSPECTS_PER_SEARCH = 100

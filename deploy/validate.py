@@ -37,7 +37,8 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from leadgen_pipeline.local_services import patched_environ, throwaway_postgres_database
+from leadgen_sandbox.environment import patched_environ
+from leadgen_sandbox.postgres import throwaway_postgres_database
 
 DEPLOY = Path(__file__).resolve().parent
 REPO_ROOT = DEPLOY.parent

@@ -7,7 +7,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from rich.table import Table
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PLACES_KEY_ENV = "GOOGLE_PLACES_API_KEY"
+LLM_KEY_ENV = "OPENAI_API_KEY"
 # The first names its target loosely, to show the fuzzy match ("&" vs "and").
 DEMO_SEARCHES = (
     ("plumber", "Austin, TX", "Okafor and Sons Plumbing"),
@@ -32,7 +34,7 @@ class CliError(Exception):
 def _instance(dagster_home: Path | None = None) -> Any:
     from dagster import DagsterInstance
 
-    home = dagster_home or Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home = dagster_home or Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -148,10 +150,39 @@ def run_summary(result: Any) -> str:
     )
 
 
-def cmd_search(args: argparse.Namespace) -> None:
-    from leadgen_pipeline.local_services import services_from_environment
+@contextmanager
+def outside_services() -> Iterator[list[str]]:
+    """The real APIs whose keys are set; the local sandbox for the others.
 
+    The sandbox ships with a development install only (`pip install -e '.[dev]'`),
+    so a production install without keys is told which ones to set.
+    """
+    if os.environ.get(PLACES_KEY_ENV) and os.environ.get(LLM_KEY_ENV):
+        yield []
+        return
+    try:
+        from leadgen_sandbox.environment import services_from_environment
+    except ImportError:
+        raise CliError(
+            f"set {PLACES_KEY_ENV} and {LLM_KEY_ENV}; the local sandbox that stands in "
+            "for them is part of a development install (pip install -e '.[dev]')"
+        ) from None
     with services_from_environment() as notes:
+        yield notes
+
+
+def _sandbox_module() -> Any:
+    try:
+        import leadgen_sandbox
+    except ImportError:
+        raise CliError(
+            "the sandbox is part of a development install: pip install -e '.[dev]' in a checkout"
+        ) from None
+    return leadgen_sandbox
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    with outside_services() as notes:
         for note in notes:
             console.print(f"[yellow]{note}[/]")
         key = run_search(args.keyword, args.location, args.target, _instance())
@@ -159,7 +190,8 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from leadgen_pipeline.local_services import patched_environ, services_from_environment
+    _sandbox_module()
+    from leadgen_sandbox.environment import patched_environ, services_from_environment
 
     # A throwaway Dagster instance and database, so the demo is repeatable and
     # leaves the user's own data alone.
@@ -193,9 +225,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    from leadgen_pipeline.sandbox import serve_forever
-
-    serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
+    _sandbox_module().serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

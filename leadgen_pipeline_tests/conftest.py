@@ -12,11 +12,12 @@ os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.local_services import throwaway_postgres_database
-from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.pipeline import sandbox_resources
+from leadgen_sandbox.postgres import throwaway_postgres_database
+
+pytest_plugins = ["leadgen_sandbox.pytest_fixtures"]
 
 PG_ADMIN_URL = os.environ.get(
     "LEADGEN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -67,23 +68,6 @@ def pg_url(postgres_url: str) -> str:
 @pytest.fixture
 def engine(database_url: str) -> Engine:
     return engine_for(database_url)
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
-    """One sandbox for the session; tests that inject faults reset them (see `clean_sandbox`)."""
-    with Sandbox() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "sandbox" in request.fixturenames:
-        running: Sandbox = request.getfixturevalue("sandbox")
-        for name in SERVER_NAMES:
-            running.set_faults(name, FaultConfig())
-        running.reset_stats()
 
 
 # --- Dagster: a throwaway instance and production resources on the sandbox ---

@@ -13,8 +13,8 @@ from leadgen_pipeline.resources import (
     PlacesResource,
     WebsiteFetcherResource,
 )
-from leadgen_pipeline.sandbox import Sandbox
 from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
+from leadgen_sandbox import Sandbox
 
 # What the `search` job materialises (definitions.search_job: places_results
 # and everything downstream but the queue drain), with the checks on them.

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.cli import main
-from leadgen_pipeline.local_services import sandbox_environ
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox.environment import sandbox_environ
 
 
 @pytest.fixture

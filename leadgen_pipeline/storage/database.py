@@ -12,12 +12,11 @@ from leadgen_pipeline.storage.migrations import migrate
 
 DATABASE_URL_ENV = "LEADGEN_DATABASE_URL"
 DATA_DIR_ENV = "LEADGEN_DATA_DIR"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
-    """The local data folder: the embedded database, rate-limit state, exports."""
-    path = Path(os.environ.get(DATA_DIR_ENV, PROJECT_ROOT / "data"))
+    """The local data folder (`./data` unless set): the embedded database, rate-limit state."""
+    path = Path(os.environ.get(DATA_DIR_ENV) or Path.cwd() / "data")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

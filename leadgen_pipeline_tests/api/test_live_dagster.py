@@ -11,11 +11,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.api_schema import run_failures
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.api.conftest import AUTH
+from leadgen_sandbox import FaultConfig
 
 pytestmark = pytest.mark.slow
 

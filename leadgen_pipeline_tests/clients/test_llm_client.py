@@ -5,7 +5,7 @@ import pytest
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
 from leadgen_pipeline.domain.intelligence import SYSTEM_PROMPT, BusinessIntelligence
-from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_sandbox import FaultConfig
 
 FAST_RETRIES = RetrySettings(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 

@@ -9,7 +9,7 @@ from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
-from leadgen_pipeline.sandbox import FaultConfig, Sandbox
+from leadgen_sandbox import FaultConfig, Sandbox
 
 FAST_RETRIES = RetrySettings(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 

@@ -11,7 +11,7 @@ from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK
-from leadgen_pipeline.sandbox import FaultConfig
+from leadgen_sandbox import FaultConfig
 
 QUOTA_PER_SECOND = 10
 REQUESTS_PER_PROCESS = 15

@@ -8,15 +8,15 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.definitions import build_definitions
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.local_services import patched_environ, sandbox_environ
 from leadgen_pipeline.partitions import search_partitions
-from leadgen_pipeline.sandbox import Sandbox
 from leadgen_pipeline.storage import (
     api_schema,  # noqa: F401  (registers the API's tables, so they are emptied too)
     schema,
 )
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox import Sandbox
+from leadgen_sandbox.environment import patched_environ, sandbox_environ
 
 # Small populations (see the sandbox's README), so a search takes seconds.
 DENTISTS_DENVER = ("dentist", "Denver, CO")

@@ -4,11 +4,11 @@ import dagster as dg
 import sqlalchemy as sa
 
 from leadgen_pipeline.enrichment.assets import enriched_prospects, queued_enrichment
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.search.test_assets import materialize, metadata_of, request_search
+from leadgen_sandbox import FaultConfig
 
 # Places fails now and then (the client's retries ride it out); a website page
 # lost to a fault fails its prospect for a later retry; the LLM is down for

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.enrichment.runner import CLAIM_LEASE, EnrichmentRunner
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.enrichment.conftest import store_search
+from leadgen_sandbox import FaultConfig
 
 
 def runner(database_url, places, fetcher, llm=None, claimer="run-1", workers=4, **kwargs):

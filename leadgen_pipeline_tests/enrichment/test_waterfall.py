@@ -6,7 +6,7 @@ import pytest
 
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, prospect_from_place
 from leadgen_pipeline.enrichment.waterfall import LLM_SOURCE, WaterfallSettings, enrich_prospect
-from leadgen_pipeline.sandbox import HostileKind
+from leadgen_sandbox import HostileKind
 
 SETTINGS = WaterfallSettings()
 

@@ -6,15 +6,15 @@ import dagster as dg
 import sqlalchemy as sa
 
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.local_services import patched_environ, sandbox_environ
 from leadgen_pipeline.monitoring.sensors import record_run_failures
 from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.api_schema import run_failures
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.api.fast_definitions import build_test_definitions
+from leadgen_sandbox import FaultConfig
+from leadgen_sandbox.environment import patched_environ, sandbox_environ
 
 
 def test_a_failed_search_run_is_recorded_once(database_url, sandbox, tmp_path, capsys):

@@ -13,7 +13,6 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline_tests.conftest import LLM_KEY, PG_ADMIN_URL, PLACES_KEY
 from leadgen_pipeline_tests.pipeline import sandbox_resources
 from leadgen_pipeline_tests.reliability.dbdump import Dump, normalised_dump
@@ -21,6 +20,7 @@ from leadgen_pipeline_tests.reliability.searching import (
     materialize_search,
     register_search,
 )
+from leadgen_sandbox import SERVER_NAMES, FaultConfig, Sandbox
 
 FreshDatabase = Callable[[str], str]
 

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from leadgen_pipeline.local_services import sandbox_environ
-from leadgen_pipeline.sandbox import Sandbox
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
+from leadgen_sandbox import Sandbox
+from leadgen_sandbox.environment import sandbox_environ
 
 SEARCH_PROCESS_MODULE = "leadgen_pipeline_tests.reliability.search_process"
 

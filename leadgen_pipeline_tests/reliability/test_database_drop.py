@@ -20,7 +20,6 @@ from collections import Counter
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
@@ -36,6 +35,7 @@ from leadgen_pipeline_tests.reliability.searching import (
     register_search,
     step_failures,
 )
+from leadgen_sandbox import FaultConfig
 
 DENTISTS = ("dentist", "Denver, CO", None)  # 30 places
 MID_STATEMENT_TRIES = 4

@@ -11,7 +11,6 @@ from collections import Counter
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.sandbox import SERVER_NAMES, FaultConfig, Sandbox
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.pipeline import sandbox_resources
@@ -29,6 +28,7 @@ from leadgen_pipeline_tests.reliability.searching import (
     run_until_success,
     step_failures,
 )
+from leadgen_sandbox import SERVER_NAMES, FaultConfig, Sandbox
 
 PLUMBERS = (
     "plumber",

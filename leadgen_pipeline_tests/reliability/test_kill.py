@@ -7,7 +7,6 @@ from collections import Counter
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
@@ -27,6 +26,7 @@ from leadgen_pipeline_tests.reliability.search_process import (
     reexecute_from_failure,
 )
 from leadgen_pipeline_tests.reliability.searching import register_search
+from leadgen_sandbox import FaultConfig
 
 DENTISTS = ("dentist", "Denver, CO", None)  # 30 places
 PROSPECTS = 30

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.cli import main
 from leadgen_pipeline.definitions import build_definitions
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
@@ -34,6 +33,7 @@ from leadgen_pipeline_tests.reliability.processes import (
 )
 from leadgen_pipeline_tests.reliability.search_process import prepare_dagster_home
 from leadgen_pipeline_tests.reliability.searching import register_search
+from leadgen_sandbox import FaultConfig
 
 ROOFERS = ("roofer", "Portland, OR", None)  # 12 places
 SECRETS = {"places key": PLACES_KEY, "LLM key": LLM_KEY}

@@ -7,13 +7,13 @@ from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.enrichment.checks import enrichment_checks
 from leadgen_pipeline.partitions import search_partitions
-from leadgen_pipeline.sandbox import FaultConfig
 from leadgen_pipeline.search.assets import ai_intelligence, places_results
 from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
 from leadgen_pipeline_tests.pipeline import SEARCH_ASSETS
+from leadgen_sandbox import FaultConfig
 
 
 def request_search(instance, database_url, keyword, location, target=None) -> str:

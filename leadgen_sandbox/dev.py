@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from leadgen_pipeline.local_services import patched_environ, services_from_environment
+from leadgen_sandbox.environment import patched_environ, services_from_environment
 
 DAGSTER_PORT = os.environ.get("LEADGEN_DAGSTER_PORT", "3000")
 API_PORT = os.environ.get("LEADGEN_API_PORT", "8000")

@@ -6,9 +6,9 @@ import time
 import pytest
 import requests
 
-from leadgen_pipeline.sandbox import Business, HostileKind, Sandbox
-from leadgen_pipeline.sandbox.dataset import EmailStyle, JsonLdStyle, OwnerStyle, PhoneStyle
-from leadgen_pipeline.sandbox.site_pages import owner_private_email
+from leadgen_sandbox import Business, HostileKind, Sandbox
+from leadgen_sandbox.dataset import EmailStyle, JsonLdStyle, OwnerStyle, PhoneStyle
+from leadgen_sandbox.site_pages import owner_private_email
 
 from .conftest import PLUMBERS_AUSTIN
 

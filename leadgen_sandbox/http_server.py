@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from leadgen_pipeline.sandbox.faults import (
+from leadgen_sandbox.faults import (
     FaultConfig,
     FaultDecision,
     FaultInjector,

@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 
-from leadgen_pipeline.sandbox import Sandbox
+from leadgen_sandbox import Sandbox
 
 
 def test_binds_to_loopback_only() -> None:
@@ -39,7 +39,7 @@ def test_not_started_and_restarted() -> None:
 
 def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "leadgen_pipeline.sandbox"],
+        [sys.executable, "-m", "leadgen_sandbox"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

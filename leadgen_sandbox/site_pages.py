@@ -14,7 +14,7 @@ import random
 from enum import StrEnum
 from html import escape
 
-from leadgen_pipeline.sandbox.dataset import (
+from leadgen_sandbox.dataset import (
     Business,
     EmailStyle,
     JsonLdStyle,
@@ -23,7 +23,7 @@ from leadgen_pipeline.sandbox.dataset import (
     PhoneStyle,
     SiteProfile,
 )
-from leadgen_pipeline.sandbox.world_data import FIRST_NAMES, LAST_NAMES
+from leadgen_sandbox.world_data import FIRST_NAMES, LAST_NAMES
 
 STAFF_ROLES = ("Office Manager", "Lead Technician", "Apprentice", "Customer Care", "Estimator")
 SOCIAL_LABELS = {

@@ -1,11 +1,11 @@
-"""The sandbox's own tests share the session sandbox (see the top-level conftest)."""
+"""The sandbox's own tests: one sandbox for the session, and a plain HTTP session."""
 
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-PLUMBERS_AUSTIN = "plumber in Austin, TX"
+pytest_plugins = ["leadgen_sandbox.pytest_fixtures"]
 
 
 @pytest.fixture

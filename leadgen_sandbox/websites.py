@@ -7,10 +7,10 @@ import threading
 from collections.abc import Iterator
 from html import escape
 
-from leadgen_pipeline.sandbox.dataset import HostileKind, SandboxDataset
-from leadgen_pipeline.sandbox.faults import QuotaState, retry_after_header
-from leadgen_pipeline.sandbox.http_server import Request, Response, SandboxApp
-from leadgen_pipeline.sandbox.site_pages import SitePageKind, render_site_page
+from leadgen_sandbox.dataset import HostileKind, SandboxDataset
+from leadgen_sandbox.faults import QuotaState, retry_after_header
+from leadgen_sandbox.http_server import Request, Response, SandboxApp
+from leadgen_sandbox.site_pages import SitePageKind, render_site_page
 
 HTML = "text/html; charset=utf-8"
 HUGE_BODY_BYTES = 20 * 1024 * 1024

@@ -5,11 +5,10 @@ from typing import Any
 import pytest
 import requests
 
-from leadgen_pipeline.sandbox import Sandbox
-
-from .conftest import PLUMBERS_AUSTIN
+from leadgen_sandbox import Sandbox
 
 KEY = {"X-Goog-Api-Key": "test-key"}
+PLUMBERS_AUSTIN = "plumber in Austin, TX"
 
 
 def search(

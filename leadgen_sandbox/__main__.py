@@ -1,10 +1,10 @@
-"""``python -m leadgen_pipeline.sandbox``: run the sandbox servers in the foreground."""
+"""``python -m leadgen_sandbox``: run the sandbox servers in the foreground."""
 
 from __future__ import annotations
 
 import argparse
 
-from leadgen_pipeline.sandbox.sandbox import serve_forever
+from leadgen_sandbox.sandbox import serve_forever
 
 
 def main() -> None:

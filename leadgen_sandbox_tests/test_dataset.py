@@ -5,8 +5,8 @@ import phonenumbers
 import pytest
 from email_validator import validate_email
 
-from leadgen_pipeline.sandbox import HostileKind, SandboxDataset, parse_query
-from leadgen_pipeline.sandbox.dataset import KNOWN_QUERY_SIZES, OwnerStyle
+from leadgen_sandbox import HostileKind, SandboxDataset, parse_query
+from leadgen_sandbox.dataset import KNOWN_QUERY_SIZES, OwnerStyle
 
 KNOWN_SIZES = {
     "plumber in Austin, TX": 75,

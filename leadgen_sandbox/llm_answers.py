@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from leadgen_pipeline.sandbox.dataset import Business, SandboxDataset
-from leadgen_pipeline.sandbox.json_schema import NO_VALUE
+from leadgen_sandbox.dataset import Business, SandboxDataset
+from leadgen_sandbox.json_schema import NO_VALUE
 
 OWNER_NAME_KEYS = frozenset(
     {

@@ -9,8 +9,8 @@ import pytest
 import requests
 from pydantic import BaseModel
 
-from leadgen_pipeline.sandbox import Business, FaultConfig, Sandbox
-from leadgen_pipeline.sandbox.json_schema import conforms
+from leadgen_sandbox import Business, FaultConfig, Sandbox
+from leadgen_sandbox.json_schema import conforms
 
 from .conftest import PLUMBERS_AUSTIN
 

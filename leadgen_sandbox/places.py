@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from leadgen_pipeline.sandbox.dataset import Business, SandboxDataset
-from leadgen_pipeline.sandbox.faults import QuotaState
-from leadgen_pipeline.sandbox.http_server import Request, Response, SandboxApp
+from leadgen_sandbox.dataset import Business, SandboxDataset
+from leadgen_sandbox.faults import QuotaState
+from leadgen_sandbox.http_server import Request, Response, SandboxApp
 
 INVALID_KEY = "invalid-key"
 SERVICE = "places.googleapis.com"

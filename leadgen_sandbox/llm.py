@@ -9,16 +9,16 @@ import time
 import uuid
 from typing import Any
 
-from leadgen_pipeline.sandbox.dataset import SandboxDataset
-from leadgen_pipeline.sandbox.faults import QuotaState, retry_after_header
-from leadgen_pipeline.sandbox.http_server import Request, Response, SandboxApp
-from leadgen_pipeline.sandbox.json_schema import (
+from leadgen_sandbox.dataset import SandboxDataset
+from leadgen_sandbox.faults import QuotaState, retry_after_header
+from leadgen_sandbox.http_server import Request, Response, SandboxApp
+from leadgen_sandbox.json_schema import (
     NO_VALUE,
     JsonSchema,
     SchemaFiller,
     strict_schema_problem,
 )
-from leadgen_pipeline.sandbox.llm_answers import (
+from leadgen_sandbox.llm_answers import (
     Answerer,
     PromptFacts,
     approximate_tokens,

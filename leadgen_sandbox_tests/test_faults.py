@@ -7,7 +7,7 @@ import openai
 import pytest
 import requests
 
-from leadgen_pipeline.sandbox import FaultConfig, Sandbox
+from leadgen_sandbox import FaultConfig, Sandbox
 
 from .conftest import PLUMBERS_AUSTIN
 

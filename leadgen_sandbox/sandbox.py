@@ -8,12 +8,12 @@ import threading
 from types import FrameType, TracebackType
 from typing import Literal
 
-from leadgen_pipeline.sandbox.dataset import SandboxDataset
-from leadgen_pipeline.sandbox.faults import FaultConfig, SandboxStats
-from leadgen_pipeline.sandbox.http_server import SandboxApp, SandboxHTTPServer
-from leadgen_pipeline.sandbox.llm import LlmApp
-from leadgen_pipeline.sandbox.places import PlacesApp
-from leadgen_pipeline.sandbox.websites import WebsitesApp
+from leadgen_sandbox.dataset import SandboxDataset
+from leadgen_sandbox.faults import FaultConfig, SandboxStats
+from leadgen_sandbox.http_server import SandboxApp, SandboxHTTPServer
+from leadgen_sandbox.llm import LlmApp
+from leadgen_sandbox.places import PlacesApp
+from leadgen_sandbox.websites import WebsitesApp
 
 ServerName = Literal["places", "llm", "web"]
 SERVER_NAMES: tuple[ServerName, ...] = ("places", "llm", "web")

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import phonenumbers
 
-from leadgen_pipeline.sandbox.world_data import (
+from leadgen_sandbox.world_data import (
     CITIES,
     DEFAULT_AREA_CODE,
     EMAIL_LOCAL_PARTS,

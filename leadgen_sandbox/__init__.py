@@ -4,15 +4,15 @@ Loopback HTTP servers that speak the real wire formats, so the product's real cl
 run unchanged against them; only base URLs differ. See ``Sandbox``.
 """
 
-from leadgen_pipeline.sandbox.dataset import (
+from leadgen_sandbox.dataset import (
     Business,
     HostileKind,
     SandboxDataset,
     SiteProfile,
     parse_query,
 )
-from leadgen_pipeline.sandbox.faults import FaultConfig, SandboxStats
-from leadgen_pipeline.sandbox.sandbox import SERVER_NAMES, Sandbox, ServerName, serve_forever
+from leadgen_sandbox.faults import FaultConfig, SandboxStats
+from leadgen_sandbox.sandbox import SERVER_NAMES, Sandbox, ServerName, serve_forever
 
 __all__ = [
     "SERVER_NAMES",

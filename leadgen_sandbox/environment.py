@@ -1,4 +1,4 @@
-"""Point the clients at the sandbox for whichever outside service has no key.
+"""Point the product at the sandbox for whichever outside service has no key.
 
 With no API keys set, the CLI and the demo start the sandbox in-process and
 export its URLs and placeholder keys into the environment, exactly as a user
@@ -7,14 +7,10 @@ variables either way.
 """
 
 import os
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-import sqlalchemy as sa
-
-from leadgen_pipeline.sandbox import Sandbox
-from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox.sandbox import Sandbox
 
 PLACES_KEY_ENV = "GOOGLE_PLACES_API_KEY"
 LLM_KEY_ENV = "OPENAI_API_KEY"
@@ -69,30 +65,3 @@ def services_from_environment() -> Iterator[list[str]]:
         patched_environ(sandbox_environ(sandbox, places=need_places, llm=need_llm)),
     ):
         yield notes
-
-
-@contextmanager
-def throwaway_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database (the tests', a benchmark's, the deploy check's),
-    dropped afterwards; yields its URL, password included.
-
-    Raises sqlalchemy's OperationalError when the server cannot be reached.
-    """
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield (
-                sa.engine.make_url(admin_url)
-                .set(database=name)
-                .render_as_string(hide_password=False)
-            )
-        finally:
-            engine_for.cache_clear()
-            with admin.connect() as conn:
-                # FORCE ends connections a killed child or a rate-limit pool left open.
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
