@@ -5,8 +5,8 @@ import os
 import subprocess
 import sys
 
-from leadgen_pipeline.storage.database import PROJECT_ROOT
 from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
+from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 
 
 def test_the_deployment_files_validate(postgres_url):

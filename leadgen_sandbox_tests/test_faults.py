@@ -8,8 +8,7 @@ import pytest
 import requests
 
 from leadgen_sandbox import FaultConfig, Sandbox
-
-from .conftest import PLUMBERS_AUSTIN
+from leadgen_sandbox_tests.support import PLUMBERS_AUSTIN
 
 PLACES_HEADERS = {"X-Goog-Api-Key": "test-key", "X-Goog-FieldMask": "places.id"}
 

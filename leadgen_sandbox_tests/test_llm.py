@@ -11,8 +11,7 @@ from pydantic import BaseModel
 
 from leadgen_sandbox import Business, FaultConfig, Sandbox
 from leadgen_sandbox.json_schema import conforms
-
-from .conftest import PLUMBERS_AUSTIN
+from leadgen_sandbox_tests.support import PLUMBERS_AUSTIN
 
 
 class Confidence(StrEnum):

@@ -6,9 +6,9 @@ import pytest
 import requests
 
 from leadgen_sandbox import Sandbox
+from leadgen_sandbox_tests.support import PLUMBERS_AUSTIN
 
 KEY = {"X-Goog-Api-Key": "test-key"}
-PLUMBERS_AUSTIN = "plumber in Austin, TX"
 
 
 def search(

@@ -9,8 +9,7 @@ import requests
 from leadgen_sandbox import Business, HostileKind, Sandbox
 from leadgen_sandbox.dataset import EmailStyle, JsonLdStyle, OwnerStyle, PhoneStyle
 from leadgen_sandbox.site_pages import owner_private_email
-
-from .conftest import PLUMBERS_AUSTIN
+from leadgen_sandbox_tests.support import PLUMBERS_AUSTIN
 
 KNOWN_QUERIES = (
     PLUMBERS_AUSTIN,

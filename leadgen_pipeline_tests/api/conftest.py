@@ -17,8 +17,8 @@ from leadgen_pipeline.api.app import create_app
 from leadgen_pipeline.api.orchestrator import DagsterOrchestrator, OrchestratorUnavailable
 from leadgen_pipeline.api.security import webhook_signature
 from leadgen_pipeline.api.settings import ApiSettings
-from leadgen_pipeline.storage.database import PROJECT_ROOT
 from leadgen_pipeline_tests.directory.searches import empty_database
+from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 from leadgen_sandbox.environment import sandbox_environ
 
 API_TOKEN = "test-token-DO-NOT-LEAK-5e1d"
