@@ -7,7 +7,7 @@ from leadgen_pipeline.domain.leads import (
     is_promotable,
     score_lead,
 )
-from leadgen_pipeline_tests.domain.test_competitors import prospect
+from leadgen_pipeline_tests.support.prospects import prospect
 
 SHOP = prospect("a", "Austin Pipe Pros", 4.6, 80, website="https://www.austinpipepros.com/")
 
