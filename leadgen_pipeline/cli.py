@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
@@ -275,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.handler(args)
     except (CliError, InvalidSearchRequest) as error:
-        console.print(f"[red]error:[/] {error}")
+        console.print(f"[red]error:[/] {escape(str(error))}")
         return 1
     except KeyboardInterrupt:
         console.print("[red]interrupted[/]")

@@ -2,21 +2,21 @@
 
 from leadgen_pipeline.domain.enrichment import ContactValue, EnrichmentOutcome
 from leadgen_pipeline.enrichment.checks import enrichment_checks, llm_owners_stated_in_page_text
-from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.storage import queue_store
-from leadgen_pipeline_tests.support.prospects import store_field_with_a_lead
+from leadgen_pipeline_tests.support.prospects import (
+    failed_checks,
+    run_check,
+    store_field_with_a_lead,
+)
 
 
 def test_clean_data_passes_every_check(database_url):
     store_field_with_a_lead(database_url)
-    database = DatabaseResource(url=database_url)
-    for check in enrichment_checks:
-        assert check(database=database).passed, check.__name__
+    assert failed_checks(enrichment_checks, database_url) == {}
 
 
 def test_an_llm_owner_missing_from_its_page_text_fails(database_url):
     engine = store_field_with_a_lead(database_url)
-    database = DatabaseResource(url=database_url)
     for place_id, owner in (("a", "Maria Lopez"), ("b", "Invented Person")):
         outcome = EnrichmentOutcome(
             "enriched",
@@ -24,6 +24,6 @@ def test_an_llm_owner_missing_from_its_page_text_fails(database_url):
             report={"llm": {"text": "Ask for Maria Lopez when you call."}},
         )
         queue_store.save_enrichment(engine, place_id, outcome, "run-1", None)
-    result = llm_owners_stated_in_page_text(database=database)
+    result = run_check(llm_owners_stated_in_page_text, database_url)
     assert not result.passed
     assert result.metadata["first"].value == ["b: 'Invented Person'"]

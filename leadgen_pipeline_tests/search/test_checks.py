@@ -2,23 +2,24 @@
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.checks import search_checks, search_results_unique
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline_tests.support.prospects import REQUEST, store_field_with_a_lead
+from leadgen_pipeline_tests.support.prospects import (
+    REQUEST,
+    failed_checks,
+    run_check,
+    store_field_with_a_lead,
+)
 
 
 def test_clean_data_passes_every_check(database_url):
     store_field_with_a_lead(database_url)
-    database = DatabaseResource(url=database_url)
-    for check in search_checks:
-        assert check(database=database).passed, check.__name__
+    assert failed_checks(search_checks, database_url) == {}
 
 
 def test_a_rank_used_twice_fails(database_url):
     engine = store_field_with_a_lead(database_url)
-    database = DatabaseResource(url=database_url)
     with engine.begin() as conn:
         conn.execute(sa.update(t.search_prospects).values(rank=1))
-    result = search_results_unique(database=database)
+    result = run_check(search_results_unique, database_url)
     assert not result.passed and result.metadata["first"].value == [REQUEST.partition_key]

@@ -3,11 +3,13 @@
 from dataclasses import replace
 from typing import Any
 
+import dagster as dg
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, score_lead
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.search_request import parse_search_request
+from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.storage import lead_store, prospect_store, search_store
 from leadgen_pipeline.storage.database import engine_for
 
@@ -61,3 +63,16 @@ def store_field_with_a_lead(database_url: str) -> Engine:
     lead = score_lead(LeadCandidate(FIELD[0], phone=Sourced("+15124692300", "places_search")))
     lead_store.upsert_leads(engine, REQUEST.partition_key, [lead], None)
     return engine
+
+
+def run_check(check: dg.AssetChecksDefinition, database_url: str) -> dg.AssetCheckResult:
+    """An asset check evaluated directly on the database as it is."""
+    return check(database=DatabaseResource(url=database_url))
+
+
+def failed_checks(
+    checks: list[dg.AssetChecksDefinition], database_url: str
+) -> dict[str, dg.AssetCheckResult]:
+    """The checks that do not pass on the database as it is, by name."""
+    results = {check.check_key.name: run_check(check, database_url) for check in checks}
+    return {name: result for name, result in results.items() if not result.passed}
