@@ -55,13 +55,16 @@ def services_from_environment() -> Iterator[list[str]]:
     if not (need_places or need_llm):
         yield []
         return
-    notes = [
-        f"no {name} set: using the local sandbox"
-        for name, needed in ((PLACES_KEY_ENV, need_places), (LLM_KEY_ENV, need_llm))
-        if needed
-    ]
     with (
         Sandbox() as sandbox,
         patched_environ(sandbox_environ(sandbox, places=need_places, llm=need_llm)),
     ):
-        yield notes
+        notes = [
+            f"no {name} set: using the local sandbox's {what} at {url}"
+            for name, what, url, needed in (
+                (PLACES_KEY_ENV, "Places server", sandbox.places_url, need_places),
+                (LLM_KEY_ENV, "LLM server", sandbox.llm_url, need_llm),
+            )
+            if needed
+        ]
+        yield [*notes, f"the sandbox's business websites: {sandbox.web_url}"]
