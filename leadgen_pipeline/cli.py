@@ -210,15 +210,25 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from leadgen_pipeline.directory.export import to_csv, to_json
+    from leadgen_pipeline.directory.export import ExportFormat, export_collection
 
+    export_format = ExportFormat(args.format)
+    if export_format is ExportFormat.XLSX and args.output is None and sys.stdout.isatty():
+        raise CliError("an XLSX file is binary: give --output FILE, or redirect stdout to a file")
     with engine_for(database_url_from_env()).connect() as conn:
-        if lead_store.get_collection(conn, args.collection) is None:
+        collection = lead_store.get_collection(conn, args.collection)
+        if collection is None:
             known = sorted(c["id"] for c in lead_store.list_collections(conn))
             listing = ", ".join(known) or "none yet"
             raise CliError(f"no collection {args.collection!r}; collections: {listing}")
         _, rows = lead_store.collection_leads(conn, args.collection)
-    sys.stdout.write(to_csv(rows) if args.format == "csv" else to_json(rows) + "\n")
+    content = export_collection(export_format, rows, collection, None)
+    if args.output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        args.output.write_bytes(content)
+        console.print(f"{len(rows)} leads written to {args.output}")
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -250,9 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--target", help="a business to profile (default: the top result)")
     search.set_defaults(handler=cmd_search)
 
-    export = commands.add_parser("export", help="a collection's leads as CSV or JSON on stdout")
+    export = commands.add_parser(
+        "export", help="a collection's leads as CSV, XLSX or JSON (columns: docs/exports.md)"
+    )
     export.add_argument("collection", help="collection id (the search key, e.g. plumber@austin-tx)")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    export.add_argument(
+        "--output", "-o", type=Path, help="write to this file (default: standard output)"
+    )
     export.set_defaults(handler=cmd_export)
 
     serve = commands.add_parser("serve", help="the HTTP API and directory pages (uvicorn)")

@@ -1,17 +1,25 @@
-"""The directory over HTTP: collections and their leads as JSON, CSV and HTML pages."""
+"""The directory over HTTP: collections and their leads as JSON, exports and HTML pages."""
 
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BeforeValidator, Field
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.api.models import Collection, CollectionList, ErrorBody, Lead, LeadPage
+from leadgen_pipeline.api.models import (
+    Collection,
+    CollectionList,
+    Contact,
+    ErrorBody,
+    Lead,
+    LeadPage,
+)
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
-from leadgen_pipeline.directory.export import to_csv
+from leadgen_pipeline.directory.export import MEDIA_TYPES, ExportFormat, export_collection
 from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
@@ -33,12 +41,39 @@ PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)]
 SearchText = Annotated[str | None, Query(max_length=120)]
 
 
+def _blank_is_none(value: object) -> object:
+    """An HTML form sends an unset choice as `name=`: it means either way."""
+    return None if value == "" else value
+
+
+Score = Annotated[int, Field(ge=0, le=100)]
+Choice = Annotated[bool | None, BeforeValidator(_blank_is_none)]
+
+
 def lead_filters(
-    has_email: Annotated[bool | None, Query(alias="hasEmail")] = None,
-    has_phone: Annotated[bool | None, Query(alias="hasPhone")] = None,
-    has_owner: Annotated[bool | None, Query(alias="hasOwner")] = None,
+    has_email: Annotated[Choice, Query(alias="hasEmail")] = None,
+    has_phone: Annotated[Choice, Query(alias="hasPhone")] = None,
+    has_owner: Annotated[Choice, Query(alias="hasOwner")] = None,
+    min_score: Annotated[
+        Score | None,
+        BeforeValidator(_blank_is_none),
+        Query(alias="minScore", description="The lowest quality score (0-100)."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            description="Text in the name, email, phone, owner, website or address (any case).",
+        ),
+    ] = None,
 ) -> LeadFilters:
-    return LeadFilters(has_email=has_email, has_phone=has_phone, has_owner=has_owner)
+    return LeadFilters(
+        has_email=has_email,
+        has_phone=has_phone,
+        has_owner=has_owner,
+        min_score=min_score,
+        text=(q or "").strip() or None,
+    )
 
 
 Filters = Annotated[LeadFilters, Depends(lead_filters)]
@@ -60,6 +95,7 @@ def lead_model(row: dict[str, Any]) -> Lead:
         address=row["formatted_address"],
         socials=row["socials"] or {},
         is_target=row["is_target"],
+        contacts=[Contact(**contact) for contact in row["contacts"]],
     )
 
 
@@ -112,27 +148,36 @@ def collection_lead_page(
 
 
 @api_router.get(
-    "/{collection_id}/export.csv",
+    "/{collection_id}/export.{export_format}",
     response_class=Response,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "content": {
+                MEDIA_TYPES[ExportFormat.CSV]: {"schema": {"type": "string"}},
+                MEDIA_TYPES[ExportFormat.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+                MEDIA_TYPES[ExportFormat.JSON]: {"schema": {"type": "object"}},
+            },
+            "description": "The file, as an attachment (columns: docs/exports.md).",
+        },
         404: {"model": ErrorBody},
     },
-    summary="A collection's leads as CSV, in rank order",
+    summary="A collection's leads as CSV, XLSX or JSON, in rank order (same filters)",
 )
-def export_collection(collection_id: str, engine: Database, filters: Filters) -> Response:
-    existing_collection(engine, collection_id)
+def export_collection_file(
+    collection_id: str, export_format: ExportFormat, engine: Database, filters: Filters
+) -> Response:
+    collection = existing_collection(engine, collection_id)
     with engine.connect() as conn:
         _, rows = collection_leads(conn, collection_id, filters)
+    filename = f"{collection_id}.{export_format.value}"
     # The id may hold any script's letters; an HTTP header holds Latin-1 only.
-    ascii_name = collection_id.encode("ascii", "replace").decode().replace("?", "_")
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     disposition = (
-        f'attachment; filename="{ascii_name}.csv"; '
-        f"filename*=UTF-8''{quote(collection_id, safe='@')}.csv"
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='@.')}"
     )
     return Response(
-        to_csv(rows),
-        media_type="text/csv; charset=utf-8",
+        export_collection(export_format, rows, collection, filters.describe()),
+        media_type=MEDIA_TYPES[export_format],
         headers={"Content-Disposition": disposition},
     )
 
@@ -153,6 +198,7 @@ def directory_page(engine: Database, location: SearchText = None) -> HTMLRespons
 def collection_page(
     collection_id: str,
     engine: Database,
+    filters: Filters,
     page: Page = 1,
     page_size: PageSize = 25,
     sort: LeadSort = LeadSort.RANK,
@@ -165,10 +211,16 @@ def collection_page(
                 status_code=404,
             )
         total, rows = collection_leads(
-            conn, collection_id, sort=sort, limit=page_size, offset=(page - 1) * page_size
+            conn, collection_id, filters, sort, limit=page_size, offset=(page - 1) * page_size
         )
     return HTMLResponse(
         pages.render_collection(
-            collection, rows, page=page, page_size=page_size, total=total, sort=sort.value
+            collection,
+            rows,
+            filters=filters,
+            page=page,
+            page_size=page_size,
+            total=total,
+            sort=sort,
         )
     )

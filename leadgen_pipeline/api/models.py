@@ -181,6 +181,18 @@ class CollectionList(ApiModel):
     collections: list[Collection]
 
 
+class Contact(ApiModel):
+    kind: str = Field(description="email, phone, owner, website or social:<network>.")
+    value: str
+    source: str = Field(
+        description="Where it was found: places_search, place_details, website:<method>, "
+        "llm:website_extraction, llm:business_intelligence."
+    )
+    url: str | None = Field(description="The page it was read on, if any.")
+    detail: str | None = Field(description="E.g. an owner's title.")
+    chosen: bool = Field(description="True: the lead's own value of this kind.")
+
+
 class Lead(ApiModel):
     place_id: str
     rank: int
@@ -196,6 +208,7 @@ class Lead(ApiModel):
     address: str | None
     socials: dict[str, str]
     is_target: bool
+    contacts: list[Contact] = Field(description="Every value found for it, with provenance.")
 
 
 class LeadPage(ApiModel):

@@ -12,6 +12,10 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 
+from leadgen_pipeline.directory.export import ExportFormat
+from leadgen_pipeline.domain.crm import describe_source
+from leadgen_pipeline.storage.lead_store import LeadFilters, LeadSort
+
 _BASE = """<!doctype html>
 <html lang="en">
 <head>
@@ -53,6 +57,31 @@ td.num { text-align:right; white-space:nowrap; }
 .empty { background:var(--card); border:1px dashed var(--line); border-radius:8px;
   padding:24px; text-align:center; color:var(--muted); }
 .wrap { overflow-wrap:anywhere; }
+.actions { display:flex; flex-wrap:wrap; align-items:center; gap:8px 16px; margin:12px 0; }
+a.button { display:inline-block; padding:6px 14px; border-radius:6px; background:var(--ink);
+  color:#fff; text-decoration:none; font-weight:600; }
+.downloads { color:var(--muted); }
+form.leads-filter { display:block; }
+.filter-row { display:flex; flex-wrap:wrap; align-items:center; gap:8px; margin:0 0 8px; }
+form.leads-filter input[type=search] { flex:3 1 240px; }
+form.leads-filter select { flex:1 1 130px; }
+form.leads-filter select.narrow { flex:0 1 190px; }
+form.filter label.inline { display:flex; align-items:center; gap:6px; flex:0 1 150px;
+  color:var(--muted); white-space:nowrap; }
+form.filter label.inline input { flex:1 1 60px; min-width:60px; }
+form.filter a.reset { align-self:center; }
+.tag { display:inline-block; font-size:.75rem; font-weight:600; color:#fff;
+  background:var(--accent); border-radius:4px; padding:0 6px; vertical-align:middle; }
+.detail { color:var(--muted); font-size:.85rem; }
+details.contacts { margin-top:4px; font-size:.85rem; }
+details.contacts summary { cursor:pointer; color:var(--accent); }
+details.contacts ul { list-style:none; margin:6px 0 0; padding:0; }
+details.contacts li { padding:3px 0; border-top:1px dotted var(--line); }
+details.contacts li.chosen .value { font-weight:600; }
+details.contacts .value { overflow-wrap:anywhere; }
+details.contacts .kind { display:inline-block; min-width:64px; color:var(--muted); }
+details.contacts .source { display:block; color:var(--muted); padding-left:68px; }
+td[title] { cursor:help; }
 @media (max-width: 700px) {
   table.leads, table.leads tbody, table.leads tr, table.leads td { display:block; width:100%; }
   table.leads thead { display:none; }
@@ -127,15 +156,53 @@ _COLLECTION = """{% extends "base.html" %}
   <li>average quality <b>{{ "%.0f"|format(collection.average_quality) }}</b></li>
   {% endif %}
 </ul>
-<form class="filter" method="get" action="{{ collection_url(collection.id) }}">
-  <select name="sort" aria-label="Sort by">
+<p class="actions">
+  <a class="button" href="{{ report_url }}">Search report</a>
+  <span class="downloads">Download{{ " these" if filtered else "" }} {{ total }} leads:
+  {% for label, url in export_urls -%}
+    <a href="{{ url }}">{{ label }}</a>{{ "" if loop.last else " · " }}
+  {%- endfor %}
+  </span>
+</p>
+<form class="filter leads-filter" method="get" action="{{ collection_url(collection.id) }}">
+  <div class="filter-row">
+  <input type="search" name="q" value="{{ filters.text or '' }}" maxlength="120"
+         placeholder="Search name, email, owner…" aria-label="Search name, email, phone, owner,
+         website or address">
+  {% for name, label, value in choices %}
+  <select name="{{ name }}" aria-label="{{ label }}">
+    <option value=""{% if value is none %} selected{% endif %}>{{ label }}: any</option>
+    <option value="true"{% if value is true %} selected{% endif %}>
+      with {{ label|lower }}</option>
+    <option value="false"{% if value is false %} selected{% endif %}>
+      without {{ label|lower }}</option>
+  </select>
+  {% endfor %}
+  <label class="inline">Score ≥
+    <input type="number" name="minScore" min="0" max="100" step="1" inputmode="numeric"
+           value="{{ filters.min_score if filters.min_score is not none else '' }}" placeholder="0">
+  </label>
+  </div>
+  <div class="filter-row">
+  <select name="sort" aria-label="Sort by" class="narrow">
   {% for value, label in sorts %}
     <option value="{{ value }}"{% if value == sort %} selected{% endif %}>Sort: {{ label }}</option>
   {% endfor %}
   </select>
+  <select name="pageSize" aria-label="Leads per page" class="narrow">
+  {% for size in page_sizes %}
+    <option value="{{ size }}"{% if size == page_size %} selected{% endif %}>
+      {{ size }} per page</option>
+  {% endfor %}
+  </select>
   <button type="submit">Apply</button>
-  <a href="{{ export_url }}" style="align-self:center">Download CSV</a>
+  {% if filtered %}
+  <a class="reset" href="{{ collection_url(collection.id) }}">Clear filters</a>
+  {% endif %}
+  </div>
 </form>
+<p class="sub">{{ total }} of {{ collection.lead_count }} leads{% if filtered %} match{% endif %}.
+Open “contacts” under a business for every value found and where it came from.</p>
 {% if leads %}
 <table class="leads">
   <thead><tr><th>#</th><th>Business</th><th>Phone</th><th>Email</th><th>Owner</th>
@@ -145,12 +212,48 @@ _COLLECTION = """{% extends "base.html" %}
   <tr>
     <td class="num">{{ lead.rank }}</td>
     <td class="wrap"><b>{{ lead.name }}</b>
+      {%- if lead.is_target %} <span class="tag">report target</span>{% endif %}
       {%- set link = web_link(lead.website) %}
-      {%- if link %}<br><a href="{{ link }}" rel="nofollow">{{ lead.website }}</a>{% endif %}
+      {%- if link %}
+      <br><a href="{{ link }}" rel="nofollow noopener">{{ short_url(lead.website) }}</a>
+      {%- endif %}
+      <details class="contacts">
+        <summary>{{ lead.contacts|length }}
+          contact{{ "" if lead.contacts|length == 1 else "s" }}</summary>
+        <ul>
+        {% for c in lead.contacts %}
+          <li{% if c.chosen %} class="chosen"{% endif %}>
+            <span class="kind">{{ c.kind.removeprefix("social:") }}</span>
+            {%- set value_link = web_link(c.value) %}
+            {%- if value_link %}
+            <a class="value" href="{{ value_link }}" rel="nofollow noopener">
+              {{- short_url(c.value) }}</a>
+            {%- else %}
+            <span class="value">{{ c.value }}</span>
+            {%- endif %}
+            {%- if c.kind == "owner" and c.detail %}
+            <span class="detail">({{ c.detail }})</span>
+            {%- endif %}
+            <span class="source">{{ describe_source(c.source) }}
+            {%- set page = web_link(c.url) %}
+            {%- if page %} · <a href="{{ page }}" rel="nofollow noopener">page</a>{% endif -%}
+            </span>
+          </li>
+        {% endfor %}
+        </ul>
+      </details>
     </td>
-    <td data-label="Phone">{{ lead.phone_e164 or "—" }}</td>
-    <td data-label="Email" class="wrap">{{ lead.email or "—" }}</td>
-    <td data-label="Owner">{{ lead.owner_name or "—" }}</td>
+    {% for kind, value in (
+        ("phone", lead.phone_e164), ("email", lead.email), ("owner", lead.owner_name)) %}
+    <td data-label="{{ kind|capitalize }}"{% if kind == "email" %} class="wrap"{% endif %}
+        {%- set origin = chosen_source(lead, kind) %}
+        {%- if origin %} title="from {{ origin }}"{% endif %}>
+      {{- value or "—" }}
+      {%- if kind == "owner" and lead.owner_title %}
+      <span class="detail">{{ lead.owner_title }}</span>
+      {%- endif -%}
+    </td>
+    {% endfor %}
     <td data-label="Rating" class="num">
       {%- if lead.rating is not none -%}
       ★ {{ "%.1f"|format(lead.rating) }} ({{ lead.user_rating_count or 0 }})
@@ -169,7 +272,11 @@ _COLLECTION = """{% extends "base.html" %}
   {% else %}<span></span>{% endif %}
 </nav>
 {% else %}
-<p class="empty">No leads on this page.</p>
+<p class="empty">
+{%- if filtered %}No leads match these filters.
+  <a href="{{ collection_url(collection.id) }}">Clear them</a>.
+{%- else %}No leads on this page.{% endif -%}
+</p>
 {% endif %}
 {% endblock %}
 """
@@ -181,6 +288,12 @@ _NOT_FOUND = """{% extends "base.html" %}
 {% endblock %}
 """
 
+PAGE_SIZES = (25, 50, 100)
+EXPORT_LABELS = (
+    ("CSV", ExportFormat.CSV),
+    ("Excel", ExportFormat.XLSX),
+    ("JSON", ExportFormat.JSON),
+)
 SORT_LABELS = (
     ("rank", "search rank"),
     ("quality", "quality"),
@@ -206,6 +319,10 @@ def collection_url(collection_id: str) -> str:
     return f"/directory/{quote(collection_id, safe='@')}"
 
 
+def report_url(search_id: str) -> str:
+    return f"/directory/searches/{quote(search_id, safe='@')}"
+
+
 def web_link(url: str | None) -> str | None:
     """Only http(s) addresses become links: a scraped "javascript:" URL must not run."""
     try:
@@ -213,6 +330,12 @@ def web_link(url: str | None) -> str | None:
     except ValueError:  # not a URL at all, e.g. an unclosed IPv6 bracket
         return None
     return url if scheme in ("http", "https") else None
+
+
+def short_url(url: str) -> str:
+    """An address as a person reads it: no scheme, no "www.", no trailing slash."""
+    bare = url.split("://", 1)[-1].removeprefix("www.")
+    return bare.removesuffix("/")
 
 
 def percent(part: int, whole: int) -> str:
@@ -229,34 +352,80 @@ def render_collections(collections: Sequence[Mapping[str, Any]], location: str |
     )
 
 
+def filter_params(filters: LeadFilters) -> dict[str, str]:
+    """The API's query parameters for `filters` (set ones only)."""
+    params = {
+        name: str(value).lower()
+        for name, value in (
+            ("hasEmail", filters.has_email),
+            ("hasPhone", filters.has_phone),
+            ("hasOwner", filters.has_owner),
+        )
+        if value is not None
+    }
+    if filters.min_score is not None:
+        params["minScore"] = str(filters.min_score)
+    if filters.text:
+        params["q"] = filters.text
+    return params
+
+
+def _chosen_source(lead: Mapping[str, Any], kind: str) -> str | None:
+    chosen = next((c for c in lead["contacts"] if c["kind"] == kind and c["chosen"]), None)
+    if chosen is None:
+        return None
+    return " ".join(filter(None, (describe_source(chosen["source"]), chosen["url"])))
+
+
 def render_collection(
     collection: Mapping[str, Any],
     leads: Sequence[Mapping[str, Any]],
     *,
+    filters: LeadFilters,
     page: int,
     page_size: int,
     total: int,
-    sort: str,
+    sort: LeadSort,
 ) -> str:
     base = collection_url(collection["id"])
+    api_base = f"/api/collections/{quote(collection['id'], safe='@')}"
+    params = filter_params(filters)
 
     def page_url(number: int) -> str:
-        return f"{base}?{urlencode({'page': number, 'pageSize': page_size, 'sort': sort})}"
+        query = {**params, "sort": sort.value, "pageSize": page_size, "page": number}
+        return f"{base}?{urlencode(query)}"
 
+    suffix = f"?{urlencode(params)}" if params else ""
     return _environment.get_template("collection.html").render(
         title=f"{collection['keyword']} in {collection['location']}",
         collection=collection,
         leads=leads,
+        filters=filters,
+        filtered=bool(params),
+        choices=(
+            ("hasEmail", "Email", filters.has_email),
+            ("hasPhone", "Phone", filters.has_phone),
+            ("hasOwner", "Owner", filters.has_owner),
+        ),
         page=page,
+        page_size=page_size,
+        page_sizes=PAGE_SIZES if page_size in PAGE_SIZES else sorted({*PAGE_SIZES, page_size}),
         total=total,
         total_pages=max(1, -(-total // page_size)),
-        sort=sort,
+        sort=sort.value,
         sorts=SORT_LABELS,
         page_url=page_url,
-        export_url=f"/api/collections/{quote(collection['id'], safe='@')}/export.csv",
+        export_urls=[
+            (label, f"{api_base}/export.{export_format.value}{suffix}")
+            for label, export_format in EXPORT_LABELS
+        ],
+        report_url=report_url(collection["id"]),
         collection_url=collection_url,
         percent=percent,
         web_link=web_link,
+        short_url=short_url,
+        describe_source=describe_source,
+        chosen_source=_chosen_source,
     )
 
 

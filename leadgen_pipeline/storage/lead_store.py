@@ -118,11 +118,43 @@ class LeadSort(StrEnum):
 
 @dataclass(frozen=True)
 class LeadFilters:
-    """None: either way; True: only leads with it; False: only leads without it."""
+    """has_*: None either way, True only leads with it, False only leads without it.
+    min_score: the lowest quality score kept. text: leads whose name, email, phone,
+    owner, website or address contains it (any case)."""
 
     has_email: bool | None = None
     has_phone: bool | None = None
     has_owner: bool | None = None
+    min_score: int | None = None
+    text: str | None = None
+
+    def describe(self) -> str | None:
+        """The filters in force, as a person reads them; None for none."""
+        parts = [
+            f"{'with' if wanted else 'without'} {what}"
+            for what, wanted in (
+                ("email", self.has_email),
+                ("phone", self.has_phone),
+                ("owner", self.has_owner),
+            )
+            if wanted is not None
+        ]
+        if self.min_score is not None:
+            parts.append(f"score at least {self.min_score}")
+        if self.text:
+            parts.append(f"matching {self.text!r}")
+        return ", ".join(parts) or None
+
+
+# The columns a text search looks in.
+_SEARCHED = (
+    t.leads.c.name,
+    t.leads.c.email,
+    t.leads.c.phone_e164,
+    t.leads.c.owner_name,
+    t.leads.c.website,
+    t.prospects.c.formatted_address,
+)
 
 
 def list_collections(
@@ -168,7 +200,8 @@ def collection_leads(
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(how many leads match, the requested page of them) with the columns the export needs."""
+    """(how many leads match, the requested page of them) with the columns the exports need
+    and each lead's `contacts`: every value found for it, with its provenance."""
     members = t.lead_collection_members
     conditions = [members.c.collection_id == collection_id]
     for column, wanted in (
@@ -178,6 +211,13 @@ def collection_leads(
     ):
         if wanted is not None:
             conditions.append(_has_value(column, wanted))
+    if filters.min_score is not None:
+        conditions.append(t.leads.c.quality_score >= filters.min_score)
+    if filters.text and filters.text.strip():
+        needle = filters.text.strip().lower()
+        conditions.append(
+            sa.or_(*(sa.func.lower(c).contains(needle, autoescape=True) for c in _SEARCHED))
+        )
     joined = members.join(t.leads, t.leads.c.place_id == members.c.place_id).join(
         t.prospects, t.prospects.c.place_id == members.c.place_id
     )
@@ -191,6 +231,7 @@ def collection_leads(
             t.prospects.c.rating,
             t.prospects.c.user_rating_count,
             t.prospects.c.formatted_address,
+            t.prospects.c.google_maps_uri,
         )
         .select_from(joined)
         .where(*conditions)
@@ -199,7 +240,64 @@ def collection_leads(
     )
     if limit is not None:
         query = query.limit(limit)
-    return total, [dict(row._mapping) for row in conn.execute(query)]
+    rows = [dict(row._mapping) for row in conn.execute(query)]
+    return total, _with_contacts(conn, rows)
+
+
+# Place ids per IN list when reading contacts: a whole collection is exported at once.
+_CONTACT_CHUNK = 500
+_CONTACT_FIELDS = ("kind", "value", "source", "url", "detail")
+
+
+def _lead_values(lead: Mapping[str, Any]) -> dict[str, str]:
+    """The values a lead uses, by contact kind."""
+    values = {
+        "email": lead["email"],
+        "phone": lead["phone_e164"],
+        "owner": lead["owner_name"],
+        "website": lead["website"],
+        **{f"social:{network}": url for network, url in (lead["socials"] or {}).items()},
+    }
+    return {kind: value for kind, value in values.items() if value}
+
+
+def _with_contacts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each lead row with `contacts`: every stored value (best first within a kind), plus any
+    value the lead uses from elsewhere (the AI profile's owner), `chosen` marking its own."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    contacts = t.prospect_contacts
+    place_ids = [row["place_id"] for row in rows]
+    for start in range(0, len(place_ids), _CONTACT_CHUNK):
+        query = (
+            sa.select(contacts)
+            .where(contacts.c.place_id.in_(place_ids[start : start + _CONTACT_CHUNK]))
+            .order_by(contacts.c.place_id, contacts.c.kind, contacts.c.position)
+        )
+        for c in conn.execute(query):
+            found.setdefault(c.place_id, []).append({k: c._mapping[k] for k in _CONTACT_FIELDS})
+    for row in rows:
+        chosen = _lead_values(row)
+        listed = found.get(row["place_id"], [])
+        for kind, value in chosen.items():
+            if not any(c["kind"] == kind and c["value"] == value for c in listed):
+                origin = (row["provenance"] or {}).get(kind) or {}
+                listed.append(
+                    {
+                        "kind": kind,
+                        "value": value,
+                        "source": origin.get("source", "places_search"),
+                        "url": origin.get("url"),
+                        "detail": row["owner_title"] if kind == "owner" else None,
+                    }
+                )
+        row["contacts"] = [
+            {**c, "chosen": chosen.get(c["kind"]) == c["value"]}
+            for c in sorted(listed, key=lambda c: _KIND_ORDER.get(c["kind"].split(":")[0], 9))
+        ]
+    return rows
+
+
+_KIND_ORDER = {"email": 0, "phone": 1, "owner": 2, "website": 3, "social": 4}
 
 
 def lead_contact_values(conn: Connection) -> Iterable[tuple[str, str | None, str | None]]:

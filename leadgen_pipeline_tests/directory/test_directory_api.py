@@ -1,11 +1,16 @@
-"""The directory's JSON and CSV endpoints on real collections: filters, paging, sorting, export."""
+"""The directory's JSON and export endpoints on real collections: filters, paging, sorting,
+contacts with their provenance, CSV, XLSX and JSON files."""
 
 import csv
 import io
 
+import openpyxl
 import pytest
+import sqlalchemy as sa
 
-from leadgen_pipeline.directory.export import EXPORT_COLUMNS
+from leadgen_pipeline.directory.export import CRM_COLUMNS
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
 
 DENTISTS = "dentist@denver-co"
 ROOFERS = "roofer@portland-or"
@@ -89,31 +94,147 @@ def test_leads_filter_on_email_phone_and_owner(directory_client, flag, field):
     assert having["total"] == sum(1 for lead in everything if lead[field])
 
 
+def test_min_score_keeps_leads_at_or_above_it(directory_client):
+    everything = all_leads(directory_client)
+    threshold = sorted(lead["qualityScore"] for lead in everything)[len(everything) // 2]
+    kept = all_leads(directory_client, minScore=threshold)
+    assert kept and all(lead["qualityScore"] >= threshold for lead in kept)
+    assert len(kept) == sum(1 for lead in everything if lead["qualityScore"] >= threshold)
+    assert all_leads(directory_client, minScore=0) == everything
+    assert all_leads(directory_client, minScore="") == everything  # an unset form field
+
+
+def test_text_search_finds_leads_by_name_email_owner_and_address_in_any_case(directory_client):
+    everything = all_leads(directory_client)
+    named = everything[0]
+    found = all_leads(directory_client, q=named["name"].upper())
+    assert named["placeId"] in [lead["placeId"] for lead in found]
+    assert all(
+        named["name"].lower() in " ".join(str(lead[f]) for f in SEARCHED).lower() for lead in found
+    )
+    owner = next(lead for lead in everything if lead["ownerName"])
+    assert owner["placeId"] in [
+        lead["placeId"] for lead in all_leads(directory_client, q=owner["ownerName"].split()[-1])
+    ]
+    emailed = next(lead for lead in everything if lead["email"])
+    [by_email] = all_leads(directory_client, q=emailed["email"])
+    assert by_email["placeId"] == emailed["placeId"]
+    assert all_leads(directory_client, q="%") == []  # LIKE wildcards are literal
+    assert all_leads(directory_client, q="no business is called this") == []
+    combined = all_leads(directory_client, q="denver", hasEmail="true", minScore=50)
+    assert combined and all(
+        lead["email"] and lead["qualityScore"] >= 50 and "denver" in lead["address"].lower()
+        for lead in combined
+    )
+
+
+SEARCHED = ("name", "email", "phone", "ownerName", "website", "address")
+
+
+def test_every_lead_lists_all_its_contacts_with_where_each_came_from(
+    directory_client, directory_database_url
+):
+    leads = all_leads(directory_client)
+    with engine_for(directory_database_url).connect() as conn:
+        stored = conn.execute(
+            sa.select(t.prospect_contacts.c.place_id, sa.func.count())
+            .where(t.prospect_contacts.c.place_id.in_([lead["placeId"] for lead in leads]))
+            .group_by(t.prospect_contacts.c.place_id)
+        ).all()
+    for place_id, count in stored:
+        lead = next(lead for lead in leads if lead["placeId"] == place_id)
+        assert len(lead["contacts"]) >= count
+    for lead in leads:
+        contacts = lead["contacts"]
+        assert all(c["source"] for c in contacts)
+        for kind, field in (("email", "email"), ("phone", "phone"), ("owner", "ownerName")):
+            chosen = [c for c in contacts if c["kind"] == kind and c["chosen"]]
+            assert [c["value"] for c in chosen] == ([lead[field]] if lead[field] else [])
+    websites = [c for lead in leads for c in lead["contacts"] if c["source"].startswith("website:")]
+    assert websites and all(c["url"].startswith("http") for c in websites)
+    # Beyond the three values in the table: websites, social profiles, other emails.
+    assert any(len(lead["contacts"]) > 3 for lead in leads)
+    assert any(c["kind"].startswith("social:") for lead in leads for c in lead["contacts"])
+
+
 def test_the_csv_export_has_every_lead_in_rank_order(directory_client):
     response = directory_client.get(f"/api/collections/{DENTISTS}/export.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="dentist@denver-co.csv"' in response.headers["content-disposition"]
     reader = csv.DictReader(io.StringIO(response.text))
-    assert tuple(reader.fieldnames) == EXPORT_COLUMNS
+    assert reader.fieldnames == [header for header, _ in CRM_COLUMNS]
     rows = list(reader)
     everything = all_leads(directory_client)
-    assert [row["place_id"] for row in rows] == [lead["placeId"] for lead in everything]
-    with_email = directory_client.get(
-        f"/api/collections/{DENTISTS}/export.csv", params={"hasEmail": "true"}
+    assert [row["Google Place ID"] for row in rows] == [lead["placeId"] for lead in everything]
+    assert [row["Email"] for row in rows] == [lead["email"] or "" for lead in everything]
+    filtered = directory_client.get(
+        f"/api/collections/{DENTISTS}/export.csv", params={"hasEmail": "true", "minScore": 60}
     )
-    assert len(list(csv.DictReader(io.StringIO(with_email.text)))) == sum(
-        1 for lead in everything if lead["email"]
+    assert [row["Google Place ID"] for row in csv.DictReader(io.StringIO(filtered.text))] == [
+        lead["placeId"] for lead in all_leads(directory_client, hasEmail="true", minScore=60)
+    ]
+
+
+def test_the_xlsx_export_opens_with_a_leads_sheet_and_a_stats_sheet(directory_client):
+    response = directory_client.get(
+        f"/api/collections/{DENTISTS}/export.xlsx", params={"hasPhone": "true"}
     )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="dentist@denver-co.xlsx"' in response.headers["content-disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames == ["Leads", "Collection"]
+    header, *rows = workbook["Leads"].iter_rows(values_only=True)
+    assert list(header) == [header for header, _ in CRM_COLUMNS]
+    with_phone = all_leads(directory_client, hasPhone="true")
+    column = header.index("Google Place ID")
+    assert [row[column] for row in rows] == [lead["placeId"] for lead in with_phone]
+    stats = {r[0]: r[1] for r in workbook["Collection"].iter_rows(min_row=2, values_only=True)}
+    collection = lead_page(directory_client)["collection"]
+    assert stats["Leads"] == collection["leadCount"]
+    assert stats["With email"] == collection["withEmail"]
+    assert stats["Leads in this export"] == len(with_phone)
+    assert stats["Filters"] == "with phone"
+
+
+def test_the_json_export_carries_the_collection_and_every_contact(directory_client):
+    response = directory_client.get(f"/api/collections/{ROOFERS}/export.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["collection"]["id"] == ROOFERS
+    everything = all_leads(directory_client, ROOFERS)
+    assert [lead["place_id"] for lead in body["leads"]] == [lead["placeId"] for lead in everything]
+    assert [len(lead["contacts"]) for lead in body["leads"]] == [
+        len(lead["contacts"]) for lead in everything
+    ]
 
 
 def test_unknown_collections_and_bad_parameters_are_refused(directory_client):
-    for path in ("/api/collections/nope@nowhere/leads", "/api/collections/nope/export.csv"):
+    for path in (
+        "/api/collections/nope@nowhere/leads",
+        "/api/collections/nope/export.csv",
+        "/api/collections/nope/export.xlsx",
+    ):
         response = directory_client.get(path)
         assert response.status_code == 404 and response.json()["error"] == "not_found"
-    for params in ({"pageSize": 0}, {"pageSize": 101}, {"page": 0}, {"sort": "bogus"}):
+    for params in (
+        {"pageSize": 0},
+        {"pageSize": 101},
+        {"page": 0},
+        {"sort": "bogus"},
+        {"minScore": 101},
+        {"minScore": -1},
+        {"minScore": "high"},
+        {"hasEmail": "maybe"},
+        {"q": "x" * 121},
+    ):
         response = directory_client.get(f"/api/collections/{DENTISTS}/leads", params=params)
         assert response.status_code == 422, params
     assert (
         directory_client.get("/api/collections", params={"location": "x" * 121}).status_code == 422
     )
+    assert directory_client.get(f"/api/collections/{DENTISTS}/export.pdf").status_code == 422

@@ -1,31 +1,104 @@
+"""The export files from lead rows: the CRM columns, formulas defused, XLSX and JSON as typed."""
+
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
-from leadgen_pipeline.directory.export import EXPORT_COLUMNS, to_csv, to_json
+import openpyxl
 
-ROW = {
+from leadgen_pipeline.directory.export import CRM_COLUMNS, to_csv, to_json, to_xlsx
+
+COLLECTION = {
+    "id": "plumber@austin-tx",
+    "keyword": "plumber",
+    "location": "Austin, TX",
+    "lead_count": 4,
+    "with_email": 1,
+    "with_phone": 1,
+    "with_owner": 1,
+    "with_website": 0,
+    "average_rating": 4.5,
+    "average_quality": 80.0,
+    "updated_at": datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+}
+HOSTILE = '=HYPERLINK("http://evil")'
+LEAD = {
+    "place_id": "ChIJa",
     "rank": 1,
-    "name": '=HYPERLINK("http://evil")',
+    "name": HOSTILE,
     "phone_e164": "+15124692300",
     "email": "@SUM(1)",
-    "socials": {"instagram": "https://instagram.com/a", "facebook": "https://facebook.com/a"},
+    "website": None,
+    "owner_name": "Dr. Ana María López",
+    "owner_title": "Owner",
     "quality_score": 80,
-}
+    "rating": 4.5,
+    "user_rating_count": 12,
+    "formatted_address": "1 Main St, Austin, TX",
+    "google_maps_uri": "https://maps.google.com/?cid=1",
+    "socials": {"instagram": "https://instagram.com/a", "facebook": "https://facebook.com/a"},
+    "is_target": True,
+    "contacts": [
+        {"kind": "email", "value": "@SUM(1)", "source": "website:mailto",
+         "url": "https://a.example/contact", "detail": None, "chosen": True},
+        {"kind": "email", "value": "sales@a.example", "source": "website:text",
+         "url": "https://a.example/", "detail": None, "chosen": False},
+        {"kind": "phone", "value": "+15124692300", "source": "places_search", "url": None,
+         "detail": None, "chosen": True},
+        {"kind": "owner", "value": "Dr. Ana María López", "source": "llm:business_intelligence",
+         "url": None, "detail": "Owner", "chosen": True},
+    ],
+}  # fmt: skip
+HEADERS = [header for header, _ in CRM_COLUMNS]
 
 
-def test_csv_has_every_column_and_defuses_formulas_but_not_phones():
-    [record] = list(csv.DictReader(io.StringIO(to_csv([ROW]))))
-    assert list(record) == list(EXPORT_COLUMNS)
-    assert record["name"] == '\'=HYPERLINK("http://evil")'
-    assert record["email"] == "'@SUM(1)"
-    assert record["phone_e164"] == "+15124692300"
-    assert record["socials"] == "https://facebook.com/a https://instagram.com/a"
-    assert record["owner_name"] == ""
+def test_csv_has_the_crm_columns_defuses_formulas_but_not_phones():
+    [record] = list(csv.DictReader(io.StringIO(to_csv([LEAD], COLLECTION))))
+    assert list(record) == HEADERS
+    assert record["Company"] == "'" + HOSTILE
+    assert record["Email"] == "'@SUM(1)"
+    assert record["Phone"] == "+15124692300"
+    assert (record["Contact Name"], record["First Name"], record["Last Name"]) == (
+        "Dr. Ana María López",
+        "Ana María",
+        "López",
+    )
+    assert record["Reviews"] == "12" and record["Rating"] == "4.5"  # whole numbers stay whole
+    assert record["Website"] == "" and record["LinkedIn"] == ""
+    assert record["Instagram"] == "https://instagram.com/a"
+    assert record["Email Source"] == "website (email link) https://a.example/contact"
+    assert record["Contact Name Source"] == "AI profile of the business"
+    assert "sales@a.example (website (page text) https://a.example/)" in record["All Contacts"]
+    assert record["Lead Source"] == "Google Places: plumber in Austin, TX"
 
 
-def test_json_keeps_values_as_they_are():
-    [record] = json.loads(to_json([ROW]))
-    assert record["name"] == ROW["name"]
-    assert record["socials"] == ROW["socials"]
-    assert record["quality_score"] == 80
+def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx([LEAD], COLLECTION, "with email")))
+    assert workbook.sheetnames == ["Leads", "Collection"]
+    leads = workbook["Leads"]
+    assert [cell.value for cell in leads[1]] == HEADERS
+    row = {header: cell for header, cell in zip(HEADERS, leads[2], strict=True)}
+    # A spreadsheet shows the name as it is and runs nothing: a text cell, not a formula.
+    assert row["Company"].value == HOSTILE and row["Company"].data_type == "s"
+    assert row["Email"].value == "@SUM(1)" and row["Email"].data_type == "s"
+    assert row["Phone"].value == "+15124692300" and row["Phone"].data_type == "s"
+    assert row["Reviews"].value == 12 and row["Rating"].value == 4.5
+    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AA2"
+    stats = {r[0]: r[1:] for r in workbook["Collection"].iter_rows(min_row=2, values_only=True)}
+    assert stats["Leads"] == (4, None)
+    assert stats["With email"] == (1, 0.25)
+    assert stats["Leads in this export"] == (1, 0.25)
+    assert stats["Filters"] == ("with email", None)
+    assert stats["Updated"] == ("2026-11-30T12:00:00+00:00", None)
+
+
+def test_json_has_the_collection_and_every_contact_as_they_are():
+    body = json.loads(to_json([LEAD], COLLECTION))
+    assert body["collection"]["id"] == "plumber@austin-tx"
+    assert body["collection"]["updated_at"] == "2026-11-30T12:00:00+00:00"
+    [lead] = body["leads"]
+    assert lead["name"] == HOSTILE
+    assert lead["socials"] == LEAD["socials"]
+    assert lead["review_count"] == 12
+    assert lead["contacts"] == LEAD["contacts"]

@@ -2,10 +2,12 @@
 
 from collections.abc import Iterator
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.api.settings import ApiSettings
+from leadgen_pipeline.domain.crm import describe_source
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.support.browser import DESKTOP, PHONE, png_size, screenshot, served_api
@@ -29,14 +31,96 @@ def test_the_directory_lists_collections_with_stats(directory_client):
     assert "No collections yet" in nothing and "Atlantis" in nothing
 
 
+def page_of(client, path: str, **params) -> lxml.html.HtmlElement:
+    response = client.get(path, params=params or None)  # {} would drop the path's query
+    assert response.status_code == 200, response.text
+    return lxml.html.fromstring(response.text)
+
+
+def lead_rows(page: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return page.xpath("//table[@class='leads']/tbody/tr")
+
+
 def test_a_collection_page_shows_its_leads_a_page_at_a_time(directory_client):
     total = directory_client.get(f"/api/collections/{DENTISTS}/leads").json()["total"]
-    first = directory_client.get(f"/directory/{DENTISTS}", params={"pageSize": 10}).text
-    assert f"Page 1 of {-(-total // 10)}" in first and f"{total} leads" in first
-    assert first.count("<tr>") == 1 + 10  # the header and ten leads
-    assert "page=2" in first and "Download CSV" in first
+    first = page_of(directory_client, f"/directory/{DENTISTS}", pageSize=10)
+    text = first.text_content()
+    assert f"Page 1 of {-(-total // 10)}" in text and f"{total} leads" in text
+    assert len(lead_rows(first)) == 10
+    [next_page] = first.xpath("//nav[@class='pager']/a[contains(., 'Next')]/@href")
+    assert "page=2" in next_page and "pageSize=10" in next_page
+    second = page_of(directory_client, next_page)
+    assert len(lead_rows(second)) == min(10, total - 10)
     missing = directory_client.get("/directory/nope@nowhere")
     assert missing.status_code == 404 and "no collection" in missing.text.lower()
+
+
+def test_the_collection_page_offers_every_filter_its_api_offers(directory_client):
+    page = page_of(directory_client, f"/directory/{DENTISTS}")
+    [form] = page.xpath("//form[contains(@class, 'leads-filter')]")
+    fields = {element.get("name") for element in form.xpath(".//input | .//select")}
+    assert fields == {"q", "hasEmail", "hasPhone", "hasOwner", "minScore", "sort", "pageSize"}
+    # Submitting the form as a browser does, every field sent, the unset ones empty.
+    submitted = {
+        "q": "",
+        "hasEmail": "true",
+        "hasPhone": "",
+        "hasOwner": "false",
+        "minScore": "40",
+        "sort": "quality",
+        "pageSize": "50",
+    }
+    filtered = page_of(directory_client, f"/directory/{DENTISTS}", **submitted)
+    expected = directory_client.get(
+        f"/api/collections/{DENTISTS}/leads",
+        params={"hasEmail": "true", "hasOwner": "false", "minScore": 40, "sort": "quality"},
+    ).json()
+    names = [row.xpath("string(td[2]/b)") for row in lead_rows(filtered)]
+    assert names == [lead["name"] for lead in expected["leads"]]
+    assert f"{expected['total']} of " in filtered.text_content()
+    # The form shows what is applied; export links and the pager keep the filters.
+    [email_choice] = filtered.xpath("//select[@name='hasEmail']/option[@selected]/@value")
+    assert email_choice == "true"
+    assert filtered.xpath("//input[@name='minScore']/@value") == ["40"]
+    exports = filtered.xpath("//span[@class='downloads']/a/@href")
+    assert [href.split("?")[0].rsplit(".", 1)[1] for href in exports] == ["csv", "xlsx", "json"]
+    assert all("hasEmail=true" in href and "minScore=40" in href for href in exports)
+    csv_export = directory_client.get(exports[0])
+    assert csv_export.status_code == 200
+    assert len(csv_export.text.strip().splitlines()) == 1 + expected["total"]
+    assert filtered.xpath("//a[contains(., 'Clear filters')]/@href") == [f"/directory/{DENTISTS}"]
+
+
+def test_a_text_search_from_the_page_finds_a_lead_by_owner(directory_client):
+    leads = directory_client.get(
+        f"/api/collections/{DENTISTS}/leads", params={"hasOwner": "true", "pageSize": 100}
+    ).json()["leads"]
+    owner = leads[-1]["ownerName"]
+    page = page_of(directory_client, f"/directory/{DENTISTS}", q=owner.lower())
+    assert leads[-1]["name"] in [row.xpath("string(td[2]/b)") for row in lead_rows(page)]
+    nothing = page_of(directory_client, f"/directory/{DENTISTS}", q="zz no such lead zz")
+    assert lead_rows(nothing) == [] and "No leads match these filters" in nothing.text_content()
+
+
+def test_each_lead_shows_all_its_contacts_and_where_they_came_from(directory_client):
+    api_leads = directory_client.get(
+        f"/api/collections/{DENTISTS}/leads", params={"pageSize": 100}
+    ).json()["leads"]
+    page = page_of(directory_client, f"/directory/{DENTISTS}", pageSize=100)
+    for lead, row in zip(api_leads, lead_rows(page), strict=True):
+        items = row.xpath(".//details[@class='contacts']/ul/li")
+        assert len(items) == len(lead["contacts"])
+        for item, contact in zip(items, lead["contacts"], strict=True):
+            assert (
+                item.xpath("string(span[@class='source'])")
+                .strip()
+                .startswith(describe_source(contact["source"]))
+            )
+            if contact["url"] and contact["url"].startswith("http"):
+                assert contact["url"] in item.xpath(".//span[@class='source']/a/@href")
+        if lead["email"]:
+            [email_cell] = row.xpath("td[@data-label='Email']")
+            assert email_cell.get("title").startswith("from ")  # provenance on hover
 
 
 @pytest.fixture
