@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadgen_pipeline.api import directory, orchestration, webhooks
+from leadgen_pipeline.api import directory, orchestration, reports, webhooks
 from leadgen_pipeline.api.models import ErrorBody
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.api.settings import ApiSettings
@@ -115,6 +115,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(orchestration.router)
     app.include_router(webhooks.router)
     app.include_router(directory.api_router)
+    app.include_router(reports.api_router)
+    app.include_router(reports.page_router)
     app.include_router(directory.page_router)
     return app
 

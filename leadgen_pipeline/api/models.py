@@ -219,3 +219,91 @@ class LeadPage(ApiModel):
     total_pages: int
     sort: str
     leads: list[Lead]
+
+
+class ReportTarget(ApiModel):
+    place_id: str
+    name: str
+    rank: int
+    rating: float | None
+    review_count: int | None
+    match_method: Literal["named", "top_ranked"] = Field(
+        description="named: the requested business, matched by name; top_ranked: the best-"
+        "ranked operating result (none was named, or the named one was not found)."
+    )
+    match_score: float | None = Field(description="Name match score 0-100 (named only).")
+    requested_name: str | None
+    website: str | None
+    phone: str | None
+    address: str | None
+    business_status: str | None
+
+
+class ReportProfile(ApiModel):
+    """The LLM's profile of the target (a strict JSON schema)."""
+
+    owner_name: str | None
+    owner_title: str | None
+    products_and_services: list[str]
+    summary: str
+    competitive_position: Literal["leader", "contender", "challenger", "laggard"]
+    strengths: list[str]
+    gaps: list[str]
+    recommendations: list[str]
+    confidence: Literal["low", "medium", "high"]
+
+
+class ReportField(ApiModel):
+    """The target against the other results: figures computed, not written by the LLM."""
+
+    field_size: int
+    competitors_with_rating: int
+    average_rating: float | None
+    median_review_count: float | None
+    rating_percentile: float | None = Field(description="Share of rated competitors below it.")
+    review_count_percentile: float | None
+
+
+class ReportCompetitor(ApiModel):
+    place_id: str
+    name: str
+    rank: int
+    rating: float | None
+    review_count: int | None
+    rating_difference: float | None = Field(description="Its rating minus the target's.")
+    review_count_difference: int | None = Field(description="Its reviews minus the target's.")
+
+
+class ReportBusiness(ApiModel):
+    place_id: str
+    name: str
+    rank: int
+    rating: float | None
+    review_count: int | None
+
+
+class SearchReport(ApiModel):
+    search_id: str
+    keyword: str
+    location: str
+    text_query: str
+    requested_target: str | None
+    status: str
+    searched_at: UtcDatetime | None
+    result_count: int
+    result_capped: bool
+    collection_id: str | None = Field(description="Its directory collection, once it has one.")
+    message: str | None = Field(description="Why there is no target yet, if there is none.")
+    target: ReportTarget | None
+    profile: ReportProfile | None
+    field: ReportField | None
+    gaps: list[str] = Field(
+        description="The target's gaps: the computed ones, then the LLM's that add to them."
+    )
+    closest_competitors: list[ReportCompetitor] = Field(
+        description="The businesses ranked nearest the target, in rank order."
+    )
+    businesses: list[ReportBusiness] = Field(description="Every result, in rank order.")
+    model: str | None
+    cost_usd: float | None = Field(description="What the LLM profile cost.")
+    generated_at: UtcDatetime | None

@@ -7,12 +7,16 @@ rather than in .html files so an installed package needs no data files.
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from leadgen_pipeline.directory.chart import rating_review_chart
 from leadgen_pipeline.directory.export import ExportFormat
+from leadgen_pipeline.directory.report import chart_points
 from leadgen_pipeline.domain.crm import describe_source
 from leadgen_pipeline.storage.lead_store import LeadFilters, LeadSort
 
@@ -82,6 +86,7 @@ details.contacts .value { overflow-wrap:anywhere; }
 details.contacts .kind { display:inline-block; min-width:64px; color:var(--muted); }
 details.contacts .source { display:block; color:var(--muted); padding-left:68px; }
 td[title] { cursor:help; }
+{% block style %}{% endblock %}
 @media (max-width: 700px) {
   table.leads, table.leads tbody, table.leads tr, table.leads td { display:block; width:100%; }
   table.leads thead { display:none; }
@@ -281,6 +286,174 @@ Open “contacts” under a business for every value found and where it came fro
 {% endblock %}
 """
 
+_REPORT = """{% extends "base.html" %}
+{% block style %}
+.columns { display:grid; grid-template-columns:repeat(auto-fit,minmax(300px,1fr)); gap:12px; }
+section.card { margin:0 0 12px; }
+section.card h2 { font-size:1.1rem; margin:0 0 8px; }
+section.card h3 { font-size:.95rem; margin:12px 0 4px; }
+section.card ul { margin:4px 0; padding-left:20px; }
+.target h2 { font-size:1.35rem; }
+.position { display:inline-block; font-size:.8rem; font-weight:600; border-radius:999px;
+  padding:1px 10px; vertical-align:middle; background:#e9edf3; text-transform:uppercase; }
+.position.leader { background:#dafbe1; color:#116329; }
+.position.contender { background:#ddf4ff; color:#0a3069; }
+.position.challenger { background:#fff8c5; color:#6c4a00; }
+.position.laggard { background:#ffebe9; color:#82071e; }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 12px; margin:8px 0 0; }
+dl.facts dt { color:var(--muted); }
+dl.facts dd { margin:0; overflow-wrap:anywhere; }
+table.figures { width:100%; border-collapse:collapse; }
+table.figures th, table.figures td { text-align:left; padding:6px 8px;
+  border-bottom:1px solid var(--line); vertical-align:top; }
+table.figures th { font-size:.85rem; color:var(--muted); font-weight:600; }
+table.figures td.num { text-align:right; }
+.better { color:var(--good); } .worse { color:#cf222e; }
+.note { color:var(--muted); font-size:.85rem; }
+.chart-scroll { overflow-x:auto; }
+svg.chart { width:100%; min-width:560px; height:auto; display:block;
+  font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
+svg.chart .plot { fill:#fff; stroke:var(--line); }
+svg.chart .grid { stroke:#eef1f5; }
+svg.chart .tick { fill:var(--muted); font-size:11px; }
+svg.chart .axis { fill:var(--ink); font-size:12px; font-weight:600; }
+svg.chart .mark { stroke:#9aa4b5; stroke-dasharray:5 4; }
+svg.chart .mark-label { fill:var(--muted); font-size:11px; }
+svg.chart .point.other { fill:#8a94a6; fill-opacity:.55; }
+svg.chart .point.closest { fill:var(--accent); }
+svg.chart .point.target { fill:#e8590c; stroke:#fff; stroke-width:2; }
+svg.chart .rank { fill:var(--accent); font-size:11px; font-weight:600; }
+svg.chart .target-label { fill:#c2410c; font-weight:700; }
+.legend { display:flex; flex-wrap:wrap; gap:4px 16px; list-style:none; padding:0; margin:8px 0 0;
+  color:var(--muted); font-size:.85rem; }
+.legend li::before { content:""; display:inline-block; width:10px; height:10px;
+  border-radius:50%; margin-right:6px; vertical-align:middle; }
+.legend .target::before { background:#e8590c; }
+.legend .closest::before { background:var(--accent); }
+.legend .other::before { background:#8a94a6; opacity:.55; }
+@media print {
+  @page { margin:14mm; }
+  header.site, .noprint { display:none; }
+  body { background:#fff; font-size:10.5pt; }
+  main { max-width:none; padding:0 2px; }
+  .card { border-color:#bbb; break-inside:avoid; }
+  .columns { grid-template-columns:1fr 1fr; }
+  a { color:inherit; text-decoration:none; }
+  svg.chart { min-width:0; max-height:90mm; }
+}
+{% endblock %}
+{% block content %}
+<p class="noprint">
+{%- if report.collection_id %}
+  <a href="{{ collection_url(report.collection_id) }}">← The {{ report.keyword }} leads in
+  {{ report.location }}</a>
+{%- else %}<a href="/directory">← All collections</a>{% endif %}
+  · Print it, or save it as a PDF, from your browser's menu.</p>
+<h1>Search report: {{ report.keyword }} in {{ report.location }}</h1>
+<p class="sub">{{ report.result_count }} business{{ "" if report.result_count == 1 else "es" }}
+found{% if report.result_capped %} (the Places cap: more exist){% endif %}
+{%- if report.searched_at %} · searched {{ day(report.searched_at) }}{% endif %}
+{%- if report.generated_at %} · AI profile by {{ report.model }}, {{ day(report.generated_at) }},
+{{ "$%.4f"|format(report.cost_usd) }}{% endif %}</p>
+{% if not report.target %}
+<p class="empty">No report yet: {{ report.message }}.</p>
+{% else %}
+{% set target = report.target %}{% set profile = report.profile %}{% set field = report.field %}
+<section class="card target">
+  <h2>{{ target.name }}
+    <span class="position {{ profile.competitive_position }}">
+      {{- profile.competitive_position }}</span></h2>
+  <p class="sub">{{ match_sentence(target) }}</p>
+  <dl class="facts">
+    <dt>Rank</dt><dd>#{{ target.rank }} of {{ field.field_size }} in Google's results</dd>
+    <dt>Rating</dt><dd>{% if target.rating is not none %}★ {{ "%.1f"|format(target.rating) }}
+      ({{ target.review_count or 0 }} reviews){% else %}no rating yet{% endif %}</dd>
+    {% if target.phone %}<dt>Phone</dt><dd>{{ target.phone }}</dd>{% endif %}
+    {% set link = web_link(target.website) %}
+    {% if link %}<dt>Website</dt>
+    <dd><a href="{{ link }}" rel="nofollow noopener">{{ short_url(target.website) }}</a></dd>
+    {% endif %}
+    {% if target.address %}<dt>Address</dt><dd>{{ target.address }}</dd>{% endif %}
+  </dl>
+</section>
+<div class="columns">
+<section class="card">
+  <h2>Owner and offer</h2>
+  <dl class="facts">
+    <dt>Owner</dt><dd>{% if profile.owner_name %}{{ profile.owner_name }}
+      {%- if profile.owner_title %}, {{ profile.owner_title }}{% endif %}
+      {%- else %}not known{% endif %}</dd>
+    <dt>Confidence</dt><dd>{{ profile.confidence }}</dd>
+  </dl>
+  <p>{{ profile.summary }}</p>
+  {% if profile.products_and_services %}<h3>What it sells</h3>
+  <ul>{% for item in profile.products_and_services %}<li>{{ item }}</li>{% endfor %}</ul>
+  {% endif %}
+</section>
+<section class="card">
+  <h2>Against the field</h2>
+  <table class="figures">
+    <thead><tr><th></th><th>{{ target.name }}</th><th>The others</th></tr></thead>
+    <tbody>
+    <tr><th>Rank</th><td>#{{ target.rank }}</td><td>{{ field.field_size - 1 }} competitors</td></tr>
+    <tr><th>Rating</th>
+      <td>{{ stars(target.rating, "%.1f") }}</td>
+      <td>{% if field.average_rating is not none %}average {% endif %}
+        {{- stars(field.average_rating, "%.2f") }}</td></tr>
+    <tr><th>Reviews</th>
+      <td>{{ target.review_count if target.review_count is not none else "—" }}</td>
+      <td>{% if field.median_review_count is not none %}median
+        {{ "%g"|format(field.median_review_count) }}{% else %}—{% endif %}</td></tr>
+    </tbody>
+  </table>
+  {% if field.rating_percentile is not none %}
+  <p class="note">Rated higher than {{ share(field.rating_percentile) }} of the
+  {{ field.competitors_with_rating }} rated competitors
+  {%- if field.review_count_percentile is not none %}; more reviews than
+  {{ share(field.review_count_percentile) }}{% endif %}.</p>
+  {% endif %}
+</section>
+</div>
+<div class="columns">
+<section class="card">
+  <h2>Gaps</h2>
+  {% if report.gaps %}
+  <ul>{% for gap in report.gaps %}<li>{{ gap[:1]|upper }}{{ gap[1:] }}</li>{% endfor %}</ul>
+  {% else %}<p class="note">None found.</p>{% endif %}
+  {% if profile.strengths %}<h3>Strengths</h3>
+  <ul>{% for item in profile.strengths %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
+  {% if profile.recommendations %}<h3>What it could do next</h3>
+  <ul>{% for item in profile.recommendations %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
+</section>
+<section class="card">
+  <h2>Closest competitors</h2>
+  {% if report.closest_competitors %}
+  <table class="figures">
+    <thead><tr><th>#</th><th>Business</th><th>Rating</th><th>Reviews</th></tr></thead>
+    <tbody>
+    {% for c in report.closest_competitors %}
+    <tr><td>{{ c.rank }}</td><td>{{ c.name }}</td>
+      <td>{% if c.rating is not none %}★ {{ "%.1f"|format(c.rating) }}
+        {{ difference(c.rating_difference, "%+.1f") }}{% else %}—{% endif %}</td>
+      <td>{% if c.review_count is not none %}{{ c.review_count }}
+        {{ difference(c.review_count_difference, "%+d") }}{% else %}—{% endif %}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  <p class="note">The businesses ranked nearest the target; in brackets, against it.</p>
+  {% else %}<p class="note">The target has no competitor in these results.</p>{% endif %}
+</section>
+</div>
+<section class="card">
+  <h2>Rating against reviews</h2>
+  <div class="chart-scroll">{{ chart }}</div>
+  <ul class="legend"><li class="target">{{ target.name }}</li>
+    <li class="closest">closest competitors (by rank)</li><li class="other">others</li></ul>
+</section>
+{% endif %}
+{% endblock %}
+"""
+
 _NOT_FOUND = """{% extends "base.html" %}
 {% block content %}
 <h1>Not found</h1>
@@ -307,6 +480,7 @@ _environment = Environment(
             "base.html": _BASE,
             "collections.html": _COLLECTIONS,
             "collection.html": _COLLECTION,
+            "report.html": _REPORT,
             "not_found.html": _NOT_FOUND,
         }
     ),
@@ -426,6 +600,69 @@ def render_collection(
         short_url=short_url,
         describe_source=describe_source,
         chosen_source=_chosen_source,
+    )
+
+
+def match_sentence(target: Mapping[str, Any]) -> str:
+    """How the report's target was chosen, in words."""
+    requested = target["requested_name"]
+    if target["match_method"] == "named":
+        score = f" (name match {target['match_score']:.0f}/100)" if target["match_score"] else ""
+        return f"The business you named, “{requested}”, found in the results{score}."
+    if requested:
+        return (
+            f"“{requested}” is not among the results, so the report profiles the "
+            "top-ranked business instead."
+        )
+    return "No business was named: the report profiles the top-ranked one."
+
+
+def _difference(value: float | None, pattern: str) -> Markup:
+    """A competitor's lead (+, red: ahead of the target) or lag (-, green), in brackets."""
+    if value is None:
+        return Markup("")
+    css = "worse" if value > 0 else "better" if value < 0 else "note"
+    return Markup('<span class="{}">({})</span>').format(css, pattern % value)
+
+
+def _stars(rating: float | None, pattern: str) -> str:
+    return f"★ {pattern % rating}" if rating is not None else "—"
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%-d %b %Y")
+
+
+def _share(fraction: float) -> str:
+    return f"{round(100 * fraction)}%"
+
+
+def render_report(report: Mapping[str, Any]) -> str:
+    chart = Markup("")
+    if report["target"]:
+        points, unrated = chart_points(report)
+        field = report["field"]
+        # Our own markup, every name in it escaped (directory.chart).
+        chart = Markup(
+            rating_review_chart(
+                points,
+                average_rating=field["average_rating"],
+                median_review_count=field["median_review_count"],
+                unrated=unrated,
+            )
+        )
+    return _environment.get_template("report.html").render(
+        title=f"Search report: {report['keyword']} in {report['location']}",
+        report=report,
+        chart=chart,
+        match_sentence=match_sentence,
+        difference=_difference,
+        day=_day,
+        share=_share,
+        stars=_stars,
+        collection_url=collection_url,
+        web_link=web_link,
+        short_url=short_url,
     )
 
 

@@ -126,3 +126,53 @@ def competitor_analysis(ranked: Sequence[Prospect], target_place_id: str) -> dic
         ],
         "gaps": gaps,
     }
+
+
+def closest_competitors(
+    ranked: Sequence[Prospect], target_place_id: str, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The businesses ranked nearest the target, in rank order: the ones a searcher sees
+    beside it. Nearest first when choosing, the one ranked above winning a tie; each with
+    its rating and review count, and their differences from the target's."""
+    ranks = {p.place_id: rank for rank, p in enumerate(ranked, start=1)}
+    if target_place_id not in ranks:
+        return []
+    target_rank = ranks[target_place_id]
+    target = ranked[target_rank - 1]
+    nearest = sorted(
+        (p for p in ranked if p.place_id != target_place_id),
+        key=lambda p: (abs(ranks[p.place_id] - target_rank), ranks[p.place_id]),
+    )[:limit]
+    return [
+        {
+            "place_id": p.place_id,
+            "name": p.name,
+            "rank": ranks[p.place_id],
+            "rating": p.rating,
+            "review_count": p.user_rating_count,
+            "rating_difference": round(p.rating - target.rating, 2)
+            if p.rating is not None and target.rating is not None
+            else None,
+            "review_count_difference": p.user_rating_count - target.user_rating_count
+            if p.user_rating_count is not None and target.user_rating_count is not None
+            else None,
+        }
+        for p in sorted(nearest, key=lambda p: ranks[p.place_id])
+    ]
+
+
+# A written gap this close to a computed one (partial match, 0-100) says the same thing.
+RESTATED_GAP_SCORE = 90.0
+
+
+def merged_gaps(computed: Sequence[str], written: Sequence[str]) -> list[str]:
+    """The computed gaps, then the LLM's that do not restate one ("No website listed on
+    Google" restates "no website listed")."""
+    gaps = list(computed)
+    for gap in written:
+        if not any(
+            fuzz.partial_ratio(gap, known, processor=utils.default_process) >= RESTATED_GAP_SCORE
+            for known in gaps
+        ):
+            gaps.append(gap)
+    return gaps

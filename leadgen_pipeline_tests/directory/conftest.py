@@ -10,6 +10,7 @@ from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline_tests.support.databases import empty_database
 from leadgen_pipeline_tests.support.searches import (
     DENTISTS_DENVER,
+    KEYSTONE_ROOFING,
     ROOFERS_PORTLAND,
     run_searches,
 )
@@ -19,13 +20,14 @@ from leadgen_pipeline_tests.support.searches import (
 def directory_database_url(
     request: pytest.FixtureRequest, sandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    """Dentists in Denver and roofers in Portland, searched, enriched and collected."""
+    """Dentists in Denver and roofers in Portland (Keystone Roofing the named target),
+    searched, enriched and collected."""
     data_dir = tmp_path_factory.mktemp("directory")
     if request.param == "postgresql":
         url = empty_database(request.getfixturevalue("postgres_url"))
     else:
         url = f"sqlite:///{data_dir / 'leadgen.sqlite3'}"
-    run_searches(url, sandbox, data_dir, [DENTISTS_DENVER, ROOFERS_PORTLAND])
+    run_searches(url, sandbox, data_dir, [DENTISTS_DENVER, (*ROOFERS_PORTLAND, KEYSTONE_ROOFING)])
     return url
 
 

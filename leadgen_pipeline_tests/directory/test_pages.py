@@ -1,5 +1,7 @@
 """The directory's HTML pages: content, escaping of scraped data, and how they look in a browser."""
 
+import os
+import re
 from collections.abc import Iterator
 
 import lxml.html
@@ -10,9 +12,16 @@ from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.domain.crm import describe_source
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.support.browser import DESKTOP, PHONE, png_size, screenshot, served_api
+from leadgen_pipeline_tests.support.browser import (
+    SCREENSHOTS,
+    png_size,
+    print_to_pdf,
+    screenshot,
+    served_api,
+)
 
 DENTISTS = "dentist@denver-co"
+ROOFERS = "roofer@portland-or"
 
 
 def test_the_directory_lists_collections_with_stats(directory_client):
@@ -164,15 +173,37 @@ def directory_server(directory_database_url) -> Iterator[str]:
         yield url
 
 
+# (name, path, window): the pages a person opens, at phone and desktop widths. Windows
+# are taller than a screen so the shots show the filters, a table and the chart.
+SHOTS = [
+    ("directory", "/directory", (390, 844), (1280, 800)),
+    ("collection", f"/directory/{DENTISTS}?hasEmail=true&minScore=50", (390, 1400), (1280, 1100)),
+    ("report", f"/directory/searches/{ROOFERS}", (390, 2700), (1280, 1900)),
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("path", ["/directory", f"/directory/{DENTISTS}"], ids=["list", "leads"])
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+@pytest.mark.parametrize(("name", "path", "phone", "desktop"), SHOTS, ids=[s[0] for s in SHOTS])
+@pytest.mark.parametrize("directory_database_url", ["postgresql"], indirect=True)
 def test_the_pages_render_in_a_browser_at_phone_and_desktop_widths(
-    directory_server, path, size, tmp_path
+    directory_server, name, path, phone, desktop, width, tmp_path
 ):
-    shot = screenshot(
-        f"{directory_server}{path}", size, tmp_path / "page.png", tmp_path / "profile"
+    """UPDATE_SCREENSHOTS=1 keeps them in docs/screenshots (look at them before committing)."""
+    size = phone if width == "phone" else desktop
+    target = (SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path) / (
+        f"{name}-{width}.png"
     )
+    shot = screenshot(f"{directory_server}{path}", size, target, tmp_path / "profile")
     assert png_size(shot) == size
     # A blank or error page compresses to a few kilobytes; a rendered one does not.
     assert shot.stat().st_size > 15_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("directory_database_url", ["postgresql"], indirect=True)
+def test_the_report_prints_on_a_few_pages(directory_server, tmp_path):
+    pdf = print_to_pdf(f"{directory_server}/directory/searches/{ROOFERS}", tmp_path)
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 3, pages

@@ -1,6 +1,11 @@
 from dataclasses import replace
 
-from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
+from leadgen_pipeline.domain.competitors import (
+    choose_target,
+    closest_competitors,
+    competitor_analysis,
+    merged_gaps,
+)
 from leadgen_pipeline_tests.support.prospects import prospect
 
 FIELD = [
@@ -66,3 +71,30 @@ def test_gaps_name_what_is_missing():
         "no website listed",
         "no valid phone listed",
     ]
+
+
+def test_the_closest_competitors_are_the_nearest_in_rank_in_rank_order():
+    field = [*FIELD, prospect("e", "Eastside Plumbing", None, None)]
+    closest = closest_competitors(field, "c", limit=3)
+    # d (rank 4) and b (rank 2) are one away; a (1) and e (5) two: a wins, ranked above.
+    assert [(c["place_id"], c["rank"]) for c in closest] == [("a", 1), ("b", 2), ("d", 4)]
+    assert closest[0]["rating_difference"] == round(4.9 - 4.5, 2)
+    assert closest[0]["review_count_difference"] == 300 - 90
+    unrated = closest_competitors(field, "d", limit=1)
+    assert [c["place_id"] for c in unrated] == ["c"]
+    assert closest_competitors(field, "e", limit=1)[0]["rating_difference"] is None
+
+
+def test_a_target_not_in_the_field_has_no_closest_competitors():
+    assert closest_competitors(FIELD, "zz") == []
+
+
+def test_written_gaps_that_restate_a_computed_one_are_dropped():
+    computed = ["no website listed", "fewer reviews than the median competitor"]
+    written = [
+        "No website listed on Google",
+        "Slow to answer the phone",
+        "Fewer reviews than the median competitor",
+    ]
+    assert merged_gaps(computed, written) == [*computed, "Slow to answer the phone"]
+    assert merged_gaps([], ["Slow to answer"]) == ["Slow to answer"]

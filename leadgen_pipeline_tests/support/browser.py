@@ -22,8 +22,6 @@ from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline_tests.support.api import free_port
 from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 
-PHONE = (390, 844)
-DESKTOP = (1280, 800)
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 # Every name resolves to nothing except the loopback literals the tests use.
 LOOPBACK_ONLY = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -98,6 +96,19 @@ def rendered_dom(url: str, profile: Path, budget_ms: int = 10_000) -> str:
     return _browser(profile, f"--virtual-time-budget={budget_ms}", "--dump-dom", url).stdout.decode(
         "utf-8", "replace"
     )
+
+
+def print_to_pdf(url: str, work: Path) -> bytes:
+    """The page as the browser prints it (its print stylesheet), A4-ish, as PDF bytes."""
+    target = work / "page.pdf"
+    _browser(
+        work / "print-profile",
+        "--no-pdf-header-footer",
+        "--virtual-time-budget=5000",
+        f"--print-to-pdf={target}",
+        url,
+    )
+    return target.read_bytes()
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -22,6 +22,8 @@ from leadgen_sandbox.environment import patched_environ, sandbox_environ
 # Small populations (see the sandbox's README), so a search takes seconds.
 DENTISTS_DENVER = ("dentist", "Denver, CO")
 ROOFERS_PORTLAND = ("roofer", "Portland, OR")
+# Ranked 4th of 12: the report's target is named, not the top result.
+KEYSTONE_ROOFING = "Keystone Roofing"
 # Prospect states a drain leaves behind: nothing queued or running.
 TERMINAL = frozenset({"enriched", "skipped", "failed"})
 
@@ -41,10 +43,13 @@ def register_search(
 
 
 def run_searches(
-    database_url: str, sandbox: Sandbox, data_dir: Path, searches: Sequence[tuple[str, str]]
+    database_url: str,
+    sandbox: Sandbox,
+    data_dir: Path,
+    searches: Sequence[tuple[str, str] | tuple[str, str, str]],
 ) -> list[str]:
-    """Run the search job for each (keyword, location) as `leadgen search` does, with the
-    resources read from the environment; returns their ids."""
+    """Run the search job for each (keyword, location[, target]) as `leadgen search` does,
+    with the resources read from the environment; returns their ids."""
     environment = {
         **sandbox_environ(sandbox),
         "LEADGEN_DATABASE_URL": database_url,
@@ -53,8 +58,8 @@ def run_searches(
     search_ids = []
     with patched_environ(environment), dg.instance_for_test() as instance:
         job = build_definitions().resolve_job_def("search")
-        for keyword, location in searches:
-            key = register_search(instance, database_url, keyword, location)
+        for keyword, location, *target in searches:
+            key = register_search(instance, database_url, keyword, location, *target)
             job.execute_in_process(instance=instance, partition_key=key)
             search_ids.append(key)
     return search_ids
