@@ -49,7 +49,7 @@ def wait_for_line(log: Path, pattern: str, process: subprocess.Popen[bytes]) -> 
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl+C"])
-def test_make_dev_prints_every_address_and_stops_with_no_orphans(stop, tmp_path):
+def test_make_dev_prints_every_address_and_stops_with_no_orphans(stop: str, tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
