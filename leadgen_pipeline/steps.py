@@ -38,11 +38,21 @@ STEP_RETRY = dg.RetryPolicy(
 search_asset = partial(dg.asset, partitions_def=search_partitions, retry_policy=STEP_RETRY)
 
 
-def provider_failure(error: ProviderError) -> dg.Failure:
-    """A step failure that names the provider's error and retries only if it may heal."""
+def provider_failure(
+    error: ProviderError, usage: Mapping[str, Any], prefix: str = "api"
+) -> dg.Failure:
+    """A step failure that names the provider's error, says what the step's calls were
+    and cost (`usage`: a `usage_delta`, as a successful step reports it), and retries only
+    if it may heal."""
     return dg.Failure(
         description=str(error),
-        metadata={"status": error.status or 0, "reason": error.reason or "unknown"},
+        metadata={
+            "status": error.status or 0,
+            "reason": error.reason or "unknown",
+            f"{prefix}_calls": usage["calls"],
+            f"{prefix}_retries": usage["retries"],
+            f"{prefix}_cost_usd": usage["cost_usd"],
+        },
         allow_retries=error.retryable,
     )
 

@@ -124,7 +124,11 @@ class JobStatusResponse(ApiModel):
     dagster_status: str | None = None
     job_name: str | None = None
     parent_job_id: str | None = None
-    steps: SearchSteps | None = None
+    search_job_id: str | None = Field(
+        default=None,
+        description="A request_search run: the search run it caused, once the sensor launched it.",
+    )
+    steps: SearchSteps | None = Field(default=None, description="A search run's steps.")
     results: SearchResults | None = None
     priority: Priority | None = None
     place_statuses: dict[str, str] | None = Field(

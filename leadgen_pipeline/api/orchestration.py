@@ -41,6 +41,7 @@ from leadgen_pipeline.clients.dagster_graphql import (
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.search.jobs import search_job
+from leadgen_pipeline.search.tags import SEARCH_ID_TAG, SEARCH_RUN_TAG
 from leadgen_pipeline.steps import search_partitions
 from leadgen_pipeline.storage import job_store, prospect_store, queue_store, search_store
 from leadgen_pipeline.storage.base import as_utc, utcnow
@@ -259,24 +260,26 @@ def enrichment_batch_status(engine: Engine, job: Row) -> JobStatusResponse:
     )
 
 
-def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
-    steps = SearchSteps(
-        **{
-            name: STEP_STATES.get(run.step_statuses.get(step_key, ""), StepState.NOT_STARTED)
-            for name, step_key in SEARCH_STEPS.items()
-        }
-    )
+def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
+    """A Dagster run as the status endpoint reports it: a search run with its steps; a
+    request_search run with the search it requested and, once launched, that search's run;
+    any run with its errors and, if it belongs to a search, the search's counts."""
+    steps = None
+    if run.job_name == search_job.name:
+        steps = SearchSteps(
+            **{
+                name: STEP_STATES.get(run.step_statuses.get(step_key, ""), StepState.NOT_STARTED)
+                for name, step_key in SEARCH_STEPS.items()
+            }
+        )
     errors = [
         JobError(source="dagster", step=failure.step, message=failure.message)
         for failure in run.step_failures
     ]
+    search_id = run.partition_key or run.tags.get(SEARCH_ID_TAG)
     with engine.connect() as conn:
         recorded = failures_of_runs(conn, [run.run_id])
-        counts = (
-            search_store.search_result_counts(conn, run.partition_key)
-            if run.partition_key
-            else None
-        )
+        counts = search_store.search_result_counts(conn, search_id) if search_id else None
     errors += [JobError(source="run_failure_sensor", message=f["message"]) for f in recorded]
     return JobStatusResponse(
         job_id=run.run_id,
@@ -285,6 +288,7 @@ def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
         dagster_status=run.status,
         job_name=run.job_name,
         parent_job_id=run.parent_run_id,
+        search_job_id=run.tags.get(SEARCH_RUN_TAG),
         steps=steps,
         results=SearchResults(**counts) if counts else None,
         errors=errors,
@@ -306,7 +310,7 @@ def job_status(job_id: JobId, engine: Database, dagster: Dagster) -> JobStatusRe
     run = dagster.run_details(str(job_id))
     if run is None:
         raise ApiError(404, "not_found", f"no job {job_id}")
-    return search_run_status(engine, run)
+    return run_status(engine, run)
 
 
 @router.post(

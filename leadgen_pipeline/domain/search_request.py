@@ -110,3 +110,14 @@ def validate_partition_key(key: str) -> tuple[str, str]:
             f"{key!r} is not a search partition key (expected 'keyword-slug@location-slug')"
         )
     return parts
+
+
+def request_from_partition_key(key: str) -> SearchRequest:
+    """The search a well-formed key names, its words read from the slugs
+    ("plumber@austin-tx": plumber in "austin tx"); raises InvalidSearchRequest otherwise.
+    A partition someone added by hand is adopted this way."""
+    keyword, location = validate_partition_key(key)
+    request = parse_search_request(keyword.replace("-", " "), location.replace("-", " "))
+    if request.partition_key != key:
+        raise InvalidSearchRequest(f"{key!r} does not name a search as written")
+    return request

@@ -74,6 +74,10 @@ def _run_enrichment(
 
 
 def _tally_metadata(tally: EnrichmentTally, usage: dict) -> dict:
+    """Outcomes, and what each provider was asked and cost. Needed counts prospects, calls
+    count HTTP attempts (retries included): in an outage both show, with no answers, and
+    the cost of calls that were refused (not billed) is 0."""
+    places, llm = usage["places"], usage["llm"]
     return {
         "processed": tally.processed,
         "enriched": tally.outcomes["enriched"],
@@ -81,12 +85,17 @@ def _tally_metadata(tally: EnrichmentTally, usage: dict) -> dict:
         "failed": tally.outcomes["failed"],
         "failures_by_reason": dg.MetadataValue.json(dict(tally.failure_reasons)),
         "skips_by_reason": dg.MetadataValue.json(dict(tally.skip_reasons)),
-        "llm_needed": tally.llm_used,
-        "places_calls": usage["places"]["calls"],
+        "llm_needed": tally.llm_needed,
+        "llm_unanswered": tally.llm_unanswered,
+        "llm_calls": llm["calls"],
+        "llm_retries": llm["retries"],
+        "llm_tokens": llm["prompt_tokens"] + llm["completion_tokens"],
+        "llm_cost_usd": round(llm["cost_usd"], 6),
+        "places_calls": places["calls"],
+        "places_retries": places["retries"],
+        "places_cost_usd": round(places["cost_usd"], 6),
         "website_fetches": usage["websites"]["calls"],
-        "llm_calls": usage["llm"]["calls"],
-        "llm_tokens": usage["llm"]["prompt_tokens"] + usage["llm"]["completion_tokens"],
-        "api_cost_usd": round(usage["places"]["cost_usd"] + usage["llm"]["cost_usd"], 6),
+        "api_cost_usd": round(places["cost_usd"] + llm["cost_usd"], 6),
     }
 
 

@@ -35,7 +35,11 @@ class EnrichmentTally:
     outcomes: Counter[str] = field(default_factory=Counter)
     failure_reasons: Counter[str] = field(default_factory=Counter)
     skip_reasons: Counter[str] = field(default_factory=Counter)
-    llm_used: int = 0
+    # Prospects whose waterfall reached the LLM (asked, whether or not it answered), and
+    # those of them it did not answer (an outage, a refusal): the LLM's calls, retries
+    # and cost come from its client's usage.
+    llm_needed: int = 0
+    llm_unanswered: int = 0
 
     def add(self, outcome: EnrichmentOutcome) -> None:
         self.outcomes[outcome.status] += 1
@@ -43,8 +47,10 @@ class EnrichmentTally:
             self.failure_reasons[(outcome.reason or "unknown").split(":")[0]] += 1
         elif outcome.status == "skipped":
             self.skip_reasons[outcome.reason or "unknown"] += 1
-        if "llm" in outcome.report:
-            self.llm_used += 1
+        if "llm" in outcome.report.get("sources", ()):
+            self.llm_needed += 1
+            if "error" in outcome.report.get("llm", {}):
+                self.llm_unanswered += 1
 
     @property
     def processed(self) -> int:

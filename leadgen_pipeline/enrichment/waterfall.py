@@ -9,6 +9,7 @@ from typing import Any
 
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
+from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.clients.web import WebsiteFetcher
 from leadgen_pipeline.domain.contacts import normalise_email, normalise_phone
 from leadgen_pipeline.domain.enrichment import (
@@ -134,13 +135,18 @@ def enrich_prospect(
     llm: LLMClient | None,
     settings: WaterfallSettings,
 ) -> EnrichmentOutcome:
-    """Run the waterfall for one prospect. API errors propagate: the caller records a failure."""
+    """Run the waterfall for one prospect. An API that fails (after its client's retries)
+    fails the prospect, with the sources tried so far in the report: a call that failed
+    was still needed, and counted."""
     report: dict[str, Any] = {"sources": ["places_search"]}
     listing = None
     if needs_place_details(prospect):
-        details = places.place_details(prospect.place_id, DETAILS_FIELD_MASK)
-        prospect = listing = with_details(prospect, details, settings.region)
         report["sources"].append("place_details")
+        try:
+            details = places.place_details(prospect.place_id, DETAILS_FIELD_MASK)
+        except ProviderError as error:
+            return EnrichmentOutcome("failed", reason=str(error), report=report)
+        prospect = listing = with_details(prospect, details, settings.region)
     if reason := skip_reason(prospect):
         return EnrichmentOutcome("skipped", reason=reason, report=report, listing=listing)
 
@@ -165,5 +171,11 @@ def enrich_prospect(
             site = combine(pages, site_url=prospect.website, business_name=prospect.name)
             contacts += _website_contacts(site)
             if llm is not None and settings.use_llm and not site.owners:
-                contacts += _llm_contacts(llm, prospect, pages, settings, report)
+                try:
+                    contacts += _llm_contacts(llm, prospect, pages, settings, report)
+                except ProviderError as error:
+                    report["llm"] = {"error": str(error)}
+                    return EnrichmentOutcome(
+                        "failed", reason=str(error), report=report, listing=listing
+                    )
     return EnrichmentOutcome("enriched", tuple(contacts), report=report, listing=listing)

@@ -12,8 +12,19 @@ from leadgen_pipeline.domain.intelligence import (
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
+from leadgen_pipeline.search.tags import REQUEST_RUN_TAG, SEARCH_RUN_TAG
 from leadgen_pipeline.steps import load_search, preview_table, provider_failure, search_asset
 from leadgen_pipeline.storage import intelligence_store, prospect_store, search_store
+
+
+def _link_request_run(context: dg.AssetExecutionContext) -> None:
+    """Name this run on the request_search run that caused it (the first one, if retried)."""
+    request_run_id = context.run.tags.get(REQUEST_RUN_TAG)
+    if not request_run_id:
+        return
+    request_run = context.instance.get_run_by_id(request_run_id)
+    if request_run is not None and SEARCH_RUN_TAG not in request_run.tags:
+        context.instance.add_run_tags(request_run_id, {SEARCH_RUN_TAG: context.run.run_id})
 
 
 @search_asset(group_name="search", pool="google_places", kinds={"python", "sql"})
@@ -23,6 +34,7 @@ def places_results(
     """Every page of a Places text search for "keyword in location", stored raw."""
     search = load_search(database, context.partition_key)
     log_event(OrchestrationEvent.SEARCH_START, search_id=search["id"], run_id=context.run.run_id)
+    _link_request_run(context)
     client = places.client
     before = client.usage.snapshot()
     try:
@@ -38,7 +50,7 @@ def places_results(
         ranked = ranked_prospects(page.response for page in pages)
     except ProviderError as error:
         search_store.set_search_status(database.engine, search["id"], "failed", str(error))
-        raise provider_failure(error) from None
+        raise provider_failure(error, usage_delta(before, client.usage.snapshot())) from None
     except MalformedPlace as error:
         search_store.set_search_status(database.engine, search["id"], "failed", str(error))
         raise dg.Failure(f"malformed Places response: {error}", allow_retries=False) from None
@@ -143,6 +155,7 @@ def ai_intelligence(
         run_id=context.run.run_id,
         target_place_id=target.place_id,
     )
+    before = llm.client.usage.snapshot()
     try:
         completion = llm.client.parse(
             BusinessIntelligence,
@@ -150,7 +163,8 @@ def ai_intelligence(
             intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
         )
     except ProviderError as error:
-        raise provider_failure(error) from None
+        usage = usage_delta(before, llm.client.usage.snapshot())
+        raise provider_failure(error, usage, prefix="llm") from None
     intelligence = completion.parsed
     intelligence_store.save_intelligence(
         database.engine,

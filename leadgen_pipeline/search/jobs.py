@@ -1,10 +1,17 @@
 """Jobs of the search workflow: run a search partition, and request a new search from the UI."""
 
 import dagster as dg
+from pydantic import Field
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
+from leadgen_pipeline.search.tags import (
+    REFUSED_TAG,
+    REQUEST_RUN_TAG,
+    REQUESTED_BY_RUN,
+    SEARCH_ID_TAG,
+)
 from leadgen_pipeline.steps import search_partitions
 from leadgen_pipeline.storage import search_store
 
@@ -19,9 +26,16 @@ search_job = dg.define_asset_job(
 
 
 class SearchRequestConfig(dg.Config):
-    keyword: str
-    location: str
-    target_business: str | None = None
+    """The launchpad form: every field is shown, empty, ready to fill in. A field left
+    empty (or null) is refused by the op with the others' rules, in one line."""
+
+    keyword: str | None = Field(default="", description='What the businesses do, e.g. "plumber".')
+    location: str | None = Field(default="", description='Where, e.g. "Austin, TX".')
+    target_business: str | None = Field(
+        default="",
+        description="The business to profile, by name (optional: empty profiles the "
+        "top-ranked result).",
+    )
 
 
 @dg.op
@@ -32,18 +46,37 @@ def register_search_request(
     try:
         request = parse_search_request(config.keyword, config.location, config.target_business)
     except InvalidSearchRequest as error:
-        raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
+        # The reason in one line: a tag the runs list shows, and the run log's first
+        # error (Dagster adds its own stack trace to the step failure that follows).
+        context.instance.add_run_tags(context.run_id, {REFUSED_TAG: str(error)})
+        context.log.error(f"search request refused: {error}")
+        raise dg.Failure(
+            f"search request refused: {error}",
+            metadata={"refused": str(error)},
+            allow_retries=False,
+        ) from None
     search_store.register_search(
-        database.engine, request, requested_by=f"dagster-run:{context.run_id}"
+        database.engine, request, requested_by=f"{REQUESTED_BY_RUN}{context.run_id}"
     )
     context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
-    context.log.info(f"search {request.partition_key!r} requested: {request.text_query!r}")
+    context.instance.add_run_tags(context.run_id, {SEARCH_ID_TAG: request.partition_key})
+    context.log.info(
+        f"search {request.partition_key!r} requested: {request.text_query!r}; the "
+        f"search_requests sensor launches its run (tagged {REQUEST_RUN_TAG}={context.run_id})"
+    )
     return request.partition_key
 
 
+@dg.config_mapping
+def search_request_form(form: SearchRequestConfig) -> dg.RunConfig:
+    """The launchpad shows the request's fields at the top level, their defaults filled in."""
+    return dg.RunConfig(ops={register_search_request.name: form})
+
+
 @dg.job(
+    config=search_request_form,
     description="Request a new search from the launchpad (keyword, location, optional target). "
-    "Validates it, adds its partition, and the search_requests sensor runs it."
+    "Validates it, adds its partition, and the search_requests sensor runs it.",
 )
 def request_search() -> None:
     register_search_request()

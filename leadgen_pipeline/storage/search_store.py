@@ -39,6 +39,17 @@ def get_search(conn: Connection, search_id: str) -> Row | None:
     return conn.execute(sa.select(t.searches).where(t.searches.c.id == search_id)).first()
 
 
+def known_search_ids(conn: Connection, search_ids: Sequence[str]) -> set[str]:
+    """Those of `search_ids` that have a searches row."""
+    found: set[str] = set()
+    for start in range(0, len(search_ids), 1000):
+        chunk = list(search_ids[start : start + 1000])
+        found |= set(
+            conn.execute(sa.select(t.searches.c.id).where(t.searches.c.id.in_(chunk))).scalars()
+        )
+    return found
+
+
 def requested_searches(conn: Connection, after: datetime | None, limit: int) -> list[Row]:
     """Searches waiting for a run, oldest request first."""
     query = sa.select(t.searches).where(t.searches.c.status == "requested")

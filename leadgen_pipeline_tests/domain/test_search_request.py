@@ -4,6 +4,7 @@ from leadgen_pipeline.domain.search_request import (
     MAX_KEYWORD_CHARS,
     InvalidSearchRequest,
     parse_search_request,
+    request_from_partition_key,
     slugify,
     validate_partition_key,
 )
@@ -92,3 +93,25 @@ def test_malformed_partition_keys_are_refused(key):
 
 def test_slugify_folds_runs_of_punctuation():
     assert slugify("  St. Louis -- MO  ") == "st-louis-mo"
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("plumber@austin-tx", ("plumber", "austin tx")),
+        ("emergency-plumber@st-louis", ("emergency plumber", "st louis")),
+        ("сантехник@москва", ("сантехник", "москва")),
+    ],
+)
+def test_a_search_key_added_by_hand_reads_back_as_its_request(key, words):
+    request = request_from_partition_key(key)
+    assert (request.keyword, request.location) == words
+    assert request.partition_key == key and request.target_business is None
+
+
+@pytest.mark.parametrize(
+    "key", ["Plumbers in Austin", "plumber", "a@b@c", "Plumber@Austin", "plumber@", "x" * 300]
+)
+def test_a_key_that_names_no_search_is_refused(key):
+    with pytest.raises(InvalidSearchRequest):
+        request_from_partition_key(key)

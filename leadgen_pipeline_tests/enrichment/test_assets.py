@@ -49,6 +49,19 @@ def test_under_faults_every_prospect_ends_terminal_and_a_rerun_takes_only_the_fa
     assert reasons <= {"LLM call failed", "website unavailable"}
     assert "LLM call failed" in reasons
     assert all(r.next_attempt_at is not None for r in rows if r.place_id in failed)
+    # The metadata tells the outage as it was: every prospect that needed the LLM asked
+    # it (3 attempts each: the resources' retries), none was answered, nothing was billed.
+    meta = metadata_of(first, enriched_prospects)
+    llm_failed = sum(1 for r in rows if (r.enrichment_error or "").startswith("LLM call failed"))
+    assert meta["llm_needed"] == meta["llm_unanswered"] == llm_failed > 0
+    assert meta["llm_calls"] == 3 * llm_failed and meta["llm_retries"] == 2 * llm_failed
+    assert meta["llm_cost_usd"] == meta["llm_tokens"] == 0
+    assert meta["api_cost_usd"] == meta["places_cost_usd"]
+    assert meta["failed"] == len(failed) and meta["processed"] == len(rows)
+    [intelligence] = [e for e in first.all_events if e.is_step_failure]
+    spent = intelligence.step_failure_data.user_failure_data.metadata
+    assert (spent["llm_calls"].value, spent["llm_retries"].value) == (3, 2)
+    assert spent["llm_cost_usd"].value == 0
 
     for server in FAULTS:
         sandbox.set_faults(server, FaultConfig())
