@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -46,7 +47,7 @@ def test_bad_input_exits_1_before_any_api_call(cli_env, sandbox, capsys, argv, m
     assert count(cli_env, t.searches) == 0
 
 
-def test_search_then_export_as_csv_and_json(cli_env, capsys):
+def test_search_then_export_as_csv_xlsx_and_json(cli_env, capsys, tmp_path):
     assert main(["search", "roofer", "Portland, OR", "--target", "nobody in particular"]) == 0
     table = capsys.readouterr().out
     assert "leads in roofer@portland-or" in table
@@ -54,11 +55,21 @@ def test_search_then_export_as_csv_and_json(cli_env, capsys):
     assert main(["export", "roofer@portland-or"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == count(cli_env, t.leads) > 0
-    assert rows[0]["rank"] == "1" and rows[0]["phone_e164"].startswith("+1")
+    assert rows[0]["Search Rank"] == "1" and rows[0]["Phone"].startswith("+1")
 
     assert main(["export", "roofer@portland-or", "--format", "json"]) == 0
-    records = json.loads(capsys.readouterr().out)
-    assert [r["place_id"] for r in records] == [r["place_id"] for r in rows]
+    body = json.loads(capsys.readouterr().out)
+    assert body["collection"]["id"] == "roofer@portland-or"
+    assert [r["place_id"] for r in body["leads"]] == [r["Google Place ID"] for r in rows]
+
+    workbook_path = tmp_path / "roofers.xlsx"
+    assert main(["export", "roofer@portland-or", "--format", "xlsx", "-o", str(workbook_path)]) == 0
+    assert f"{len(rows)} leads written to" in capsys.readouterr().err
+    workbook = openpyxl.load_workbook(workbook_path, read_only=True)
+    header, *records = workbook["Leads"].iter_rows(values_only=True)
+    assert [r[header.index("Google Place ID")] for r in records] == [
+        r["Google Place ID"] for r in rows
+    ]
 
 
 def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):

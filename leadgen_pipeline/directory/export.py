@@ -40,15 +40,15 @@ def _spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def _chosen(lead: Row, kind: str) -> Mapping[str, Any] | None:
-    return next((c for c in lead["contacts"] if c["kind"] == kind and c["chosen"]), None)
-
-
-def _provenance(contact: Mapping[str, Any] | None) -> str | None:
+def _provenance(contact: Mapping[str, Any]) -> str:
     """ "website (email link) https://acme.example/contact": where a value was found."""
-    if contact is None:
-        return None
     return " ".join(filter(None, (describe_source(contact["source"]), contact["url"])))
+
+
+def chosen_provenance(lead: Row, kind: str) -> str | None:
+    """Where the lead's own value of `kind` was found; None if it has none."""
+    chosen = next((c for c in lead["contacts"] if c["kind"] == kind and c["chosen"]), None)
+    return _provenance(chosen) if chosen else None
 
 
 def _all_contacts(lead: Row) -> str:
@@ -86,9 +86,9 @@ CRM_COLUMNS: tuple[tuple[str, Callable[[Row, Row], Any]], ...] = (
     ("Reviews", lambda lead, c: lead["user_rating_count"]),
     ("Lead Score", lambda lead, c: lead["quality_score"]),
     ("Search Rank", lambda lead, c: lead["rank"]),
-    ("Email Source", lambda lead, c: _provenance(_chosen(lead, "email"))),
-    ("Phone Source", lambda lead, c: _provenance(_chosen(lead, "phone"))),
-    ("Contact Name Source", lambda lead, c: _provenance(_chosen(lead, "owner"))),
+    ("Email Source", lambda lead, c: chosen_provenance(lead, "email")),
+    ("Phone Source", lambda lead, c: chosen_provenance(lead, "phone")),
+    ("Contact Name Source", lambda lead, c: chosen_provenance(lead, "owner")),
     ("All Contacts", lambda lead, c: _all_contacts(lead)),
     *((header, _social(network)) for network, header in _SOCIAL_HEADERS.items()),
     ("Google Maps URL", lambda lead, c: lead["google_maps_uri"]),

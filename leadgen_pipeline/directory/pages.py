@@ -15,7 +15,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from leadgen_pipeline.directory.chart import rating_review_chart
-from leadgen_pipeline.directory.export import ExportFormat
+from leadgen_pipeline.directory.export import ExportFormat, chosen_provenance
 from leadgen_pipeline.directory.report import chart_points
 from leadgen_pipeline.domain.crm import describe_source
 from leadgen_pipeline.storage.lead_store import LeadFilters, LeadSort
@@ -529,26 +529,13 @@ def render_collections(collections: Sequence[Mapping[str, Any]], location: str |
 def filter_params(filters: LeadFilters) -> dict[str, str]:
     """The API's query parameters for `filters` (set ones only)."""
     params = {
-        name: str(value).lower()
-        for name, value in (
-            ("hasEmail", filters.has_email),
-            ("hasPhone", filters.has_phone),
-            ("hasOwner", filters.has_owner),
-        )
-        if value is not None
+        f"has{what.capitalize()}": str(wanted).lower() for what, wanted in filters.presence.items()
     }
     if filters.min_score is not None:
         params["minScore"] = str(filters.min_score)
     if filters.text:
         params["q"] = filters.text
     return params
-
-
-def _chosen_source(lead: Mapping[str, Any], kind: str) -> str | None:
-    chosen = next((c for c in lead["contacts"] if c["kind"] == kind and c["chosen"]), None)
-    if chosen is None:
-        return None
-    return " ".join(filter(None, (describe_source(chosen["source"]), chosen["url"])))
 
 
 def render_collection(
@@ -599,7 +586,7 @@ def render_collection(
         web_link=web_link,
         short_url=short_url,
         describe_source=describe_source,
-        chosen_source=_chosen_source,
+        chosen_source=chosen_provenance,
     )
 
 

@@ -128,16 +128,16 @@ class LeadFilters:
     min_score: int | None = None
     text: str | None = None
 
+    @property
+    def presence(self) -> dict[str, bool]:
+        """The has_* filters in force: "email", "phone", "owner" -> wanted or not."""
+        wanted = {"email": self.has_email, "phone": self.has_phone, "owner": self.has_owner}
+        return {what: value for what, value in wanted.items() if value is not None}
+
     def describe(self) -> str | None:
         """The filters in force, as a person reads them; None for none."""
         parts = [
-            f"{'with' if wanted else 'without'} {what}"
-            for what, wanted in (
-                ("email", self.has_email),
-                ("phone", self.has_phone),
-                ("owner", self.has_owner),
-            )
-            if wanted is not None
+            f"{'with' if wanted else 'without'} {what}" for what, wanted in self.presence.items()
         ]
         if self.min_score is not None:
             parts.append(f"score at least {self.min_score}")
@@ -146,6 +146,8 @@ class LeadFilters:
         return ", ".join(parts) or None
 
 
+# The column each has_* filter looks at.
+_PRESENCE = {"email": t.leads.c.email, "phone": t.leads.c.phone_e164, "owner": t.leads.c.owner_name}
 # The columns a text search looks in.
 _SEARCHED = (
     t.leads.c.name,
@@ -204,13 +206,7 @@ def collection_leads(
     and each lead's `contacts`: every value found for it, with its provenance."""
     members = t.lead_collection_members
     conditions = [members.c.collection_id == collection_id]
-    for column, wanted in (
-        (t.leads.c.email, filters.has_email),
-        (t.leads.c.phone_e164, filters.has_phone),
-        (t.leads.c.owner_name, filters.has_owner),
-    ):
-        if wanted is not None:
-            conditions.append(_has_value(column, wanted))
+    conditions += [_has_value(_PRESENCE[what], wanted) for what, wanted in filters.presence.items()]
     if filters.min_score is not None:
         conditions.append(t.leads.c.quality_score >= filters.min_score)
     if filters.text and filters.text.strip():
