@@ -311,6 +311,8 @@ table.figures td.num { text-align:right; }
 .better { color:var(--good); } .worse { color:#cf222e; }
 .note { color:var(--muted); font-size:.85rem; }
 .chart-scroll { overflow-x:auto; }
+.swipe { display:none; margin:0 0 6px; }
+@media (max-width: 620px) { .swipe { display:block; } }
 svg.chart { width:100%; min-width:560px; height:auto; display:block;
   font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
 svg.chart .plot { fill:#fff; stroke:var(--line); }
@@ -333,7 +335,7 @@ svg.chart .target-label { fill:#c2410c; font-weight:700; }
 .legend .other::before { background:#8a94a6; opacity:.55; }
 @media print {
   @page { margin:14mm; }
-  header.site, .noprint { display:none; }
+  header.site, .noprint, .swipe { display:none; }
   body { background:#fff; font-size:10.5pt; }
   main { max-width:none; padding:0 2px; }
   .card { border-color:#bbb; break-inside:avoid; }
@@ -446,6 +448,7 @@ found{% if report.result_capped %} (the Places cap: more exist){% endif %}
 </div>
 <section class="card">
   <h2>Rating against reviews</h2>
+  <p class="note swipe">Swipe sideways to see the whole chart.</p>
   <div class="chart-scroll">{{ chart }}</div>
   <ul class="legend"><li class="target">{{ target.name }}</li>
     <li class="closest">closest competitors (by rank)</li><li class="other">others</li></ul>
