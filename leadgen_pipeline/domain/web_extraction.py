@@ -70,6 +70,7 @@ from leadgen_pipeline.domain.contacts import (
     is_freemail_domain,
     normalise_email,
     normalise_phone,
+    phone_type,
     registered_domain,
 )
 
@@ -92,6 +93,23 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """A same-site link to a page worth reading, and what it is about."""
+
+    url: str  # absolute, without fragment
+    topic: str  # see PAGE_TOPICS
+    text: str  # the link text (or the path segment that told the topic)
+
+    @property
+    def priority(self) -> int:
+        return PAGE_TOPICS.index(self.topic)
+
+    @property
+    def reason(self) -> str:
+        return f"{self.topic} link {self.text!r}"
+
+
+@dataclass(frozen=True)
 class PageExtraction:
     url: str
     emails: tuple[Finding, ...]
@@ -99,13 +117,23 @@ class PageExtraction:
     socials: tuple[Finding, ...]  # at most one per network
     owners: tuple[Finding, ...]
     schema_org: tuple[dict[str, Any], ...]  # LocalBusiness / Organization nodes
-    follow_links: tuple[str, ...]  # same-site contact / about / team pages, best first
+    links: tuple[PageLink, ...]  # same-site contact / legal / about / team pages, best first
+    skipped_links: tuple[tuple[str, str], ...]  # (link, why it is not fetched)
     text: str  # visible text, one line per block, whitespace collapsed within lines
+    # The site's own address as the page declares it (canonical link, og:url), which is
+    # how a site served from an IP or through a proxy says which domain is its own.
+    declared_url: str | None = None
+    region_hint: str | None = None  # the country the page says it is for (lang, domain)
+
+    @property
+    def follow_links(self) -> tuple[str, ...]:
+        return tuple(link.url for link in self.links)
 
 
 @dataclass(frozen=True)
 class WebsiteContacts:
     emails: tuple[Finding, ...]
+    other_emails: tuple[Finding, ...]  # at other businesses' domains (design credits, partners)
     phones: tuple[Finding, ...]
     socials: tuple[Finding, ...]  # at most one per network
     owners: tuple[Finding, ...]
@@ -113,6 +141,7 @@ class WebsiteContacts:
     address: str | None  # the schema.org address, on one line
     schema_org: tuple[dict[str, Any], ...]
     pages: tuple[str, ...]  # the pages combined, in the order given
+    site_domain: str | None = None  # the registered domain the site calls its own
 
 
 # --------------------------------------------------------------------------- public API
@@ -126,6 +155,7 @@ def extract_page(
     base_url = _base_url(tree, url)
     anchors = _anchors(tree, base_url)
     structured = _StructuredData.from_document(document, base_url)
+    declared_url = _declared_url(tree)
 
     email_candidates = [
         *structured.emails(url),
@@ -139,6 +169,7 @@ def extract_page(
     social_candidates = [*structured.socials(url), *_link_socials(anchors, url)]
     owner_candidates = list(structured.owners(url))
 
+    links, skipped_links = _follow_links(anchors, url, _SiteScope.of(site_url or url))
     lines = _visible_lines(tree)
     email_candidates += _text_emails(lines, url)
     phone_candidates += _text_phones(lines, url, default_region)
@@ -151,7 +182,10 @@ def extract_page(
         socials=_one_per_network(social_candidates),
         owners=_merge_owners(_best_per_value(owner_candidates)),
         schema_org=tuple(structured.businesses),
-        follow_links=_follow_links(anchors, url, _SiteScope.of(site_url or url)),
+        declared_url=declared_url,
+        region_hint=_region_hint(tree, declared_url or url),
+        links=links,
+        skipped_links=skipped_links,
         text="\n".join(lines),
     )
 
@@ -170,9 +204,7 @@ def combine(
     """
     schema_org = _unique_dicts(node for page in pages for node in page.schema_org)
     name = business_name or _first_text(schema_org, "name")
-    own_domain = (
-        registered_domain(urlsplit(site_url or pages[0].url).hostname or "") if pages else ""
-    )
+    own_domain = _site_domain(pages, site_url)
 
     def email_tier(finding: Finding) -> int:
         domain = finding.value.rpartition("@")[2]
@@ -199,6 +231,7 @@ def combine(
     )
     return WebsiteContacts(
         emails=emails,
+        other_emails=(),
         phones=phones,
         socials=_one_per_network([finding for page in pages for finding in page.socials]),
         owners=_merge_owners(owners),
@@ -208,6 +241,18 @@ def combine(
         ),
         schema_org=schema_org,
         pages=tuple(page.url for page in pages),
+        site_domain=own_domain or None,
+    )
+
+
+def _site_domain(pages: Sequence[PageExtraction], site_url: str | None) -> str:
+    """The site's registered domain: its URL's, else the one its pages declare (canonical)."""
+    if not pages:
+        return ""
+    domain = registered_domain(urlsplit(site_url or pages[0].url).hostname or "")
+    declared = (page.declared_url for page in pages if page.declared_url)
+    return domain or next(
+        (registered_domain(urlsplit(url).hostname or "") for url in declared), ""
     )
 
 
@@ -349,6 +394,43 @@ class _Anchor:
     url: str  # absolute, fragment dropped; "" when not http(s)
     text: str
     order: int
+
+
+def _declared_url(tree: LexborHTMLParser) -> str | None:
+    for selector, attribute in (
+        ("link[rel=canonical]", "href"),
+        ('meta[property="og:url"]', "content"),
+        ("link[rel=alternate][hreflang]", "href"),
+    ):
+        for node in tree.css(selector):
+            value = (node.attributes.get(attribute) or "").strip()
+            if value.startswith(("http://", "https://")) and registered_domain(
+                urlsplit(value).hostname or ""
+            ):
+                return value
+    return None
+
+
+# Generic top-level domains say nothing about a country; a country's own does (.uk is GB).
+_TLD_REGIONS = {"uk": "GB"}
+_LANGUAGE_REGIONS = {
+    "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT", "pl": "PL",
+    "da": "DK", "sv": "SE", "fi": "FI", "cs": "CZ", "el": "GR", "ja": "JP", "ko": "KR",
+}  # fmt: skip
+
+
+def _region_hint(tree: LexborHTMLParser, url: str) -> str | None:
+    """The country a page is for: its lang's region ("de-AT"), its country domain, its language."""
+    lang = ((tree.root.attributes.get("lang") if tree.root else None) or "").replace("_", "-")
+    subtags = [tag for tag in lang.split("-") if tag]
+    if len(subtags) >= 2 and len(subtags[-1]) == 2 and subtags[-1].isalpha():
+        return subtags[-1].upper()
+    tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1].lower()
+    if len(tld) == 2 and tld.isalpha() and not tld.isdigit():
+        region = _TLD_REGIONS.get(tld, tld.upper())
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+    return _LANGUAGE_REGIONS.get(subtags[0].lower()) if subtags else None
 
 
 def _base_url(tree: LexborHTMLParser, url: str) -> str:
@@ -511,7 +593,7 @@ _NOT_A_PHONE_BEFORE = re.compile(
 
 def _phone_finding(raw: str, method: str, url: str, region: str) -> Finding | None:
     e164 = normalise_phone(raw, region)
-    return Finding(e164, "phone", method, url) if e164 else None
+    return Finding(e164, "phone", method, url, phone_type(e164)) if e164 else None
 
 
 def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
@@ -534,7 +616,7 @@ def _text_phones(lines: Sequence[str], url: str, region: str) -> Iterator[Findin
             if _NOT_A_PHONE_BEFORE.search(line[max(0, match.start - 16) : match.start]):
                 continue
             if e164 := e164_if_valid(match.number):
-                yield Finding(e164, "phone", "text", url, match.raw_string)
+                yield Finding(e164, "phone", "text", url, phone_type(e164))
 
 
 # ----------------------------------------------------------------------------- socials
@@ -1168,31 +1250,54 @@ _DOCUMENT_EXTENSIONS = frozenset(
         "json", "rss", "mp3", "mp4", "mov", "avi", "webm", "css", "js", "ics", "vcf",
     }
 )  # fmt: skip
-# Page topics, also the order follow_links are given in: by path segment, else link text.
-_CONTACT, _ABOUT, _TEAM = 0, 1, 2
-_PAGE_TOPICS_BY_PATH = (
-    re.compile(r"contact(?:[-_]?us)?|get[-_]?in[-_]?touch|reach[-_]?us"),
-    re.compile(r"about(?:[-_]?us)?|our[-_]?story|who[-_]?we[-_]?are|(?:our[-_]?)?history|company"),
-    re.compile(
-        r"(?:(?:our|the)[-_]?)?team|meet[-_]?(?:the[-_]?|our[-_]?)?(?:team|owners?|staff|us)"
-        r"|staff|leadership|(?:our[-_]?)?people|founders?|owners?"
-    ),
+# Page topics, in the order a crawl fetches them: where a business lists its contact
+# details, its legal notice (which names the owner in the markets that require one), who
+# it is, and who works there. Words in English, German, French, Spanish, Italian, Dutch and
+# Portuguese; page addresses spell them without accents and with - or _ between words.
+PAGE_TOPICS = ("contact", "legal notice", "about", "team")
+_S = r"[-_ ]?"  # between the words of a path segment or a link text
+_TOPIC_WORDS = (
+    # contact: the page itself, and pages named for how one reaches or buys from the business
+    rf"contact(?:s|{_S}us|o|os|e|ez{_S}nous|ar|anos)?|kontakt(?:formular)?|contatt[oi](?:ci)?"
+    rf"|nous{_S}(?:contacter|joindre)|fale{_S}conosco|get{_S}in{_S}touch|reach{_S}(?:us|out)"
+    rf"|find{_S}us|visit{_S}us|how{_S}to{_S}find{_S}us|directions|location|anfahrt"
+    rf"|infos?{_S}pratiques|acc[eè]s|plan{_S}d{_S}acc[eè]s|ubicaci[oó]n|como{_S}llegar"
+    rf"|dove{_S}siamo|bereikbaarheid|route|onde{_S}estamos|localiza[cç][aã]o"
+    rf"|(?:get{_S}a{_S}|free{_S}|request{_S}a{_S})?(?:quote|estimate)|devis|presupuesto"
+    rf"|preventivo|offerte|or[cç]amento|book(?:{_S}online|{_S}now|ing)?|reservations?"
+    rf"|reservas?|prenotazion[ei]|termin(?:{_S}buchen|e)?|encomendas|bestellen|commandes",
+    # legal notice: Impressum (DE, AT, CH), mentions légales, aviso legal, note legali, ...
+    rf"impressum|imprint|legal{_S}(?:notice|info(?:rmation)?)|site{_S}notice|offenlegung"
+    rf"|anbieterkennzeichnung|mentions(?:{_S}l[eé]gales)?|informations{_S}l[eé]gales"
+    rf"|aviso{_S}legal|nota{_S}legal|note{_S}legali|informazioni{_S}legali|colofon|colophon"
+    rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information",
+    # about: the business, its story, its owner
+    rf"about(?:{_S}us|{_S}me)?|our{_S}story|(?:our{_S})?history|who{_S}we{_S}are|company"
+    rf"|(?:wir{_S})?[uü](?:e)?ber{_S}(?:uns|mich)|unternehmen|geschichte|philosophie"
+    rf"|unsere{_S}(?:geschichte|kanzlei|praxis)|kanzlei|praxis"
+    rf"|[aà]{_S}propos|qui{_S}sommes{_S}nous|notre{_S}histoire|histoire|la{_S}maison"
+    rf"|(?:l{_S}|notre{_S})?entreprise|le{_S}cabinet|cabinet"
+    rf"|sobre{_S}(?:nosotros|m[ií]|n[oó]s)|nosotros|qui[eé]nes{_S}somos|(?:nuestra{_S})?historia"
+    rf"|(?:la{_S})?empresa|chi{_S}s(?:iamo|ono)|(?:la{_S}nostra{_S})?storia|azienda|lo{_S}studio"
+    rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre",
+    # team: the people
+    rf"(?:(?:our|the|meet{_S}the|meet{_S}our){_S})?(?:team|staff|people|doctors|dentists"
+    rf"|attorneys|lawyers|founders?|owners?)|leadership|meet{_S}[a-z]+"
+    rf"|(?:unser|das){_S}team|mitarbeiter|(?:notre{_S}|l{_S})?[eé]quipe|(?:nuestro{_S}|el{_S})?equipo"
+    rf"|(?:il{_S})?team|la{_S}squadra|(?:ons|het){_S}team|medewerkers|(?:a{_S}nossa{_S})?equipa",
 )
+_TOPIC_BY_SEGMENT = tuple(re.compile(words, re.IGNORECASE) for words in _TOPIC_WORDS)
 # Link text must start with the topic: "About Acme" is an about page, "Read about pipes" not.
-_PAGE_TOPICS_BY_TEXT = (
-    re.compile(r"(?:contact|get in touch|reach us|reach out)\b", re.IGNORECASE),
-    re.compile(r"(?:about|our story|who we are|(?:our )?history)\b", re.IGNORECASE),
-    re.compile(
-        r"(?:(?:our |the )?(?:team|staff|people|founders?|owners?)|meet|leadership)\b",
-        re.IGNORECASE,
-    ),
-)
+_TOPIC_BY_TEXT = tuple(re.compile(rf"(?:{words})\b", re.IGNORECASE) for words in _TOPIC_WORDS)
 _MAX_LINK_TEXT_CHARS = 40
 # Links that lead to an app, not to a page about the business ("Staff login").
 _APP_LINK = re.compile(
-    r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout",
+    r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout|wp-json"
+    r"|feed\b|privacy|datenschutz|confidentialit|privacidad|cookie",
     re.IGNORECASE,
 )
+# A folder's default document is the folder: ".../index.html#contact" is the home page.
+_DEFAULT_DOCUMENT = re.compile(r"/(?:index|default|home)\.(?:html?|php|aspx?)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -1230,33 +1335,31 @@ class _SiteScope:
 
 
 def _segment_topic(path: str) -> int | None:
-    for segment in unquote(path).lower().split("/"):
+    for segment in reversed(unquote(path).lower().split("/")):
         stem = (
             segment.rsplit(".", 1)[0]
-            if segment.endswith((".html", ".htm", ".php", ".aspx"))
+            if segment.endswith((".html", ".htm", ".php", ".aspx", ".asp"))
             else segment
         )
-        for rank, pattern in enumerate(_PAGE_TOPICS_BY_PATH):
+        for rank, pattern in enumerate(_TOPIC_BY_SEGMENT):
             if pattern.fullmatch(stem):
                 return rank
     return None
 
 
 def _link_topic(path: str, text: str) -> int | None:
+    """The topic of a link, by its text first (what a visitor reads), else by its address."""
     if _APP_LINK.search(path) or _APP_LINK.search(text):
         return None
-    by_path = _segment_topic(path)
-    if by_path is not None:
-        return by_path
     if len(text) <= _MAX_LINK_TEXT_CHARS:
-        for rank, pattern in enumerate(_PAGE_TOPICS_BY_TEXT):
+        for rank, pattern in enumerate(_TOPIC_BY_TEXT):
             if pattern.match(text):
                 return rank
-    return None
+    return _segment_topic(path)
 
 
 # The order an LLM prompt gives pages in: who runs the business first.
-_READING_ORDER = {_ABOUT: 0, _TEAM: 1, _CONTACT: 2}
+_READING_ORDER = {2: 0, 3: 1, 1: 2, 0: 3}
 
 
 def _page_topic_rank(url: str) -> int:
@@ -1264,9 +1367,19 @@ def _page_topic_rank(url: str) -> int:
     return len(_READING_ORDER) if topic is None else _READING_ORDER[topic]
 
 
-def _follow_links(anchors: Iterable[_Anchor], url: str, scope: _SiteScope) -> tuple[str, ...]:
-    skipped = {_without_fragment(url).rstrip("/")}
-    ranked: list[tuple[int, int, str]] = []
+def document_key(url: str) -> str:
+    """The document a URL names: no fragment, no trailing slash, no default document name."""
+    return _DEFAULT_DOCUMENT.sub("", _without_fragment(url)).rstrip("/")
+
+
+def _follow_links(
+    anchors: Iterable[_Anchor], url: str, scope: _SiteScope
+) -> tuple[tuple[PageLink, ...], tuple[tuple[str, str], ...]]:
+    """Same-site links worth reading, best first, and topic links left out with the reason."""
+    page_key = document_key(url)
+    seen = {page_key}
+    ranked: list[tuple[int, int, PageLink]] = []
+    skipped: dict[str, str] = {}
     for anchor in anchors:
         if not anchor.url or not scope.contains(anchor.url):
             continue
@@ -1275,10 +1388,22 @@ def _follow_links(anchors: Iterable[_Anchor], url: str, scope: _SiteScope) -> tu
         if "." in last_segment and last_segment.rpartition(".")[2].lower() in _DOCUMENT_EXTENSIONS:
             continue
         topic = _link_topic(path, anchor.text)
-        if topic is not None and anchor.url.rstrip("/") not in skipped:
-            skipped.add(anchor.url.rstrip("/"))
-            ranked.append((topic, anchor.order, anchor.url))
-    return tuple(link for _, _, link in sorted(ranked)[:MAX_FOLLOW_LINKS])
+        if topic is None:
+            continue
+        key = document_key(anchor.url)
+        if key == page_key:
+            skipped.setdefault(anchor.href, "a part of the page already read (fragment)")
+        elif key not in seen:
+            seen.add(key)
+            link = PageLink(anchor.url, PAGE_TOPICS[topic], anchor.text or last_segment)
+            ranked.append((topic, anchor.order, link))
+    ranked.sort(key=lambda item: item[:2])
+    skipped |= {
+        link.url: f"more than {MAX_FOLLOW_LINKS} links to follow on one page"
+        for _, _, link in ranked[MAX_FOLLOW_LINKS:]
+    }
+    links = tuple(link for _, _, link in ranked[:MAX_FOLLOW_LINKS])
+    return links, tuple(skipped.items())
 
 
 def _without_fragment(url: str) -> str:

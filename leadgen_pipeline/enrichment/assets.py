@@ -26,7 +26,7 @@ from leadgen_pipeline.storage import repository as repo
 
 class EnrichmentConfig(dg.Config):
     workers: int = 8
-    max_pages_per_site: int = 4
+    max_pages_per_site: int = 6
     use_llm: bool = True
     # Enriched (or skipped) prospects older than this are enriched again.
     stale_after_days: int = 30
