@@ -50,8 +50,9 @@ import itertools
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit, urlunsplit
 
@@ -64,6 +65,14 @@ from rapidfuzz import fuzz
 from rapidfuzz import utils as fuzz_utils
 from selectolax.lexbor import LexborHTMLParser
 
+from leadgen_pipeline.domain.owners import (
+    is_owner_title,
+    normal_name,
+    owner_mentions,
+    person_name,
+    title_elsewhere,
+)
+from leadgen_pipeline.domain.schema_org_types import ORGANIZATION_TYPES
 from leadgen_pipeline.domain.contacts import (
     decode_cloudflare_email,
     e164_if_valid,
@@ -113,6 +122,7 @@ class PageLink:
 class PageExtraction:
     url: str
     emails: tuple[Finding, ...]
+    other_emails: tuple[Finding, ...]  # named as another business's (credits, partners)
     phones: tuple[Finding, ...]
     socials: tuple[Finding, ...]  # at most one per network
     owners: tuple[Finding, ...]
@@ -124,6 +134,8 @@ class PageExtraction:
     # how a site served from an IP or through a proxy says which domain is its own.
     declared_url: str | None = None
     region_hint: str | None = None  # the country the page says it is for (lang, domain)
+    site_names: tuple[str, ...] = ()  # og:site_name, then the parts of the title
+    linked_domains: frozenset[str] = frozenset()  # registered domains of other sites linked
 
     @property
     def follow_links(self) -> tuple[str, ...]:
@@ -156,6 +168,7 @@ def extract_page(
     anchors = _anchors(tree, base_url)
     structured = _StructuredData.from_document(document, base_url)
     declared_url = _declared_url(tree)
+    site_names = _site_names(tree)
 
     email_candidates = [
         *structured.emails(url),
@@ -166,24 +179,37 @@ def extract_page(
         *structured.phones(url, default_region),
         *_tel_phones(anchors, url, default_region),
     ]
-    social_candidates = [*structured.socials(url), *_link_socials(anchors, url)]
+    social_candidates = [
+        *structured.socials(url),
+        *structured.person_socials(url),
+        *_link_socials(anchors, url),
+    ]
     owner_candidates = list(structured.owners(url))
 
     links, skipped_links = _follow_links(anchors, url, _SiteScope.of(site_url or url))
-    lines = _visible_lines(tree)
-    email_candidates += _text_emails(lines, url)
-    phone_candidates += _text_phones(lines, url, default_region)
-    owner_candidates += _text_owners(lines, url)
+    text = _visible_text(tree)
+    lines = text.lines
+    credit = _credit_lines(text)
+    email_candidates += _text_emails(lines, credit, url)
+    phone_candidates += _text_phones(lines, credit, url, default_region)
+    owner_candidates += _text_owners(lines, text.quoted, url)
 
+    emails = _best_per_value([f for f in email_candidates if f.kind == "email"])
+    business_addresses = {finding.value for finding in emails}
     return PageExtraction(
         url=url,
-        emails=_best_per_value(email_candidates),
+        emails=emails,
+        other_emails=_best_per_value(
+            [f for f in email_candidates if f.kind != "email" and f.value not in business_addresses]
+        ),
         phones=_best_per_value(phone_candidates),
-        socials=_one_per_network(social_candidates),
+        socials=_best_per_value(social_candidates),
         owners=_merge_owners(_best_per_value(owner_candidates)),
         schema_org=tuple(structured.businesses),
         declared_url=declared_url,
         region_hint=_region_hint(tree, declared_url or url),
+        site_names=site_names,
+        linked_domains=_linked_domains(anchors, _SiteScope.of(site_url or url)),
         links=links,
         skipped_links=skipped_links,
         text="\n".join(lines),
@@ -198,22 +224,42 @@ def combine(
 ) -> WebsiteContacts:
     """Merge the pages of one site (home page first).
 
-    Emails rank: the site's own domain (or a domain that spells ``business_name``), then
+    Emails rank: the site's own domain (or a domain that spells the business's name), then
     mailbox providers such as gmail, then other domains; within a tier by method, then by
-    how many pages show it. Phones rank by method, then by how many pages show them.
+    how many pages show it. An address at a domain the site links to as another site, or
+    named in a credit, is another business's (``other_emails``), unless it is at the
+    site's own domain. Phones and owners rank by method, then by how many pages show them.
     """
     schema_org = _unique_dicts(node for page in pages for node in page.schema_org)
     name = business_name or _first_text(schema_org, "name")
+    site_names = list(pages[0].site_names) if pages else []
+    name = name or next(iter(site_names), None)
     own_domain = _site_domain(pages, site_url)
+    names = [name, *site_names, own_domain.split(".", 1)[0] if own_domain else None]
+    linked = frozenset().union(*(page.linked_domains for page in pages)) - {own_domain}
+
+    def is_own(address: str) -> bool:
+        return _is_own_domain(address.rpartition("@")[2], own_domain, name)
 
     def email_tier(finding: Finding) -> int:
         domain = finding.value.rpartition("@")[2]
-        if _is_own_domain(domain, own_domain, name):
+        if is_own(finding.value):
             return 0
         return 1 if is_freemail_domain(domain) else 2
 
+    found = [page.emails for page in pages]
+    business_addresses = {finding.value for findings in found for finding in findings}
+    own_named_elsewhere = [
+        [finding for finding in page.other_emails if own_domain and is_own(finding.value)]
+        for page in pages
+    ]
     emails = _merged(
-        [page.emails for page in pages],
+        [
+            [f for f in page_emails if is_own(f.value) or registered_domain(
+                f.value.rpartition("@")[2]) not in linked]
+            for page_emails in found
+        ]
+        + [[replace(f, kind="email") for f in page] for page in own_named_elsewhere],
         lambda finding, pages_seen, order: (
             email_tier(finding),
             _method_rank(finding),
@@ -221,20 +267,35 @@ def combine(
             order,
         ),
     )
+    kept = {finding.value for finding in emails}
+    other_emails = _merged(
+        [
+            [
+                replace(f, kind="other_email", detail="at a domain the site links to as "
+                        "another business's")
+                for f in page.emails
+                if f.value not in kept
+            ]
+            + [f for f in page.other_emails if f.value not in kept]
+            for page in pages
+        ],
+        lambda finding, pages_seen, order: (order,),
+    )
+    del business_addresses
     phones = _merged(
         [page.phones for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
     owners = _merged(
-        [page.owners for page in pages],
+        [_owners_of_this_business(page.owners, names) for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
     return WebsiteContacts(
         emails=emails,
-        other_emails=(),
+        other_emails=other_emails,
         phones=phones,
-        socials=_one_per_network([finding for page in pages for finding in page.socials]),
-        owners=_merge_owners(owners),
+        socials=_site_socials([finding for page in pages for finding in page.socials], names),
+        owners=_site_owners(owners),
         business_name=name,
         address=next(
             filter(None, (_format_address(node.get("address")) for node in schema_org)), None
@@ -243,6 +304,44 @@ def combine(
         pages=tuple(page.url for page in pages),
         site_domain=own_domain or None,
     )
+
+
+_FOUNDING_METHODS = frozenset(
+    {"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"}
+)
+
+
+def _owners_of_this_business(
+    owners: Sequence[Finding], names: Sequence[str | None]
+) -> list[Finding]:
+    """Without the owners of other businesses: a title naming one ("Owner, Hill's BBQ")."""
+    return [
+        finding
+        for finding in owners
+        if not (
+            (elsewhere := title_elsewhere(finding.detail or ""))
+            and not any(
+                name
+                and fuzz.partial_ratio(_letters_and_digits(elsewhere), _letters_and_digits(name))
+                >= 80
+                for name in names
+            )
+        )
+    ]
+
+
+def _site_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The site's owners, once each. A person known only as the founder is a former owner
+    when the site names another person as running the business now ("founded in 1985 by
+    Giuseppe; today run by his son Paolo")."""
+    current = [finding for finding in owners if finding.method not in _FOUNDING_METHODS]
+    kept = []
+    for finding in owners:
+        named_now = any(_same_person(finding.value, other.value) for other in current)
+        if finding.method in _FOUNDING_METHODS and current and not named_now:
+            continue
+        kept.append(finding)
+    return _merge_owners(kept)
 
 
 def _site_domain(pages: Sequence[PageExtraction], site_url: str | None) -> str:
@@ -394,6 +493,46 @@ class _Anchor:
     url: str  # absolute, fragment dropped; "" when not http(s)
     text: str
     order: int
+    context: str = ""  # the text of the block the link sits in ("Website by <a>Acme</a>")
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·:-]\s+")
+
+
+def _site_names(tree: LexborHTMLParser) -> tuple[str, ...]:
+    """The names a site gives itself: og:site_name, then the parts of its title
+    ("Sparks Electrical | Electricians in London")."""
+    names = []
+    node = tree.css_first('meta[property="og:site_name"]')
+    if node is not None and (name := " ".join((node.attributes.get("content") or "").split())):
+        names.append(name)
+    title = tree.css_first("title")
+    text = " ".join((title.text() if title is not None else "").split())
+    names += [part for part in _TITLE_SEPARATORS.split(text) if part]
+    return tuple(names)
+
+
+# Sites every small business links to that are no business of its own.
+_PLATFORM_DOMAINS = frozenset(
+    {
+        "google.com", "goo.gl", "wix.com", "squarespace.com", "godaddy.com", "jimdo.com",
+        "wordpress.org", "wordpress.com", "elegantthemes.com", "wpastra.com", "shopify.com",
+        "weebly.com", "yelp.com", "tripadvisor.com", "apple.com", "whatsapp.com", "wa.me",
+        "gstatic.com", "googleapis.com", "cloudflare.com", "w3.org", "schema.org",
+    }
+)  # fmt: skip
+
+
+def _linked_domains(anchors: Iterable[_Anchor], scope: _SiteScope) -> frozenset[str]:
+    """Registered domains of the other sites a page links to (not networks or platforms)."""
+    domains = set()
+    for anchor in anchors:
+        if not anchor.url or scope.contains(anchor.url):
+            continue
+        domain = registered_domain(urlsplit(anchor.url).hostname or "")
+        if domain and domain not in _SOCIAL_NETWORKS and domain not in _PLATFORM_DOMAINS:
+            domains.add(domain)
+    return frozenset(domains)
 
 
 def _declared_url(tree: LexborHTMLParser) -> str | None:
@@ -458,8 +597,33 @@ def _anchors(tree: LexborHTMLParser, base_url: str) -> list[_Anchor]:
             else ""
         )
         label = node.text(separator=" ", strip=True) or node.attributes.get("aria-label") or ""
-        anchors.append(_Anchor(href=href, url=web_url, text=" ".join(label.split()), order=order))
+        anchors.append(
+            _Anchor(
+                href=href,
+                url=web_url,
+                text=" ".join(label.split()),
+                order=order,
+                context=_block_text(node),
+            )
+        )
     return anchors
+
+
+_INLINE_TAGS = frozenset(
+    {"a", "span", "b", "strong", "i", "em", "small", "font", "u", "sup", "sub", "abbr", "img",
+     "svg", "br", "label", "cite", "mark", "bdi", "bdo", "s", "code"}
+)  # fmt: skip
+_MAX_CONTEXT_CHARS = 300
+
+
+def _block_text(node: Any) -> str:
+    """The text of the nearest block element around ``node`` (its paragraph, cell or item)."""
+    parent = node.parent
+    while parent is not None and parent.tag in _INLINE_TAGS:
+        parent = parent.parent
+    if parent is None or parent.tag in ("body", "html", "-undef"):
+        return ""
+    return " ".join((parent.text(separator=" ") or "").split())[:_MAX_CONTEXT_CHARS]
 
 
 _NOISE_SELECTOR = (
@@ -478,28 +642,58 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _BLOCK_BREAK = "\ue000"
 
 
-def _visible_lines(tree: LexborHTMLParser) -> list[str]:
-    """The body's visible text, one line per block element. Mutates ``tree``."""
+# Testimonials, reviews and quotes: they name customers, not the business's people.
+_QUOTE_SELECTOR = (
+    "blockquote, q, [class*=testimonial], [class*=review], [class*=quote], [class*=temoignage],"
+    " [class*=bewertung], [class*=kundenstimme], [class*=recensione], [class*=opinion],"
+    " [class*=resena], [class*=depoimento], [itemtype*=Review]"
+)
+_QUOTE_START, _QUOTE_END, _LINE_BREAK = "\ue001", "\ue002", "\ue003"
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A page's visible text: one line per block element or ``<br>``."""
+
+    lines: list[str]
+    quoted: list[bool]  # inside a testimonial, a review or a quotation
+    blocks: list[int]  # the block each line is part of (lines split by <br> share one)
+
+
+def _visible_text(tree: LexborHTMLParser) -> _Text:
+    """The body's visible text. Mutates ``tree``."""
+    text = _Text([], [], [])
     if tree.body is None:
-        return []
+        return text
     for node in tree.css(_NOISE_SELECTOR):
         node.decompose()
+    for node in tree.css(_QUOTE_SELECTOR):
+        node.insert_before(_QUOTE_START)
+        node.insert_after(_QUOTE_END)
     for node in tree.css("br"):
-        node.replace_with(_BLOCK_BREAK)
+        node.replace_with(_LINE_BREAK)
     for node in tree.css(_BLOCK_SELECTOR):
         node.insert_before(_BLOCK_BREAK)
         node.insert_after(_BLOCK_BREAK)
-    lines: list[str] = []
+    depth = 0
     budget = MAX_SCANNED_TEXT_CHARS
-    for raw_line in tree.body.text().translate(_INVISIBLE).split(_BLOCK_BREAK):
-        line = " ".join(raw_line.split())[:budget]
-        if not line or (lines and lines[-1] == line):
-            continue
-        lines.append(line)
-        budget -= len(line) + 1
-        if budget <= 0:
-            break
-    return lines
+    body = tree.body.text().translate(_INVISIBLE)
+    for block, raw_block in enumerate(body.split(_BLOCK_BREAK)):
+        for raw_line in raw_block.split(_LINE_BREAK):
+            starts, ends = raw_line.count(_QUOTE_START), raw_line.count(_QUOTE_END)
+            inside = depth > 0 or starts > 0
+            depth = max(0, depth + starts - ends)
+            raw_line = raw_line.replace(_QUOTE_START, "").replace(_QUOTE_END, "")
+            line = " ".join(raw_line.split())[:budget]
+            if not line or (text.lines and text.lines[-1] == line):
+                continue
+            text.lines.append(line)
+            text.quoted.append(inside)
+            text.blocks.append(block)
+            budget -= len(line) + 1
+            if budget <= 0:
+                return text
+    return text
 
 
 # ------------------------------------------------------------------------------ emails
@@ -508,9 +702,12 @@ def _visible_lines(tree: LexborHTMLParser) -> list[str]:
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
 )
-_BRACKETED_AT = r"\s*[\[({<]\s*(?i:at|@)\s*[\])}>]\s*"
-_BRACKETED_DOT = r"\s*[\[({<]\s*(?i:dot|\.)\s*[\])}>]\s*"
-# "info [at] acme [dot] com", "info(at)acme.com", "info {at} acme {dot} com"
+# The words sites write for "@" and "." to hide an address, in the languages read here.
+_AT_WORDS = r"(?i:at|@|arobase|arroba|ät|chiocciola|apenstaartje|klammeraffe|chez)"
+_DOT_WORDS = r"(?i:dot|\.|punkt|point|punto|punt|ponto)"
+_BRACKETED_AT = rf"\s*[\[({{<]\s*{_AT_WORDS}\s*[\])}}>]\s*"
+_BRACKETED_DOT = rf"\s*[\[({{<]\s*{_DOT_WORDS}\s*[\])}}>]\s*"
+# "info [at] acme [dot] com", "info(at)acme.com", "contact [arobase] acme [point] fr"
 _BRACKETED_EMAIL = re.compile(
     rf"(?<![\w.%+-])(?P<local>[\w.%+-]+){_BRACKETED_AT}"
     rf"(?P<domain>[A-Za-z0-9-]+(?:(?:{_BRACKETED_DOT}|\.)[A-Za-z0-9-]+)+)"
@@ -527,22 +724,68 @@ _PROSE_LOCAL_PARTS = frozenset(
 )
 _CLOUDFLARE_PROTECTION_PATH = "/cdn-cgi/l/email-protection"
 
+# Where a site names another business: its web designer, host, photographer, supplier or
+# partner ("Website by", "Webdesign:", "Hébergeur", "Sito realizzato da", "Gemaakt door").
+_CREDIT = re.compile(
+    r"(?i:\b(?:web\s?design(?:er)?|design(?:ed)?\s+(?:by|and)|website\s+by|site\s+by"
+    r"|(?:made|built|created|developed|designed|hosted|powered)\s+by|hosting|hoster"
+    r"|theme\s+by|photo(?:s|graphy)?\s+by|seo\s+by|agency|erstellt\s+(?:von|durch|mit)"
+    r"|umsetzung|konzeption|realisierung|gestaltung|programmierung|agentur"
+    r"|h[ée]bergeu?r|h[ée]bergement|r[ée]alis(?:é|e|ée|ation)|con[çc]u\s+par|cr[ée]ation"
+    r"|cr[ée]dits?|agence|dise[ñn]o(?:\s+web)?|dise[ñn]ad[oa]|desarrollad[oa]\s+por"
+    r"|alojamiento|agencia|realizzat[oa]|realizzazione|progettat[oa]|sviluppat[oa]"
+    r"|agenzia|gemaakt\s+door|ontwerp|ontwikkeld\s+door|realisatie|desenvolvid[oa]\s+por"
+    r"|criad[oa]\s+por|alojad[oa]|ag[eê]ncia|partner(?:s|in)?\b|partenaires?"
+    r"|proveedor(?:es)?|fornitor[ei]|lieferant(?:en)?|suppliers?|fournisseurs?"
+    r"|leveranciers?|fornecedor(?:es)?|financing|finanzierung|financement"
+    r"|financiaci[oó]n|finanziamento|financiering|financiamento|roaster(?:y|s)?))"
+)
+_MAX_HEADING_CHARS = 60
 
-def _email_finding(raw: str, method: str, url: str, detail: str | None = None) -> Finding | None:
+
+def _credit_lines(text: _Text) -> list[bool]:
+    """Which lines name another business: a credit on the line, above it in its block
+    ("Webdesign: Acme<br>info@acme.de"), or a short credit heading over its block
+    ("Hébergeur" above the host's address)."""
+    flags: list[bool] = []
+    under_heading: int | None = None  # the block a credit heading stands over
+    heading_pending = False
+    for index, line in enumerate(text.lines):
+        block = text.blocks[index]
+        new_block = not index or text.blocks[index - 1] != block
+        if new_block:
+            under_heading = block if heading_pending else None
+            heading_pending = False
+        credit = bool(_CREDIT.search(line))
+        flags.append(credit or (not new_block and flags[-1]) or block == under_heading)
+        last_of_block = index + 1 == len(text.lines) or text.blocks[index + 1] != block
+        if credit and new_block and last_of_block and len(line) <= _MAX_HEADING_CHARS:
+            heading_pending = True
+    return flags
+
+
+def _email_finding(
+    raw: str, method: str, url: str, detail: str | None = None, *, credit: bool = False
+) -> Finding | None:
     address = normalise_email(raw)
-    return Finding(address, "email", method, url, detail) if address else None
+    if not address:
+        return None
+    if credit:
+        return Finding(address, "other_email", method, url, "named as another business's")
+    return Finding(address, "email", method, url, detail)
 
 
 def _link_emails(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
     for anchor in anchors:
+        credit = bool(_CREDIT.search(anchor.context))
         if anchor.href[:7].lower() == "mailto:":
             recipients = unquote(anchor.href[7:].split("?", 1)[0])
             for recipient in recipients.split(","):
-                if finding := _email_finding(recipient, "mailto", url):
+                if finding := _email_finding(recipient, "mailto", url, credit=credit):
                     yield finding
         elif _CLOUDFLARE_PROTECTION_PATH in anchor.href and "#" in anchor.href:
             decoded = decode_cloudflare_email(anchor.href.rsplit("#", 1)[1])
-            if decoded and (finding := _email_finding(decoded, "cfemail", url)):
+            if decoded and (finding := _email_finding(decoded, "cfemail", url, credit=credit)):
                 yield finding
 
 
@@ -553,42 +796,71 @@ def _cloudflare_emails(tree: LexborHTMLParser, url: str) -> list[Finding]:
         decoded = decode_cloudflare_email(node.attributes.get("data-cfemail") or "")
         if decoded is None:
             continue
+        credit = bool(_CREDIT.search(_block_text(node)))
         node.replace_with(decoded)
-        if finding := _email_finding(decoded, "cfemail", url):
+        if finding := _email_finding(decoded, "cfemail", url, credit=credit):
             findings.append(finding)
     return findings
 
 
-def _text_emails(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    text = "\n".join(lines)
-    for match in _EMAIL.finditer(text):
-        if finding := _email_finding(match.group(), "text", url):
-            yield finding
-    for match in _BRACKETED_EMAIL.finditer(text):
-        domain = _BRACKETED_SEPARATOR.sub(".", match["domain"])
-        if finding := _email_finding(
-            f"{match['local']}@{domain}", "obfuscated", url, match.group()
-        ):
-            yield finding
-    for match in _SPELLED_EMAIL.finditer(text):
-        if match["local"].lower() in _PROSE_LOCAL_PARTS:
-            continue
-        domain = _SPELLED_SEPARATOR.sub(".", match["domain"])
-        if finding := _email_finding(
-            f"{match['local']}@{domain}", "obfuscated", url, match.group()
-        ):
-            yield finding
+def _text_emails(lines: Sequence[str], credit: Sequence[bool], url: str) -> Iterator[Finding]:
+    for line, named_elsewhere in zip(lines, credit, strict=True):
+        for match in _EMAIL.finditer(line):
+            if finding := _email_finding(match.group(), "text", url, credit=named_elsewhere):
+                yield finding
+        for match in _BRACKETED_EMAIL.finditer(line):
+            domain = _BRACKETED_SEPARATOR.sub(".", match["domain"])
+            address = f"{match['local']}@{domain}"
+            if finding := _email_finding(
+                address, "obfuscated", url, match.group(), credit=named_elsewhere
+            ):
+                yield finding
+        for match in _SPELLED_EMAIL.finditer(line):
+            if match["local"].lower() in _PROSE_LOCAL_PARTS:
+                continue
+            domain = _SPELLED_SEPARATOR.sub(".", match["domain"])
+            address = f"{match['local']}@{domain}"
+            if finding := _email_finding(
+                address, "obfuscated", url, match.group(), credit=named_elsewhere
+            ):
+                yield finding
 
 
 # ------------------------------------------------------------------------------ phones
 
 
-# Words just before a number that make it something other than a phone to call.
-_NOT_A_PHONE_BEFORE = re.compile(
-    r"(?:\b(?:fax|f|lic(?:ense)?|reg(?:istration)?|id|order|invoice|acct|account|tax|ein|sku"
-    r"|serial|model|ref)\b\W{0,3}(?:(?:no|number|#)\W{0,3})?|#\W{0,2})$",
-    re.IGNORECASE,
+# Labels of numbers that are no phone to call: fax, company, tax, bank, licence, policy
+# and practitioner numbers, in the languages read here. The label nearest before a number
+# (in its field, or on the line above when it stands alone) decides.
+_FAX_LABEL = r"(?:tele)?fax|t[ée]l[ée]copie(?:ur)?|facs[ií]mile?|fac-?s[ií]mile|f"
+_NOT_A_PHONE_LABEL = (
+    rf"{_FAX_LABEL}|lic|licen[cs]e|lizenz|licencia|licenza|vergunning|alvar[aá]|impic|reg"
+    r"|registration|registered|register|registro|registre|registergericht|rcs|rc|siren|siret"
+    r"|ape|naf|tva|vat|btw|ust|uid|ust-?idnr|umsatzsteuer[-\w]*|steuer(?:nummer)?|st\.?-?nr"
+    r"|hrb|hra|pr|amtsgericht|handelsregister|kvk|iban|bic|swift|blz|konto|account|acct"
+    r"|sort code|nif|nie|cif|dni|nipc|nipc|p\.?\s?iva|partita iva|codice fiscale|c\.?f"
+    r"|rea|cciaa|abn|acn|arbn|hst|gst|qst|tps|tvq|neq|bn|ein|tax|ik|rpps|adeli|finess"
+    r"|mrb|mls|policy|police|polizza|p[oó]liza|ap[oó]lice|assurance|versicherung|insurance"
+    r"|d[ée]cennale|seguro|assicurazione|verzekering|order|invoice|rechnung|facture|factura"
+    r"|fattura|ref|sku|serial|model|id|capital|kapital|capitale|stammkapital|tomo|folio|hoja"
+    r"|fn|firmenbuch(?:nummer)?|zvr|gisa|handwerksrolle|albo|iscrizione|company|[\w-]*nummer"
 )
+# Words that only say "number": the label before them decides ("Phone No.", "Reg. No.").
+_NUMBER_WORDS = re.compile(r"(?i)(?:no|nr|n[°º]|n\.?º|#|number|num[ée]ro|n[úu]mero|numero|num)")
+_PHONE_LABEL = (
+    r"tel|t|phone|telephone|telefon|telefone|telefoon|t[ée]l[ée]phone|tel[ée]fono|telefono"
+    r"|fon|ruf|handy|mobil|mobile|mob|cell|cellulare|cell\.|portable|m[oó]vil|mobiel"
+    r"|telem[oó]vel|tlm|tlf|whatsapp|office|bureau|b[üu]ro|notdienst|hotline|call|ring"
+    r"|freephone|free call|toll free|urgences|urgencias|emergenza|spoed|text"
+    r"|phone number|telefonnummer|rufnummer|num[ée]ro de t[ée]l[ée]phone"
+)
+_PHONE_WORD = re.compile(rf"(?i)(?:{_PHONE_LABEL})")
+_NOT_A_PHONE_WORD = re.compile(rf"(?i)(?:{_NOT_A_PHONE_LABEL})")
+# What separates the fields of a line: "Tel. 030 1 · Fax 030 2", "T: 604 | F: 604".
+_FIELD_SEPARATOR = re.compile(r"[·•|;,/]\s|\s[-–—]\s|\s{2,}")
+_MAX_LABEL_LINE_CHARS = 40
+# Opening hours read as a number: "08.00 – 17.00", "9:00-18:00", "8h00 - 12h30".
+_TIME_RANGE = re.compile(r"\b\d{1,2}[.:h]\d{2}\s*[-–—/]\s*\d{1,2}[.:h]\d{2}\b")
 
 
 def _phone_finding(raw: str, method: str, url: str, region: str) -> Finding | None:
@@ -602,18 +874,49 @@ def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[F
         if (
             scheme.lower() in ("tel", "callto")
             and number
+            and not _CREDIT.search(anchor.context)
             and (finding := _phone_finding(unquote(number), "tel", url, region))
         ):
             yield finding
 
 
-def _text_phones(lines: Sequence[str], url: str, region: str) -> Iterator[Finding]:
+def _is_a_phone_label(field: str) -> bool | None:
+    """Whether the last label in ``field`` names a phone (True), another number (False),
+    or neither (None)."""
+    words = re.split(r"[\s:()]+|\.(?=\s|$)", field.strip().lower())
+    for word in reversed([word.strip(".") for word in words if word.strip(".")]):
+        if _PHONE_WORD.fullmatch(word):
+            return True
+        if _NUMBER_WORDS.fullmatch(word):
+            continue
+        if _NOT_A_PHONE_WORD.fullmatch(word):
+            return False
+    return None
+
+
+def _label_line(line: str) -> bool | None:
+    """A short line that is only a label ("Fax", "Telefax:", "Telefono"): what it labels."""
+    if len(line) > _MAX_LABEL_LINE_CHARS or sum(ch.isdigit() for ch in line) > 2:
+        return None
+    return _is_a_phone_label(line)
+
+
+def _text_phones(
+    lines: Sequence[str], credit: Sequence[bool], url: str, region: str
+) -> Iterator[Finding]:
     # Line by line, so numbers never run across blocks ("Suite 200" + next line).
-    for line in lines:
-        if sum(character.isdigit() for character in line) < 7:
+    previous_label: bool | None = None
+    for line, named_elsewhere in zip(lines, credit, strict=True):
+        label_above, previous_label = previous_label, _label_line(line)
+        if named_elsewhere or sum(character.isdigit() for character in line) < 7:
             continue
         for match in phonenumbers.PhoneNumberMatcher(line, region):
-            if _NOT_A_PHONE_BEFORE.search(line[max(0, match.start - 16) : match.start]):
+            before = line[: match.start]
+            fields = _FIELD_SEPARATOR.split(before)
+            is_phone = _is_a_phone_label(fields[-1]) if fields else None
+            if is_phone is None and not before.strip():
+                is_phone = label_above
+            if is_phone is False or _TIME_RANGE.search(match.raw_string):
                 continue
             if e164 := e164_if_valid(match.number):
                 yield Finding(e164, "phone", "text", url, phone_type(e164))
@@ -753,64 +1056,72 @@ _PROFILE_BUILDERS: dict[str, Callable[[list[str], dict[str, list[str]]], str | N
 }
 
 
+_PERSONAL_PROFILE = re.compile(r"^https://www\.linkedin\.com/in/")
+
+
 def _social_finding(link: str, method: str, url: str) -> Finding | None:
+    """A profile, its holder in ``detail``: "person" for a personal page (LinkedIn /in/)."""
     profile = canonical_social_profile(link)
-    return Finding(profile[1], profile[0], method, url) if profile else None
+    if profile is None:
+        return None
+    holder = "person" if _PERSONAL_PROFILE.match(profile[1]) else "business"
+    return Finding(profile[1], profile[0], method, url, holder)
 
 
 def _link_socials(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
+    """Profile links, except those a credit names ("Photos by <a>@annaleephoto</a>")."""
     for anchor in anchors:
-        if anchor.url and (finding := _social_finding(anchor.url, "link", url)):
+        if (
+            anchor.url
+            and (finding := _social_finding(anchor.url, "link", url))
+            and not _CREDIT.search(anchor.context)
+        ):
             yield finding
 
 
-def _one_per_network(candidates: Sequence[Finding]) -> tuple[Finding, ...]:
-    """The best profile per network: schema.org sameAs first, a company page before a person's."""
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda item: (_method_rank(item[1]), "linkedin.com/in/" in item[1].value, item[0]),
-    )
-    chosen: dict[str, Finding] = {}
-    for _, finding in ranked:
-        chosen.setdefault(finding.kind, finding)
-    return tuple(
-        chosen[f"social:{network}"] for network in _NETWORK_ORDER if f"social:{network}" in chosen
+def _site_socials(
+    candidates: Sequence[Finding], names: Sequence[str | None]
+) -> tuple[Finding, ...]:
+    """The business's profiles and its people's, best first, by network.
+
+    People's pages are all kept. Of a network's business pages, those whose handle spells
+    the business (its name or its domain) are kept; when none does, the best one only
+    (schema.org sameAs first): a second page there is a partner's, a franchise's or a
+    builder's template link.
+    """
+    ranked = [
+        finding
+        for _, finding in sorted(
+            enumerate(_best_per_value(candidates)),
+            key=lambda item: (_method_rank(item[1]), item[0]),
+        )
+    ]
+    kept: list[Finding] = []
+    for network in _NETWORK_ORDER:
+        found = [finding for finding in ranked if finding.kind == f"social:{network}"]
+        business = [finding for finding in found if finding.detail != "person"]
+        spelled = [finding for finding in business if _handle_spells(finding.value, names)]
+        kept += spelled or business[:1]
+    kept += [finding for finding in ranked if finding.detail == "person"]
+    return tuple(kept)
+
+
+def _handle_spells(profile: str, names: Sequence[str | None]) -> bool:
+    handle = _letters_and_digits(profile.rstrip("/").rsplit("/", 1)[-1].rsplit("=", 1)[-1])
+    return any(
+        len(key := _letters_and_digits(name)) >= 4
+        and fuzz.partial_ratio(handle, key) >= 80
+        for name in names
+        if name
     )
 
 
 # -------------------------------------------------------------------------- schema.org
 
 
-# schema.org LocalBusiness and Organization with their subtypes (types ending in Business,
-# Store or Organization are accepted without being listed).
-_BUSINESS_TYPES = frozenset(
-    {
-        "Organization", "LocalBusiness", "Corporation", "Consortium", "Cooperative", "NGO",
-        "OnlineBusiness", "OnlineStore", "Airline", "MedicalOrganization",
-        "SportsOrganization", "SportsTeam", "PerformingGroup", "MusicGroup",
-        "EducationalOrganization", "School", "Preschool", "ResearchOrganization",
-        "ProfessionalService", "AnimalShelter", "ArchiveOrganization", "ChildCare",
-        "Dentist", "DryCleaningOrLaundry", "EmergencyService", "EmploymentAgency",
-        "FinancialService", "FoodEstablishment", "GovernmentOffice", "InternetCafe",
-        "LegalService", "Library", "LodgingBusiness", "MedicalBusiness", "RadioStation",
-        "RealEstateAgent", "RecyclingCenter", "SelfStorage", "ShoppingCenter",
-        "SportsActivityLocation", "TelevisionStation", "TouristInformationCenter",
-        "TravelAgency", "AutoBodyShop", "AutoDealer", "AutoPartsStore", "AutoRental",
-        "AutoRepair", "AutoWash", "GasStation", "MotorcycleDealer", "MotorcycleRepair",
-        "FireStation", "Hospital", "PoliceStation", "AmusementPark", "ArtGallery", "Casino",
-        "ComedyClub", "MovieTheater", "NightClub", "AccountingService", "AutomatedTeller",
-        "BankOrCreditUnion", "InsuranceAgency", "Bakery", "BarOrPub", "Brewery",
-        "CafeOrCoffeeShop", "Distillery", "FastFoodRestaurant", "IceCreamShop",
-        "Restaurant", "Winery", "PostOffice", "BeautySalon", "DaySpa", "HairSalon",
-        "HealthClub", "NailSalon", "TattooParlor", "Electrician", "GeneralContractor",
-        "HVACBusiness", "HousePainter", "Locksmith", "MovingCompany", "Plumber",
-        "RoofingContractor", "Attorney", "Notary", "BedAndBreakfast", "Campground",
-        "Hostel", "Hotel", "Motel", "Resort", "VacationRental", "DiagnosticLab",
-        "MedicalClinic", "Optician", "Pharmacy", "Physician", "VeterinaryCare",
-        "BowlingAlley", "ExerciseGym", "GolfCourse", "PublicSwimmingPool", "SkiResort",
-        "SportsClub", "StadiumOrArena", "TennisComplex", "Florist", "PawnShop", "TireShop",
-    }
-)  # fmt: skip
+# The schema.org types of a business: Organization and every subtype, LocalBusiness's
+# among them (schema_org_types.py, generated from the vocabulary). A type ending in
+# Business, Store or Organization that a newer release or an extension adds counts too.
 _BUSINESS_TYPE_SUFFIXES = ("Business", "Store", "Organization")
 # Properties through which a page-level node (WebPage, WebSite, Service) names the business.
 _BUSINESS_CARRIERS = ("mainEntity", "about", "provider", "publisher")
@@ -846,7 +1157,7 @@ def _type_names(node: dict[str, Any]) -> list[str]:
 
 def _is_business(node: dict[str, Any]) -> bool:
     return any(
-        name in _BUSINESS_TYPES or name.endswith(_BUSINESS_TYPE_SUFFIXES)
+        name in ORGANIZATION_TYPES or name.endswith(_BUSINESS_TYPE_SUFFIXES)
         for name in _type_names(node)
     )
 
@@ -986,13 +1297,29 @@ class _StructuredData:
             title = _as_text(person.get("jobTitle")) or default_title
         else:
             return None
-        if not name or not title or (default_title is None and not _OWNER_TITLE.search(title)):
+        if not name or not title or (default_title is None and not is_owner_title(title)):
             return None
         # Structured data is often typed in one case throughout ("TOM BAKER").
-        if name.isupper() or name.islower():
-            name = name.title()
-        clean_name = _person_name(_LEADING_HONORIFIC.sub("", name).split(), keep="all")
+        clean_name = person_name(name)
         return Finding(clean_name, "owner", method, url, title) if clean_name else None
+
+    def person_socials(self, url: str) -> Iterator[Finding]:
+        """The profiles (sameAs) of the people the business's data names as its owners."""
+        for business, method in self._businesses:
+            people = [
+                self._resolve(person)
+                for key in ("founder", "founders", *_PERSON_LISTS)
+                for person in _as_list(business.get(key))
+            ]
+            for person in people:
+                title = _as_text(person.get("jobTitle")) if isinstance(person, dict) else None
+                if not isinstance(person, dict) or not (
+                    title is None or is_owner_title(title)
+                ):
+                    continue
+                for link in _as_list(person.get("sameAs")):
+                    if isinstance(link, str) and (finding := _social_finding(link, method, url)):
+                        yield replace(finding, detail="person")
 
 
 def _format_address(value: object) -> str | None:
@@ -1028,202 +1355,15 @@ def _unique_dicts(nodes: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]
 # ------------------------------------------------------------------------------ owners
 
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
-# "Maria", "McDonald", "DeAngelo", "Mary-Jane", "O'Neil", or an initial "J."
-_NAME_WORD = (
-    rf"(?:[{_UPPER}]'[{_UPPER}][{_LOWER}]+"
-    rf"|[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
-    rf"|[{_UPPER}]\.)"
-)
-# Up to five words: leading words such as "Meet" are trimmed off before the 2-4 word check.
-_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{1,4}}"
-_HONORIFIC = r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?"
-_LEADING_HONORIFIC = re.compile(rf"^{_HONORIFIC}")
-# Letters after a name: "Ana Ruiz, DDS", "Tom Baker Jr."
-_CREDENTIAL = r"(?:,? (?:[A-Z]{2,5}|Jr\.|Sr\.|III?))?"
-_TITLE = (
-    r"(?i:(?<!vice )(?<!vice-)(?:co-?owner|owner(?: ?/ ?operator)?|co-?founder|founder|proprietor"
-    r"|ceo|chief executive officer|president|principal|managing director|managing partner"
-    r"|general manager))"
-)
-_TITLES = rf"{_TITLE}(?: ?(?:&|(?i:and)|/|,) ?{_TITLE})*"
-_OWNER_TITLE = re.compile(rf"\b{_TITLE}\b")
-
-# (pattern name, regex with groups name [and title], fixed title, where the name sits)
-# "start" / "end": which end of the matched name is anchored by the context; words on the
-# other end may be sentence words and are trimmed.
-_OWNER_PATTERNS: tuple[tuple[str, re.Pattern[str], str | None, Literal["start", "end"]], ...] = (
-    (
-        "founded_by",
-        re.compile(
-            rf"\b(?i:founded|established|started|opened)\b[^.!?]{{0,40}}?\b(?i:by) "
-            rf"(?:(?i:our|the|its) (?i:owner|founder)s?,? )?{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        "Founder",
-        "start",
-    ),
-    (
-        "owned_by",
-        re.compile(
-            rf"\b(?i:owned|operated|run)(?: (?i:and|&) (?i:operated|owned|run))? (?i:by) "
-            rf"{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        "Owner",
-        "start",
-    ),
-    (
-        "title_label",
-        re.compile(
-            rf"(?<![\w-])(?P<title>{_TITLES}) ?[:\u2013\u2014|-] ?{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        None,
-        "start",
-    ),
-    (
-        "title_name",
-        re.compile(
-            rf"\b(?i:our|the|meet|with) (?P<title>{_TITLES}),? {_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        None,
-        "start",
-    ),
-    (
-        "name_title",
-        re.compile(
-            rf"(?P<name>{_NAME}){_CREDENTIAL} ?[,\u2013\u2014|(-] ?"
-            rf"(?:(?i:our|the|and|is) )?(?P<title>{_TITLES})\b"
-        ),
-        None,
-        "end",
-    ),
-    (
-        "is_title",
-        re.compile(
-            rf"(?P<name>{_NAME}) (?i:is|was|has been) (?i:the|our) "
-            rf"(?:(?i:proud|current|original) )?(?P<title>{_TITLES})\b"
-        ),
-        None,
-        "end",
-    ),
-)
-# A block that is only a name ("Tom Baker", "Dr. Ana Ruiz, DDS") or only a title ("Owner:").
-_NAME_LINE = re.compile(rf"{_HONORIFIC}(?P<name>{_NAME}){_CREDENTIAL}")
-_TITLE_LINE = re.compile(rf"(?P<title>{_TITLES}) ?:?")
-_TITLE_LINE_START = re.compile(rf"{_TITLES}\b")
-_MAX_TITLE_LINE_CHARS = 80
-
-# Capitalised words that are not parts of a person's name.
-_NOT_NAME_WORDS = frozenset(
-    {
-        "our", "team", "contact", "us", "about", "today", "meet", "the", "call", "home",
-        "welcome", "free", "estimate", "estimates", "read", "more", "learn", "click",
-        "here", "privacy", "policy", "terms", "get", "in", "touch", "why", "choose",
-        "family", "owned", "operated", "licensed", "insured", "bonded", "service",
-        "services", "hours", "open", "now", "book", "schedule", "request", "quote", "view",
-        "see", "all", "my", "your", "we", "and", "of", "for", "with", "by", "at", "on", "a",
-        "an", "to", "from", "new", "best", "top", "local", "serving", "since", "customer",
-        "customers", "reviews", "review", "testimonials", "gallery", "blog", "news", "faq",
-        "careers", "jobs", "menu", "shop", "cart", "login", "sign", "up", "follow", "like",
-        "share", "email", "phone", "fax", "address", "directions", "map", "monday",
-        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "owner",
-        "owners", "founder", "founders", "ceo", "president", "manager", "director",
-        "partner", "principal", "master", "senior", "certified", "emergency", "residential",
-        "commercial", "north", "south", "east", "west", "street", "avenue", "road", "suite",
-        "copyright", "rights", "reserved", "story", "mission", "values", "quality",
-        "satisfaction", "guaranteed", "trusted", "professional",
-    }
-)  # fmt: skip
-_BUSINESS_WORDS = frozenset(
-    {
-        "plumbing", "plumber", "plumbers", "electric", "electrical", "electrician",
-        "electricians", "heating", "cooling", "air", "hvac", "roofing", "roofers",
-        "roof", "construction", "contractors", "contracting", "contractor", "builders",
-        "remodeling", "landscaping", "lawn", "pest", "control", "cleaning", "cleaners",
-        "painting", "painters", "dental", "dentistry", "clinic", "medical", "health",
-        "law", "legal", "firm", "attorneys", "attorney", "associates", "group",
-        "company", "co", "corp", "corporation", "inc", "llc", "ltd", "lp", "llp",
-        "pllc", "pc", "solutions", "systems", "enterprises", "industries", "holdings",
-        "partners", "agency", "studio", "salon", "spa", "store", "restaurant", "cafe",
-        "kitchen", "bakery", "auto", "repair", "motors", "garage", "realty",
-        "properties", "insurance", "financial", "consulting", "marketing", "media",
-        "design", "pros", "experts", "specialists", "center", "centre", "works",
-        "supply", "lock", "key", "locksmith", "brothers", "bros", "sons", "doors",
-        "windows",
-    }
-)  # fmt: skip
-
-
-def _is_name_word(word: str) -> bool:
-    plain = word.rstrip(".").lower()
-    return plain not in _NOT_NAME_WORDS and plain not in _BUSINESS_WORDS
-
-
-def _person_name(words: Sequence[str], *, keep: Literal["start", "end", "all"]) -> str | None:
-    """A 2-4 word person name, or ``None``.
-
-    ``keep="start"`` keeps the leading run of name words ("Maria Lopez" of "Maria Lopez
-    Today"), ``"end"`` the trailing run ("Jane Doe" of "Meet Jane Doe"), ``"all"`` accepts
-    only if every word is a name word.
-    """
-    words = list(words)
-    if keep == "end":
-        words.reverse()
-    run: list[str] = []
-    for word in words:
-        if not _is_name_word(word):
-            if keep == "all":
-                return None
-            if run:
-                break
-            continue
-        run.append(word)
-    if keep == "end":
-        run.reverse()
-    while run and run[-1].endswith(".") and len(run[-1]) == 2:  # a trailing initial
-        run.pop()
-    full_words = [word for word in run if not (len(word) == 2 and word.endswith("."))]
-    if not 2 <= len(run) <= 4 or len(full_words) < 2:
-        return None
-    return " ".join(run)
-
-
-def _tidy_title(title: str) -> str:
-    tidy = " ".join(title.split()).strip(" :,-\u2013\u2014|")
-    return tidy[:1].upper() + tidy[1:]
-
-
-def _text_owners(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    for line in lines:
-        for pattern_name, pattern, fixed_title, anchored in _OWNER_PATTERNS:
-            for match in pattern.finditer(line):
-                name = _person_name(match["name"].split(), keep=anchored)
-                if name:
-                    title = fixed_title or _tidy_title(match["title"])
-                    yield Finding(name, "owner", f"pattern:{pattern_name}", url, title)
-    yield from _heading_owners(lines, url)
-
-
-def _heading_owners(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    """A name block next to a title block: ``<h3>Tom Baker</h3><p>Owner & Master Plumber</p>``."""
-    for first, second in itertools.pairwise(lines):
-        name_match = _NAME_LINE.fullmatch(first)
-        if (
-            name_match
-            and len(second) <= _MAX_TITLE_LINE_CHARS
-            and _TITLE_LINE_START.match(second)
-            and (name := _person_name(name_match["name"].split(), keep="all"))
-        ):
-            yield Finding(name, "owner", "pattern:heading", url, _tidy_title(second))
-            continue
-        title_match = _TITLE_LINE.fullmatch(first)
-        name_match = _NAME_LINE.fullmatch(second)
-        if (
-            title_match
-            and name_match
-            and (name := _person_name(name_match["name"].split(), keep="all"))
-        ):
-            yield Finding(name, "owner", "pattern:heading", url, _tidy_title(title_match["title"]))
+def _text_owners(lines: Sequence[str], quoted: Sequence[bool], url: str) -> list[Finding]:
+    """Owners the text names; a title naming a business ("owner of Acme") is given last,
+    since whether Acme is this business is known only when the site's pages are combined."""
+    found = [
+        Finding(mention.name, "owner", f"pattern:{mention.pattern}", url, mention.title)
+        for mention in owner_mentions(lines, quoted)
+        if not mention.former
+    ]
+    return sorted(found, key=lambda finding: title_elsewhere(finding.detail or "") is not None)
 
 
 def _same_person(first: str, second: str) -> bool:
@@ -1470,7 +1610,8 @@ def _is_own_domain(domain: str, own_domain: str, business_name: str | None) -> b
 
 
 def _letters_and_digits(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
 def _fair_shares(lengths: Sequence[int], budget: int) -> list[int]:
