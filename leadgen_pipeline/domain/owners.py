@@ -85,7 +85,7 @@ _OWNER_TITLE_WORDS = (
     r"|principal(?: [a-z]+)?|managing (?:director|partner|member)s?|directors?"
     r"|partners?|general manager|licensee|broker[/-]owner",
     # German
-    r"(?:mit|praxis|betriebs|firmen|geschäfts)?inhaber(?:in|innen)?|inh\."
+    r"(?:mit|praxis|betriebs|firmen|geschäfts)?inhaber(?:in|innen)?|inh\.?"
     r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]? gesellschafter(?:in)?"
     r"|(?:mit)?gründer(?:in|innen)?|eigentümer(?:in|innen)?"
     r"|(?:vertretungsberechtigte[rn]? |persönlich haftende[rn]? )?gesellschafter(?:in|innen)?"
@@ -110,7 +110,16 @@ _OWNER_TITLE_WORDS = (
     r"|administrador(?:a)?|diretor(?:a)?-geral|empresári[oa](?: em nome individual)?",
 )
 _TITLE_WORD = "(?:" + "|".join(_OWNER_TITLE_WORDS) + ")"
-_TITLE = rf"(?i:(?<![\w-]){_TITLE_WORD}(?![\w-]))"
+# Not a vice-president, an assistant manager or a marketing director.
+_NOT_THE_HEAD = (
+    r"(?<!vice )(?<!vice-)(?<!assistant )(?<!deputy )(?<!stellvertretende )"
+    r"(?<!stellv\. )(?<!adjoint )(?<!sous-)(?<!associate )(?<!marketing )(?<!sales )"
+    r"(?<!technical )(?<!creative )(?<!art )(?<!funeral )(?<!medical )(?<!musical )"
+    r"(?<!project )(?<!office )(?<!account )"
+)
+_TITLE = rf"(?i:(?<![\w-]){_NOT_THE_HEAD}{_TITLE_WORD}(?![\w-]))"
+# Several titles of one person: "Founder & CEO", "Owner/Operator", "Gérant et fondateur".
+_TITLES = rf"{_TITLE}(?: ?(?:&|/|,|(?i:and|und|et|y|e|en)) ?{_TITLE})*"
 # Titles that are owners only in the right place: "Partner: X" names a partner of the
 # firm, "our partner Peak Lending" a partner business; a "Director" may direct a film.
 _LABEL_ONLY_TITLES = re.compile(r"(?i:partner(?:in|innen|s)?|directors?|principal)")
@@ -224,7 +233,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "title_label",
         re.compile(
-            rf"(?:^|(?<=[\s(,;]))(?P<title>{_TITLE}(?:[^:：\n]{{0,40}}?))\s?[:：]\s?(?P<people>{_PEOPLE})"
+            rf"(?:^|(?<=[(,;.|·•] )|(?<=[(|·•]))(?P<title>{_TITLE}(?:[^:：\n]{{0,40}}?))\s?[:：]\s?"
+            rf"(?P<people>{_PEOPLE})"
         ),
         None,
     ),
@@ -235,14 +245,17 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     ),
     (
         "represented_by",
-        re.compile(rf"{_REPRESENTED_BY}\s?:?\s(?P<people>{_PEOPLE})(?: \((?P<title>[^)]+)\))?"),
+        re.compile(
+            rf"{_REPRESENTED_BY}\s?:?\s(?:(?:{_THE}|den|die) )?(?:{_TITLES} )?(?P<people>{_PEOPLE})"
+            rf"(?: \((?P<title>[^)]+)\))?"
+        ),
         "Legal representative",
     ),
     (
         "name_title",
         re.compile(
             rf"(?P<people>{_PEOPLE_AND}) ?(?:,|\(|–|—| - ) ?(?:{_THE} )?(?:[{_LOWER}'’-]+ ){{0,3}}"
-            rf"(?:(?i:and|und|et|y|e|en) )?(?P<title>{_TITLE}(?: (?i:of|de|du|di|van|von|da) "
+            rf"(?:(?i:and|und|et|y|e|en) )?(?P<title>{_TITLES}(?: (?i:of|de|du|di|van|von|da) "
             rf"[^,.;()]{{2,40}})?)(?!:? ?,? ?{_HONORIFIC}{_NAME})"
         ),
         None,
@@ -277,6 +290,21 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
         re.compile(
             rf"(?P<people>{_PEOPLE_AND}) (?i:führt|führen|leitet|leiten|runs|run|still runs"
             rf"|took over|bought|leidt|leiden|dirige|dirigen|gestisce|gerencia)\b"
+        ),
+        "Owner",
+    ),
+    (
+        "runs_passive",  # "Der Betrieb wird von Sandra und Michael Kühn geführt."
+        re.compile(
+            rf"\b(?i:wird|werden|wurde) (?:[\w'’-]+ ){{0,3}}?(?i:von) {_ROLE_WORDS}"
+            rf"(?P<people>{_PEOPLE_AND}) (?:[\w'’-]+ ){{0,3}}?(?i:geführt|geleitet|betrieben)\b"
+        ),
+        "Owner",
+    ),
+    (
+        "have_owned",  # "Bob and Sue Harper have owned the shop since 1991."
+        re.compile(
+            rf"(?P<people>{_PEOPLE_AND}) (?i:has|have|had) (?i:owned|run|operated|led)\b"
         ),
         "Owner",
     ),
@@ -327,6 +355,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     ),
 )
 _FOUNDING_PATTERNS = frozenset({"founded_by", "founds", "founds_verb_first"})
+# Patterns that end at the name's last word: leading sentence words are trimmed off it.
+_NAME_FIRST_PATTERNS = frozenset({"founds", "runs_verb_after", "is_title", "have_owned"})
+# Patterns whose wording, not a title, says the person owns or runs the business.
+_FIXED_TITLE_PATTERNS = frozenset(
+    {name for name, _, title in _PATTERNS if title is not None} | {"self"}
+)
 
 # Capitalised words that are not parts of a person's name, in the languages read here.
 _NOT_NAME_WORDS = frozenset(
@@ -430,10 +464,12 @@ def person_name(text: str, *, keep: str = "all") -> str | None:
     Today"), ``"end"`` the trailing run ("Jane Doe" of "Meet Jane Doe"), ``"all"`` accepts
     only if every word is a name word.
     """
-    text = _LEADING_HONORIFICS.sub("", " ".join(text.split()))
-    text = re.sub(r",? (?:[A-Z]{2,5}|Jr\.?|Sr\.|III?|IV|Ph\.?D\.?)$", "", text)
+    text = " ".join(text.split())
+    # Structured data is often typed in one case throughout ("DR. ANA RUIZ").
     if text.isupper() or text.islower():
         text = text.title()
+    text = _LEADING_HONORIFICS.sub("", text)
+    text = re.sub(r",? (?:[A-Z]{2,5}|Jr\.?|Sr\.|III?|IV|Ph\.?D\.?)$", "", text)
     words = text.split()
     if keep == "end":
         words.reverse()
@@ -518,14 +554,12 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
             if pattern_name in ("name_title", "is_title", "verb_is_title", "title_name"):
                 if _LABEL_ONLY_TITLES.fullmatch(title.split(" of ")[0].strip()):
                     continue
-            if pattern_name not in ("runs_by", "runs_verb_first", "runs_verb_after",
-                                    "runs_object_first", "founded_by", "founds",
-                                    "founds_verb_first", "represented_by", "self"):
+            if pattern_name not in _FIXED_TITLE_PATTERNS:
                 if not is_owner_title(title.split(" of ")[0]) and not title_elsewhere(title):
                     continue
             before = line[max(0, match.start() - 30) : match.start()]
             former = bool(_FORMER.search(before + " " + title))
-            keep = "end" if pattern_name in ("founds", "runs_verb_after", "is_title") else "start"
+            keep = "end" if pattern_name in _NAME_FIRST_PATTERNS else "start"
             for name in split_people(match["people"], keep=keep):
                 after = line[match.end("people") : match.end("people") + 20]
                 yield OwnerMention(

@@ -741,6 +741,8 @@ _CREDIT = re.compile(
     r"|financiaci[oó]n|finanziamento|financiering|financiamento|roaster(?:y|s)?))"
 )
 _MAX_HEADING_CHARS = 60
+# A credit that names its business on the same line: "Site by Acme", "Webdesign: Acme".
+_CREDIT_WITH_NAME = re.compile(r"(?i:\b(?:by|von|par|por|da|door)\s+\S|[:：]\s*\S)")
 
 
 def _credit_lines(text: _Text) -> list[bool]:
@@ -759,7 +761,15 @@ def _credit_lines(text: _Text) -> list[bool]:
         credit = bool(_CREDIT.search(line))
         flags.append(credit or (not new_block and flags[-1]) or block == under_heading)
         last_of_block = index + 1 == len(text.lines) or text.blocks[index + 1] != block
-        if credit and new_block and last_of_block and len(line) <= _MAX_HEADING_CHARS:
+        # A heading is a credit and nothing else: no address, number or name after it.
+        if (
+            credit
+            and new_block
+            and last_of_block
+            and len(line) <= _MAX_HEADING_CHARS
+            and "@" not in line
+            and not _CREDIT_WITH_NAME.search(line)
+        ):
             heading_pending = True
     return flags
 
