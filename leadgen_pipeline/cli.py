@@ -57,7 +57,14 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
     from leadgen_pipeline.steps import search_partitions
 
     request = parse_search_request(keyword, location, target)
-    search_store.register_search(engine_for(database_url_from_env()), request, requested_by="cli")
+    stored = search_store.register_search(
+        engine_for(database_url_from_env()), request, requested_by="cli"
+    )
+    if "requested_as" in stored:
+        console.print(
+            f"[yellow]{stored['requested_as']!r} is the search {request.partition_key!r}, "
+            f"first requested as {stored['text_query']!r}: it runs as that[/]"
+        )
     instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     job = build_definitions().resolve_job_def("search")
     steps = [node.name for node in job.nodes_in_topological_order]
