@@ -95,7 +95,7 @@ _ROLE_LOCAL_PARTS = frozenset(
         "commande", "devis", "secretariat", "cabinet", "atelier", "contacto", "hola",
         "reservas", "ventas", "pedidos", "administracion", "oficina", "eventos", "citas",
         "contatti", "contatto", "ciao", "ordini", "prenotazioni", "segreteria", "amministrazione",
-        "ufficio", "studio", "vendite", "pec", "geral", "encomendas", "comercial", "vendas",
+        "ufficio", "vendite", "pec", "geral", "encomendas", "comercial", "vendas",
         "secretaria", "loja", "receção", "rececao", "algemeen", "verkoop", "administratie",
         "receptie", "bestellingen", "planning", "werkplaats", "noreply",
     }

@@ -46,7 +46,7 @@ _LOWER = "a-z" + "".join(ch for ch in _LATIN if ch.islower() and ch.isalpha())
 
 # "Maria", "McDonald", "MacLeod", "DeAngelo", "Mary-Jane", "O'Neil", or an initial "J."
 _NAME_WORD = (
-    rf"(?:[{_UPPER}][’'][{_UPPER}][{_LOWER}]+"
+    rf"(?:[{_UPPER}][\u2019'][{_UPPER}][{_LOWER}]+"
     rf"|[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"|[{_UPPER}]\.)"
 )
@@ -94,7 +94,7 @@ _OWNER_TITLE_WORDS = (
     r"(?:co-?)?gérant(?:e|s|es)?|(?:co-?)?propriétaires?|(?:co-?)?fondat(?:eur|rice)s?"
     r"|président(?:e)?(?:[- ]directeur général)?|pdg|directeur général|directrice générale"
     r"|dirigeant(?:e)?s?|titulaire(?: du cabinet)?|exploitant(?:e)?s?|associé(?:e)?s?(?: gérant)?"
-    r"|chef d['’]entreprise",
+    r"|chef d['\u2019]entreprise",
     # Spanish
     r"(?:co)?propietari[oa]s?|dueñ[oa]s?|(?:co)?fundador(?:a|es|as)?|gerente"
     r"|administrador(?:a)?(?: únic[oa]| solidari[oa]| general)?|director(?:a)? general"
@@ -134,8 +134,8 @@ _FORMER = re.compile(
     r"|ancien(?:ne)?s?|feu|défunt|antigu[oa]|anterior|fallecid[oa]|ex|scomparso|precedente"
     r"|voormalige?|vorige|overleden|antig[oa]|falecid[oa])\b)"
 )
-# A founder with life dates, or marked dead: "Walter Kowalski (1938–2015)", "Heinrich S. †".
-_LIFE_DATES = re.compile(r"^\s*(?:\((?:\*\s*)?\d{4}\s*[-–—]\s*\d{4}\)|\(?†)")
+# A founder with life dates, or marked dead: "Walter Kowalski (1938-2015)", "Heinrich S. †".
+_LIFE_DATES = re.compile(r"^\s*(?:\((?:\*\s*)?\d{4}\s*[-\u2013—]\s*\d{4}\)|\(?†)")
 # Roles in a list of titles: "Owner & Master Plumber", "Zahnärztin, Praxisinhaberin".
 _ROLE_SEPARATORS = re.compile(r"\s*(?:[,/&|+·]|\s(?:and|und|et|y|e|en)\s)\s*", re.IGNORECASE)
 _TITLE_ROLE = re.compile(rf"{_TITLE_WORD}", re.IGNORECASE)
@@ -147,7 +147,7 @@ _TITLE_OF = re.compile(
 # "Gérante de la boutique", "Gerente de tienda": the manager of a part, not of the firm.
 _MANAGER_OF_A_PART = re.compile(
     r"(?i)^(?:gérant(?:e)?|gerente|manager|directeur|directrice|director(?:a)?)\s+"
-    r"(?:de la|du|de l['’]|des|de|del|of the|of)\s+(?!(?:la |l['’])?(?:société|sarl|sas|"
+    r"(?:de la|du|de l['\u2019]|des|de|del|of the|of)\s+(?!(?:la |l['\u2019])?(?:société|sarl|sas|"
     r"entreprise|empresa|company|firm))"
 )
 
@@ -158,7 +158,7 @@ def is_owner_title(title: str) -> bool:
     Each role of a list counts ("Steuerberater, Dipl.-Kaufmann, Partner"), as a whole:
     "Office Manager" and "Gérante de la boutique" are not owners, "Owner & Lead Dentist" is.
     """
-    title = re.sub(r"\([^)]*\)", "", title).strip(" :.-–—")
+    title = re.sub(r"\([^)]*\)", "", title).strip(" :.-\u2013—")
     if not title or _FORMER.search(title) or _MANAGER_OF_A_PART.match(title):
         return False
     roles = [role.strip(" .:") for role in _ROLE_SEPARATORS.split(title)]
@@ -173,7 +173,9 @@ def title_elsewhere(title: str) -> str | None:
     match = _TITLE_OF.match(title)
     if not match or not _TITLE_ROLE.fullmatch(match["role"].strip(" .")):
         return None
-    named = re.sub(r"^(?:the|la|le|les|l['’]|el|il|lo|de|het|o|a|die|der|das)\s*", "", match["of"])
+    named = re.sub(
+        r"^(?:the|la|le|les|l['\u2019]|el|il|lo|de|het|o|a|die|der|das)\s*", "", match["of"]
+    )
     return named.strip(" .") if named[:1].isupper() else None
 
 
@@ -190,7 +192,7 @@ class OwnerMention:
 
 
 _SENTENCE_END = r"(?:[.!?](?:\s|$)|$)"
-_ROLE_WORDS = r"(?:[\w'’-]+ ){0,3}?"  # "master plumber", "sisters", "dal figlio", "Enkelin"
+_ROLE_WORDS = r"(?:[\w'\u2019-]+ ){0,3}?"  # "master plumber", "sisters", "dal figlio", "Enkelin"
 _RUNS = (
     r"(?i:owned|operated|run|led|managed|taken over|bought|acquired|geführt|geleitet|betrieben"
     r"|übernommen|dirigée?|gérée?|tenue?|reprise?|exploitée?|dirigid[oa]|gestionad[oa]"
@@ -212,7 +214,8 @@ _RUN_VERB_FIRST = (  # verb before the name: German and Dutch word order, Spanis
     r"|gestisce|leidt|runs|run)"
 )
 _SELF = (
-    r"(?i:I['’]m|I am|my name is|je suis|je m['’]appelle|ich bin|mein name ist|ich heiße|soy"
+    r"(?i:I['\u2019]m|I am|my name is|je suis|je m['\u2019]appelle|ich bin|mein name ist"
+    r"|ich heiße|soy"
     r"|me llamo|mi nombre es|sono|mi chiamo|ik ben|mijn naam is|sou|chamo-me|o meu nome é)"
 )
 _SELF_OWNS = (
@@ -224,7 +227,7 @@ _IS = (
     r"|foi)"
 )
 _THE = (
-    r"(?i:the|our|its|die|der|das|unsere?|le|la|les|l['’]|notre|el|los|las|nuestr[oa]|il|lo|la"
+    r"(?i:the|our|its|die|der|das|unsere?|le|la|les|l['\u2019]|notre|el|los|las|nuestr[oa]|il|lo|la"
     r"|gli|i|nostr[oa]|de|het|onze|o|a|os|as|noss[oa])"
 )
 
@@ -233,14 +236,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "title_label",
         re.compile(
-            rf"(?:^|(?<=[(,;.|·•] )|(?<=[(|·•]))(?P<title>{_TITLE}(?:[^:：\n]{{0,40}}?))\s?[:：]\s?"
+            rf"(?:^|(?<=[(,;.|·•] )|(?<=[(|·•]))(?P<title>{_TITLE}(?:[^:\uff1a\n]{{0,40}}?))"
+            rf"\s?[:\uff1a]\s?"
             rf"(?P<people>{_PEOPLE})"
         ),
         None,
     ),
     (
         "title_dash",
-        re.compile(rf"^(?P<title>{_TITLE}[^–—:\n]{{0,40}}?) [–—-] (?P<people>{_PEOPLE})"),
+        re.compile(rf"^(?P<title>{_TITLE}[^\u2013—:\n]{{0,40}}?) [\u2013—-] (?P<people>{_PEOPLE})"),
         None,
     ),
     (
@@ -254,7 +258,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "name_title",
         re.compile(
-            rf"(?P<people>{_PEOPLE_AND}) ?(?:,|\(|–|—| - ) ?(?:{_THE} )?(?:[{_LOWER}'’-]+ ){{0,3}}"
+            rf"(?P<people>{_PEOPLE_AND}) ?(?:,|\(|\u2013|\u2014| - ) ?(?:{_THE} )?"
+            rf"(?:[{_LOWER}'\u2019-]+ ){{0,3}}"
             rf"(?:(?i:and|und|et|y|e|en) )?(?P<title>{_TITLES}(?: (?i:of|de|du|di|van|von|da) "
             rf"[^,.;()]{{2,40}})?)(?!:? ?,? ?{_HONORIFIC}{_NAME})"
         ),
@@ -279,7 +284,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "runs_verb_first",
         re.compile(
-            rf"\b{_RUN_VERB_FIRST} (?:(?:{_THE}) )?(?:[\w'’-]+ ){{0,2}}?(?P<people>{_PEOPLE_AND})"
+            rf"\b{_RUN_VERB_FIRST} (?:(?:{_THE}) )?(?:[\w'\u2019-]+ ){{0,2}}?"
+            rf"(?P<people>{_PEOPLE_AND})"
             rf" (?:(?:{_THE}) )?(?i:betrieb|unternehmen|firma|geschäft|praxis|kanzlei|bäckerei"
             r"|werkstatt|salon|laden|bedrijf|zaak|empresa|negocio|taller|azienda|studio|it)\b"
         ),
@@ -296,29 +302,28 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "runs_passive",  # "Der Betrieb wird von Sandra und Michael Kühn geführt."
         re.compile(
-            rf"\b(?i:wird|werden|wurde) (?:[\w'’-]+ ){{0,3}}?(?i:von) {_ROLE_WORDS}"
-            rf"(?P<people>{_PEOPLE_AND}) (?:[\w'’-]+ ){{0,3}}?(?i:geführt|geleitet|betrieben)\b"
+            rf"\b(?i:wird|werden|wurde) (?:[\w'\u2019-]+ ){{0,3}}?(?i:von) {_ROLE_WORDS}"
+            rf"(?P<people>{_PEOPLE_AND}) (?:[\w'\u2019-]+ ){{0,3}}?"
+            rf"(?i:geführt|geleitet|betrieben)\b"
         ),
         "Owner",
     ),
     (
         "have_owned",  # "Bob and Sue Harper have owned the shop since 1991."
-        re.compile(
-            rf"(?P<people>{_PEOPLE_AND}) (?i:has|have|had) (?i:owned|run|operated|led)\b"
-        ),
+        re.compile(rf"(?P<people>{_PEOPLE_AND}) (?i:has|have|had) (?i:owned|run|operated|led)\b"),
         "Owner",
     ),
     (
         "runs_object_first",  # "hoy la empresa la dirige su hijo José Ruiz García"
-        re.compile(rf"\b(?i:la|lo|le|los|las) (?i:dirige|dirigen|gestiona|lleva|regenta) "
-                   rf"{_ROLE_WORDS}(?P<people>{_PEOPLE_AND})"),
+        re.compile(
+            rf"\b(?i:la|lo|le|los|las) (?i:dirige|dirigen|gestiona|lleva|regenta) "
+            rf"{_ROLE_WORDS}(?P<people>{_PEOPLE_AND})"
+        ),
         "Owner",
     ),
     (
         "founded_by",
-        re.compile(
-            rf"\b{_FOUNDED}\b[^.!?]{{0,40}}?\b{_BY} {_ROLE_WORDS}(?P<people>{_PEOPLE_AND})"
-        ),
+        re.compile(rf"\b{_FOUNDED}\b[^.!?]{{0,40}}?\b{_BY} {_ROLE_WORDS}(?P<people>{_PEOPLE_AND})"),
         "Founder",
     ),
     (
@@ -328,8 +333,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     ),
     (
         "founds_verb_first",  # "1962 gründete Bäckermeister Heinrich Schmidt die Bäckerei"
-        re.compile(rf"\b(?i:gründete|gründeten|eröffnete|eröffneten|opende|richtte) "
-                   rf"(?:[\w'’-]+ ){{0,2}}?(?P<people>{_PEOPLE_AND})"),
+        re.compile(
+            rf"\b(?i:gründete|gründeten|eröffnete|eröffneten|opende|richtte) "
+            rf"(?:[\w'\u2019-]+ ){{0,2}}?(?P<people>{_PEOPLE_AND})"
+        ),
         "Founder",
     ),
     (
@@ -355,6 +362,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     ),
 )
 _FOUNDING_PATTERNS = frozenset({"founded_by", "founds", "founds_verb_first"})
+# Patterns where a title in running text ("our partner X") may name no owner.
+_PROSE_TITLE_PATTERNS = frozenset({"name_title", "is_title", "verb_is_title", "title_name"})
 # Patterns that end at the name's last word: leading sentence words are trimmed off it.
 _NAME_FIRST_PATTERNS = frozenset({"founds", "runs_verb_after", "is_title", "have_owned"})
 # Patterns whose wording, not a title, says the person owns or runs the business.
@@ -386,33 +395,33 @@ _NOT_NAME_WORDS = frozenset(
         "office", "lead", "head", "mobile", "cell", "tel", "site", "website", "web",
         # German
         "der", "die", "das", "den", "dem", "des", "ein", "eine", "und", "oder", "mit", "von",
-        "vom", "zu", "zur", "zum", "im", "ins", "am", "an", "auf", "aus", "bei", "seit", "heute",
-        "unser", "unsere", "unser", "ihr", "ihre", "sein", "seine", "wir", "sie", "er", "es",
+        "vom", "zu", "zur", "zum", "im", "ins", "am", "auf", "aus", "bei", "seit", "heute",
+        "unser", "unsere", "ihr", "ihre", "sein", "seine", "wir", "sie", "er", "es",
         "inhaber", "inhaberin", "geschäftsführer", "geschäftsführerin", "gründer", "gründerin",
-        "gesellschafter", "gesellschafterin", "partnerin", "team", "kontakt", "impressum",
+        "gesellschafter", "gesellschafterin", "partnerin", "kontakt", "impressum",
         "telefon", "telefax", "mobil", "anschrift", "straße", "str", "firma", "praxis",
         "kanzlei", "betrieb", "herzlich", "willkommen", "familie", "brüder", "schwestern",
         "sohn", "tochter", "vater", "mutter", "enkel", "enkelin", "frau", "herr", "ansprechpartner",
         # French
-        "le", "la", "les", "l", "un", "une", "et", "ou", "du", "de", "des", "au", "aux",
+        "le", "la", "les", "l", "un", "une", "et", "ou", "du", "de", "au", "aux",
         "notre", "nos", "votre", "vos", "son", "sa", "ses", "leur", "il", "elle", "nous",
         "depuis", "aujourd", "gérant", "gérante", "propriétaire", "propriétaires", "fondateur",
-        "fondatrice", "président", "présidente", "équipe", "bienvenue", "rue", "avenue",
-        "boulevard", "chez", "maison", "atelier", "cabinet", "docteur",
+        "fondatrice", "président", "présidente", "équipe", "bienvenue", "rue", "boulevard",
+        "chez", "maison", "atelier", "cabinet", "docteur",
         # Spanish
         "el", "los", "las", "y", "o", "del", "al", "en", "con", "por", "para", "nuestro",
         "nuestra", "su", "sus", "hoy", "desde", "propietario", "propietaria", "fundador",
         "fundadora", "gerente", "equipo", "calle", "hola", "soy", "hermanos", "hijo", "hija",
         # Italian
-        "il", "lo", "gli", "e", "di", "da", "dal", "della", "nel", "nella", "con", "per",
-        "nostro", "nostra", "oggi", "titolare", "fondatore", "fondatrice", "via", "corso",
+        "lo", "gli", "e", "di", "da", "dal", "della", "nel", "nella", "per",
+        "nostro", "nostra", "oggi", "titolare", "fondatore", "via", "corso",
         "piazza", "ciao", "sono", "figlio", "figlia", "dott", "studio",
         # Dutch
-        "het", "een", "en", "van", "voor", "met", "onze", "ons", "sinds", "eigenaar",
+        "het", "een", "van", "voor", "met", "onze", "ons", "sinds", "eigenaar",
         "eigenaren", "oprichter", "straat", "welkom", "ik", "ben", "zijn",
         # Portuguese
-        "o", "a", "os", "as", "do", "da", "dos", "das", "em", "no", "na", "com", "nosso",
-        "nossa", "proprietário", "proprietária", "fundador", "sócio", "gerente", "rua",
+        "os", "as", "do", "dos", "em", "no", "na", "com", "nosso",
+        "nossa", "proprietário", "proprietária", "sócio", "rua",
         "olá", "sou", "equipa",
     }
 )  # fmt: skip
@@ -432,7 +441,7 @@ _BUSINESS_WORDS = frozenset(
         "works", "supply", "lock", "key", "locksmith", "brothers", "bros", "sons", "doors",
         "windows", "lending", "capital", "digital", "web", "photography", "roasters",
         "gmbh", "ug", "ag", "kg", "ohg", "gbr", "ek", "e.k", "mbh", "verwaltungs", "sarl",
-        "sas", "sa", "eurl", "sasu", "sl", "slu", "srl", "spa", "snc", "sas", "bv", "nv",
+        "sas", "sa", "eurl", "sasu", "sl", "slu", "srl", "snc", "bv", "nv",
         "vof", "lda", "unipessoal", "medien", "elektro", "bäckerei", "malerbetrieb",
         "dachtechnik", "tischlerei", "plomberie", "boulangerie", "fontanería", "talleres",
         "idraulica", "pasticceria", "bakkerij", "schildersbedrijf", "loodgieters",
@@ -487,7 +496,9 @@ def person_name(text: str, *, keep: str = "all") -> str | None:
         run.append(word)
     if keep == "end":
         run.reverse()
-    while run and (re.fullmatch(_PARTICLE, run[-1]) or (run[-1].endswith(".") and len(run[-1]) == 2)):
+    while run and (
+        re.fullmatch(_PARTICLE, run[-1]) or (run[-1].endswith(".") and len(run[-1]) == 2)
+    ):
         run.pop()
     while run and re.fullmatch(_PARTICLE, run[0]):
         run.pop(0)
@@ -516,9 +527,14 @@ def split_people(people: str, *, keep: str = "start") -> list[str]:
         else:
             name = person_name(part, keep=anchored)
             given = _LEADING_HONORIFICS.sub("", part).split()
-            if name is None and surname and given and re.fullmatch(_NAME_WORD, given[-1]):
-                if _is_name_word(given[-1]):
-                    name = f"{given[-1]} {surname}"
+            if (
+                name is None
+                and surname
+                and given
+                and re.fullmatch(_NAME_WORD, given[-1])
+                and _is_name_word(given[-1])
+            ):
+                name = f"{given[-1]} {surname}"
         if name:
             names.append(name)
     return names
@@ -551,12 +567,15 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
             if title is None:
                 continue
             title = _tidy_title(title)
-            if pattern_name in ("name_title", "is_title", "verb_is_title", "title_name"):
-                if _LABEL_ONLY_TITLES.fullmatch(title.split(" of ")[0].strip()):
-                    continue
-            if pattern_name not in _FIXED_TITLE_PATTERNS:
-                if not is_owner_title(title.split(" of ")[0]) and not title_elsewhere(title):
-                    continue
+            role = title.split(" of ")[0].strip()
+            if pattern_name in _PROSE_TITLE_PATTERNS and _LABEL_ONLY_TITLES.fullmatch(role):
+                continue
+            if (
+                pattern_name not in _FIXED_TITLE_PATTERNS
+                and not is_owner_title(role)
+                and not title_elsewhere(title)
+            ):
+                continue
             before = line[max(0, match.start() - 30) : match.start()]
             former = bool(_FORMER.search(before + " " + title))
             keep = "end" if pattern_name in _NAME_FIRST_PATTERNS else "start"
@@ -572,7 +591,7 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
 
 
 _NAME_LINE = re.compile(rf"{_HONORIFIC}(?P<people>{_NAME}){_CREDENTIAL}")
-_TITLE_ONLY_LINE = re.compile(rf"(?P<title>{_TITLE}[^:]{{0,50}}?|{_REPRESENTED_BY})\s?[:：]?")
+_TITLE_ONLY_LINE = re.compile(rf"(?P<title>{_TITLE}[^:]{{0,50}}?|{_REPRESENTED_BY})\s?[:\uff1a]?")
 _MAX_TITLE_LINE_CHARS = 80
 
 
@@ -592,15 +611,23 @@ def _card_mentions(lines: Sequence[str]) -> Iterator[OwnerMention]:
         # A title above a column of names: a label ("Gesellschafter:"), or a bare title
         # ("Owner") that is not itself the title of a card above it.
         title_match = _TITLE_ONLY_LINE.fullmatch(first)
-        is_label = first.rstrip().endswith((":", "："))
+        is_label = first.rstrip().endswith((":", "\uff1a"))
         bare_title = bool(re.fullmatch(rf"{_TITLE}", first.strip())) and not (
             index and _NAME_LINE.fullmatch(lines[index - 1])
         )
-        if title_match and (is_label or bare_title) and (
-            is_owner_title(title_match["title"]) or re.fullmatch(_REPRESENTED_BY, first.rstrip(" :"))
+        if (
+            title_match
+            and (is_label or bare_title)
+            and (
+                is_owner_title(title_match["title"])
+                or re.fullmatch(_REPRESENTED_BY, first.rstrip(" :"))
+            )
         ):
             for following in lines[index + 1 : index + 5]:
-                named = re.fullmatch(rf"{_HONORIFIC}(?P<people>{_NAME}){_CREDENTIAL}(?: \((?P<title>[^)]+)\))?", following)
+                named = re.fullmatch(
+                    rf"{_HONORIFIC}(?P<people>{_NAME}){_CREDENTIAL}(?: \((?P<title>[^)]+)\))?",
+                    following,
+                )
                 name = person_name(named["people"]) if named else None
                 if not name:
                     break

@@ -46,14 +46,13 @@ Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed and the first
 from __future__ import annotations
 
 import codecs
-import itertools
 import json
 import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit, urlunsplit
 
 import extruct
@@ -65,14 +64,6 @@ from rapidfuzz import fuzz
 from rapidfuzz import utils as fuzz_utils
 from selectolax.lexbor import LexborHTMLParser
 
-from leadgen_pipeline.domain.owners import (
-    is_owner_title,
-    normal_name,
-    owner_mentions,
-    person_name,
-    title_elsewhere,
-)
-from leadgen_pipeline.domain.schema_org_types import ORGANIZATION_TYPES
 from leadgen_pipeline.domain.contacts import (
     decode_cloudflare_email,
     e164_if_valid,
@@ -82,6 +73,13 @@ from leadgen_pipeline.domain.contacts import (
     phone_type,
     registered_domain,
 )
+from leadgen_pipeline.domain.owners import (
+    is_owner_title,
+    owner_mentions,
+    person_name,
+    title_elsewhere,
+)
+from leadgen_pipeline.domain.schema_org_types import ORGANIZATION_TYPES
 
 MAX_HTML_CHARS = 2_000_000
 MAX_SCANNED_TEXT_CHARS = 200_000
@@ -255,8 +253,11 @@ def combine(
     ]
     emails = _merged(
         [
-            [f for f in page_emails if is_own(f.value) or registered_domain(
-                f.value.rpartition("@")[2]) not in linked]
+            [
+                f
+                for f in page_emails
+                if is_own(f.value) or registered_domain(f.value.rpartition("@")[2]) not in linked
+            ]
             for page_emails in found
         ]
         + [[replace(f, kind="email") for f in page] for page in own_named_elsewhere],
@@ -271,8 +272,11 @@ def combine(
     other_emails = _merged(
         [
             [
-                replace(f, kind="other_email", detail="at a domain the site links to as "
-                        "another business's")
+                replace(
+                    f,
+                    kind="other_email",
+                    detail="at a domain the site links to as another business's",
+                )
                 for f in page.emails
                 if f.value not in kept
             ]
@@ -306,9 +310,7 @@ def combine(
     )
 
 
-_FOUNDING_METHODS = frozenset(
-    {"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"}
-)
+_FOUNDING_METHODS = frozenset({"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"})
 
 
 def _owners_of_this_business(
@@ -350,9 +352,7 @@ def _site_domain(pages: Sequence[PageExtraction], site_url: str | None) -> str:
         return ""
     domain = registered_domain(urlsplit(site_url or pages[0].url).hostname or "")
     declared = (page.declared_url for page in pages if page.declared_url)
-    return domain or next(
-        (registered_domain(urlsplit(url).hostname or "") for url in declared), ""
-    )
+    return domain or next((registered_domain(urlsplit(url).hostname or "") for url in declared), "")
 
 
 def trimmed_text(pages: Sequence[PageExtraction], max_chars: int) -> str:
@@ -496,7 +496,7 @@ class _Anchor:
     context: str = ""  # the text of the block the link sits in ("Website by <a>Acme</a>")
 
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·:-]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013—·:-]\s+")
 
 
 def _site_names(tree: LexborHTMLParser) -> tuple[str, ...]:
@@ -742,7 +742,7 @@ _CREDIT = re.compile(
 )
 _MAX_HEADING_CHARS = 60
 # A credit that names its business on the same line: "Site by Acme", "Webdesign: Acme".
-_CREDIT_WITH_NAME = re.compile(r"(?i:\b(?:by|von|par|por|da|door)\s+\S|[:：]\s*\S)")
+_CREDIT_WITH_NAME = re.compile(r"(?i:\b(?:by|von|par|por|da|door)\s+\S|[:\uff1a]\s*\S)")
 
 
 def _credit_lines(text: _Text) -> list[bool]:
@@ -867,10 +867,10 @@ _PHONE_LABEL = (
 _PHONE_WORD = re.compile(rf"(?i)(?:{_PHONE_LABEL})")
 _NOT_A_PHONE_WORD = re.compile(rf"(?i)(?:{_NOT_A_PHONE_LABEL})")
 # What separates the fields of a line: "Tel. 030 1 · Fax 030 2", "T: 604 | F: 604".
-_FIELD_SEPARATOR = re.compile(r"[·•|;,/]\s|\s[-–—]\s|\s{2,}")
+_FIELD_SEPARATOR = re.compile(r"[·•|;,/]\s|\s[-\u2013—]\s|\s{2,}")
 _MAX_LABEL_LINE_CHARS = 40
-# Opening hours read as a number: "08.00 – 17.00", "9:00-18:00", "8h00 - 12h30".
-_TIME_RANGE = re.compile(r"\b\d{1,2}[.:h]\d{2}\s*[-–—/]\s*\d{1,2}[.:h]\d{2}\b")
+# Opening hours read as a number: "08.00 - 17.00", "9:00-18:00", "8h00 - 12h30".
+_TIME_RANGE = re.compile(r"\b\d{1,2}[.:h]\d{2}\s*[-\u2013—/]\s*\d{1,2}[.:h]\d{2}\b")
 
 
 def _phone_finding(raw: str, method: str, url: str, region: str) -> Finding | None:
@@ -1119,8 +1119,7 @@ def _site_socials(
 def _handle_spells(profile: str, names: Sequence[str | None]) -> bool:
     handle = _letters_and_digits(profile.rstrip("/").rsplit("/", 1)[-1].rsplit("=", 1)[-1])
     return any(
-        len(key := _letters_and_digits(name)) >= 4
-        and fuzz.partial_ratio(handle, key) >= 80
+        len(key := _letters_and_digits(name)) >= 4 and fuzz.partial_ratio(handle, key) >= 80
         for name in names
         if name
     )
@@ -1323,9 +1322,7 @@ class _StructuredData:
             ]
             for person in people:
                 title = _as_text(person.get("jobTitle")) if isinstance(person, dict) else None
-                if not isinstance(person, dict) or not (
-                    title is None or is_owner_title(title)
-                ):
+                if not isinstance(person, dict) or not (title is None or is_owner_title(title)):
                     continue
                 for link in _as_list(person.get("sameAs")):
                     if isinstance(link, str) and (finding := _social_finding(link, method, url)):

@@ -7,13 +7,16 @@ part (`enrich_website`) is also what `leadgen enrich-website` runs on one site.
 
 import heapq
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from leadgen_pipeline.clients.dns import MailDomainResolver
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.web import WebsiteFetcher
-from leadgen_pipeline.domain.contacts import normalise_email, normalise_phone
+from leadgen_pipeline.domain.contacts import normalise_email, normalise_phone, phone_type
+from leadgen_pipeline.domain.deliverability import email_signals
 from leadgen_pipeline.domain.enrichment import (
     EXTRACTION_SYSTEM_PROMPT,
     WEBSITE_EXTRACTION_SCHEMA_NAME,
@@ -47,8 +50,8 @@ class WaterfallSettings:
     max_pages_per_site: int = 6
     llm_text_chars: int = 6000
     use_llm: bool = True
-    # Phone numbers are read in the prospect's own country; this is the fallback for
-    # a prospect whose country Places did not tell.
+    # Phone numbers are read in each prospect's own country (Prospect.country_code);
+    # this stands in only for a prospect whose country Places did not tell.
     region: str = "US"
 
 
@@ -132,9 +135,34 @@ def _unique(entries: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def website_contacts(site: WebsiteContacts) -> list[ContactValue]:
-    """Every value the rules found, best first within each kind, with its provenance."""
-    found = [*site.emails, *site.other_emails, *site.phones, *site.socials, *site.owners]
-    return [ContactValue(f.kind, f.value, f"website:{f.method}", f.url, f.detail) for f in found]
+    """Every value the rules found, best first within each kind, with its provenance; a
+    phone's line type and a profile's holder as the contact's type."""
+    contacts = [
+        ContactValue(f.kind, f.value, f"website:{f.method}", f.url, f.detail)
+        for f in (*site.emails, *site.other_emails, *site.owners)
+    ]
+    contacts += [
+        ContactValue(f.kind, f.value, f"website:{f.method}", f.url, contact_type=f.detail)
+        for f in (*site.phones, *site.socials)
+    ]
+    return contacts
+
+
+def with_email_signals(
+    contacts: Sequence[ContactValue], mail_domains: MailDomainResolver | None
+) -> list[ContactValue]:
+    """Emails with their deliverability signals; their domains looked up once each, and
+    not at all without a resolver (the verdict is then "unknown"). Phones get their type."""
+    typed = []
+    for contact in contacts:
+        if contact.kind in ("email", "other_email"):
+            domain = contact.value.rpartition("@")[2]
+            state = mail_domains.mail_domain(domain) if mail_domains is not None else "unknown"
+            contact = replace(contact, signals=email_signals(contact.value, state).as_dict())
+        elif contact.kind == "phone" and contact.contact_type is None:
+            contact = replace(contact, contact_type=phone_type(contact.value))
+        typed.append(contact)
+    return typed
 
 
 def _llm_contacts(
@@ -211,6 +239,7 @@ def enrich_website(
     region: str | None,
     settings: WaterfallSettings,
     report: dict[str, Any] | None = None,
+    mail_domains: MailDomainResolver | None = None,
 ) -> WebsiteEnrichment:
     """Crawl a business's site, read it with the rules, and ask the LLM only for a missing owner.
 
@@ -231,6 +260,7 @@ def enrich_website(
     if llm is not None and settings.use_llm and not site.owners:
         name = business_name or site.business_name or website
         outcome.contacts += _llm_contacts(llm, name, crawl.pages, settings, crawl.region, report)
+    outcome.contacts = with_email_signals(outcome.contacts, mail_domains)
     return outcome
 
 
@@ -240,13 +270,18 @@ def enrich_prospect(
     fetcher: WebsiteFetcher,
     llm: LLMClient | None,
     settings: WaterfallSettings,
+    mail_domains: MailDomainResolver | None = None,
 ) -> EnrichmentOutcome:
-    """Run the waterfall for one prospect. API errors propagate: the caller records a failure."""
+    """Run the waterfall for one prospect. API errors propagate: the caller records a failure.
+
+    National numbers are read in the prospect's own country; emails get deliverability
+    signals from ``mail_domains`` (no resolver: "unknown").
+    """
     report: dict[str, Any] = {"sources": ["places_search"]}
     listing = None
     if needs_place_details(prospect):
         details = places.place_details(prospect.place_id, DETAILS_FIELD_MASK)
-        prospect = listing = with_details(prospect, details, settings.region)
+        prospect = listing = with_details(prospect, details)
         report["sources"].append("place_details")
     if reason := skip_reason(prospect):
         return EnrichmentOutcome("skipped", reason=reason, report=report, listing=listing)
@@ -254,7 +289,14 @@ def enrich_prospect(
     contacts: list[ContactValue] = []
     listing_source = report["sources"][-1]
     if prospect.phone_e164:
-        contacts.append(ContactValue("phone", prospect.phone_e164, listing_source))
+        contacts.append(
+            ContactValue(
+                "phone",
+                prospect.phone_e164,
+                listing_source,
+                contact_type=phone_type(prospect.phone_e164),
+            )
+        )
     if prospect.website:
         contacts.append(ContactValue("website", prospect.website, listing_source))
         website = enrich_website(
@@ -262,9 +304,10 @@ def enrich_prospect(
             llm,
             prospect.website,
             business_name=prospect.name,
-            region=settings.region,
+            region=prospect.country_code or settings.region,
             settings=settings,
             report=report,
+            mail_domains=mail_domains,
         )
         if lost := website.lost_page:
             # A page the site may serve later (429, 5xx, no answer): fail the

@@ -28,6 +28,7 @@ PROSPECT_LISTING_COLUMNS = (
     "google_maps_uri",
     "rating",
     "user_rating_count",
+    "country_code",
 )
 
 

@@ -32,7 +32,10 @@ def current(*lines: str) -> set[str]:
         ("Proprietor - Kevin O'Brien", {"Kevin O'Brien"}),
         ("Our owner, Patricia Gómez, has 20 years of experience.", {"Patricia Gómez"}),
         ("The practice is owned by Dr. Helen Park, DDS.", {"Helen Park"}),
-        ("Run by husband and wife Jack and Emma Wilson since 2010.", {"Jack Wilson", "Emma Wilson"}),
+        (
+            "Run by husband and wife Jack and Emma Wilson since 2010.",
+            {"Jack Wilson", "Emma Wilson"},
+        ),
         ("Hi, I'm Olivia Bennett, founder of Bloom Yoga.", {"Olivia Bennett"}),
         ("My name is Carlos Mendes and I own Mendes Auto.", {"Carlos Mendes"}),
         ("Rachel Green is the owner and head baker.", {"Rachel Green"}),
@@ -85,7 +88,7 @@ def test_a_verb_between_the_name_and_the_business_is_read_in_german_and_spanish(
 
 
 def test_life_dates_and_former_titles_make_a_former_owner():
-    assert names("Founded in 1952 by Harold Finch (1921–1999).") == [("Harold Finch", True)]
+    assert names("Founded in 1952 by Harold Finch (1921\u20131999).") == [("Harold Finch", True)]
     assert names("Former owner: Greg Lane") == []
 
 

@@ -110,7 +110,9 @@ def test_thai_and_indic_place_names_are_accepted_with_their_marks(location, slug
     request = parse_search_request("gym", location)
     assert request.partition_key == f"gym@{slug}"
     assert validate_partition_key(request.partition_key) == ("gym", slug)
-    assert not any(ch in request.partition_key for ch in "|,") and "..." not in request.partition_key
+    assert (
+        not any(ch in request.partition_key for ch in "|,") and "..." not in request.partition_key
+    )
 
 
 def test_a_decomposed_spelling_is_the_same_key_as_the_composed_one():

@@ -94,9 +94,7 @@ class Site:
         return self.truth["country"]
 
 
-def load_sites(
-    root: Path = SITES_DIR, split: str = "all", slugs: Sequence[str] = ()
-) -> list[Site]:
+def load_sites(root: Path = SITES_DIR, split: str = "all", slugs: Sequence[str] = ()) -> list[Site]:
     sites = [
         Site(folder.name, json.loads((folder / "truth.json").read_text(encoding="utf-8")))
         for folder in sorted(root.iterdir())
