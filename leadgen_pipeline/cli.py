@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from leadgen_pipeline.domain.contacts import email_facts, phone_type
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.storage import lead_store, search_store
 from leadgen_pipeline.storage.database import database_url_from_env, engine_for
@@ -294,22 +293,22 @@ def website_document(url: str, country: str, enrichment: Any) -> dict[str, Any]:
         "business_name": site.business_name if site else None,
         "site_domain": site.site_domain if site else None,
         "emails": [
-            {"address": c.value, **email_facts(c.value), **provenance(c)}
+            {"address": c.value, **dict(c.signals or {}), **provenance(c)}
             for c in by_kind.get("email", [])
         ],
         "other_emails": [
-            {"address": c.value, "reason": c.detail, **provenance(c)}
+            {"address": c.value, "reason": c.detail, **dict(c.signals or {}), **provenance(c)}
             for c in by_kind.get("other_email", [])
         ],
         "phones": [
-            {"number": c.value, "type": c.detail or phone_type(c.value), **provenance(c)}
+            {"number": c.value, "type": c.contact_type, **provenance(c)}
             for c in by_kind.get("phone", [])
         ],
         "socials": [
             {
                 "network": c.kind.partition(":")[2],
                 "url": c.value,
-                "holder": c.detail or "business",
+                "holder": c.contact_type or "business",
                 **provenance(c),
             }
             for c in by_kind.get("social", [])
@@ -337,7 +336,7 @@ def _print_website_document(document: dict[str, Any]) -> None:
         f"({document['url']}, phones read as {document['country']})"
     )
     sections = (
-        ("emails", "address", lambda e: "free mail" if e["free_mail"] else ""),
+        ("emails", "address", lambda e: f"deliverable: {e['deliverable']}"),
         ("other_emails", "address", lambda e: e["reason"] or ""),
         ("phones", "number", lambda p: p["type"]),
         ("socials", "url", lambda s: s["holder"]),
@@ -365,6 +364,7 @@ def _print_website_document(document: dict[str, Any]) -> None:
 
 
 def cmd_enrich_website(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.clients.dns import RESOLVER_ENV, InvalidResolver, MailDomainResolver
     from leadgen_pipeline.clients.web import (
         AddressGuard,
         BlockedAddress,
@@ -378,11 +378,22 @@ def cmd_enrich_website(args: argparse.Namespace) -> None:
         allowed = parse_allowed_origins(os.environ.get(WEB_ALLOWED_HOSTS_ENV, ""))
     except BlockedAddress as error:
         raise CliError(f"{WEB_ALLOWED_HOSTS_ENV}: {error}") from None
+    try:
+        # No resolver configured: no lookup, every email's deliverability is "unknown".
+        mail_domains = MailDomainResolver.from_spec(os.environ.get(RESOLVER_ENV))
+    except InvalidResolver as error:
+        raise CliError(f"{RESOLVER_ENV}: {error}") from None
     fetcher = WebsiteFetcher(guard=AddressGuard(allowed_origins=allowed))
     settings = WaterfallSettings(max_pages_per_site=args.max_pages, use_llm=not args.no_llm)
     with _website_llm(not args.no_llm) as llm:
         enrichment = enrich_website(
-            fetcher, llm, url, business_name=None, region=country, settings=settings
+            fetcher,
+            llm,
+            url,
+            business_name=None,
+            region=country,
+            settings=settings,
+            mail_domains=mail_domains,
         )
     document = website_document(url, enrichment.region, enrichment)
     if args.json:

@@ -103,7 +103,9 @@ def contacts_by_place(conn: Connection, place_ids: Sequence[str]) -> dict[str, l
     found: dict[str, list[ContactValue]] = {}
     for row in conn.execute(query):
         found.setdefault(row.place_id, []).append(
-            ContactValue(row.kind, row.value, row.source, row.url, row.detail)
+            ContactValue(
+                row.kind, row.value, row.source, row.url, row.detail, row.contact_type, row.signals
+            )
         )
     return found
 
