@@ -24,7 +24,7 @@ TYPES = {
 }
 
 
-def test_the_corpus_is_as_broad_as_promised():
+def test_the_corpus_is_as_broad_as_promised() -> None:
     sites = load_sites()
     assert len(sites) >= 40
     assert len({site.country for site in sites}) >= 6
@@ -34,7 +34,7 @@ def test_the_corpus_is_as_broad_as_promised():
         assert (SITES_DIR / site.slug / "index.html").is_file(), site.slug
 
 
-def test_every_true_phone_is_valid_and_of_its_stated_type():
+def test_every_true_phone_is_valid_and_of_its_stated_type() -> None:
     for site in load_sites():
         for phone in site.truth["phones"]:
             number = phonenumbers.parse(phone["e164"])
@@ -42,7 +42,7 @@ def test_every_true_phone_is_valid_and_of_its_stated_type():
             assert TYPES[phonenumbers.number_type(number)] == phone["type"], (site.slug, phone)
 
 
-def test_the_server_serves_folders_extensionless_pages_and_nothing_outside():
+def test_the_server_serves_folders_extensionless_pages_and_nothing_outside() -> None:
     with serve_corpus() as base:
         assert requests.get(f"{base}/de-elektro-petersen/about/", timeout=5).status_code == 200
         assert requests.get(f"{base}/uk-the-larder/our-story", timeout=5).status_code == 200
@@ -53,7 +53,7 @@ def test_the_server_serves_folders_extensionless_pages_and_nothing_outside():
 SITES = ("de-baeckerei-schmidt", "fr-plomberie-martin", "us-coastal-key-realty")
 
 
-def test_scoring_a_few_sites_through_the_command():
+def test_scoring_a_few_sites_through_the_command() -> None:
     report = run(load_sites(slugs=SITES))
     figures = report.as_dict()
     assert figures["sites"] == 3
@@ -73,7 +73,7 @@ def test_scoring_a_few_sites_through_the_command():
     }
 
 
-def test_the_scorer_counts_what_is_wrong_and_what_is_missing():
+def test_the_scorer_counts_what_is_wrong_and_what_is_missing() -> None:
     (site,) = load_sites(slugs=["fr-plomberie-martin"])
     document = json.loads(json.dumps({"emails": [{"address": "bonjour@atelier-lumen.fr"}]}))
     result = score_site(site, document)
