@@ -294,12 +294,17 @@ def combine(
         [_owners_of_this_business(page.owners, names) for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
+    site_owners = _site_owners(owners)
     return WebsiteContacts(
         emails=emails,
         other_emails=other_emails,
         phones=phones,
-        socials=_site_socials([finding for page in pages for finding in page.socials], names),
-        owners=_site_owners(owners),
+        socials=_site_socials(
+            [finding for page in pages for finding in page.socials],
+            names,
+            [owner.value.split()[-1] for owner in site_owners],
+        ),
+        owners=site_owners,
         business_name=name,
         address=next(
             filter(None, (_format_address(node.get("address")) for node in schema_org)), None
@@ -953,7 +958,11 @@ _NOT_A_BUSINESS_HANDLE = frozenset(
     {
         "facebook", "meta", "instagram", "linkedin", "twitter", "x", "youtube", "tiktok",
         "wix", "squarespace", "godaddy", "wordpress", "wordpressdotcom", "shopify", "weebly",
-        "yelp", "google",
+        "yelp", "google", "jimdo", "webflow", "strikingly", "ionos", "strato", "hostinger",
+        "elementor", "elegantthemes", "divithemes", "themeforest", "envato", "yoast", "wpastra",
+        # a theme's demo links, left in place
+        "yourpage", "yourprofile", "yourhandle", "yourusername", "username", "yourname",
+        "yourcompany", "your-page", "your-profile", "example", "page", "profile",
     }
 )  # fmt: skip
 _FACEBOOK_NOT_PROFILES = frozenset(
@@ -1090,7 +1099,9 @@ def _link_socials(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
 
 
 def _site_socials(
-    candidates: Sequence[Finding], names: Sequence[str | None]
+    candidates: Sequence[Finding],
+    names: Sequence[str | None],
+    owner_surnames: Sequence[str] = (),
 ) -> tuple[Finding, ...]:
     """The business's profiles and its people's, best first, by network.
 
@@ -1112,14 +1123,26 @@ def _site_socials(
         business = [finding for finding in found if finding.detail != "person"]
         spelled = [finding for finding in business if _handle_spells(finding.value, names)]
         kept += spelled or business[:1]
-    kept += [finding for finding in ranked if finding.detail == "person"]
+    people = [finding for finding in ranked if finding.detail == "person"]
+    # A person's page is kept when it is an owner's: named so in schema.org, its handle
+    # spelling an owner's surname, or the only person's page a small business links to
+    # (a team page linking every employee's is not the owner's).
+    kept += [
+        finding
+        for finding in people
+        if finding.method in ("json-ld", "microdata")
+        or len(people) == 1
+        or any(_handle_spells(finding.value, [surname], 3) for surname in owner_surnames)
+    ]
     return tuple(kept)
 
 
-def _handle_spells(profile: str, names: Sequence[str | None]) -> bool:
+def _handle_spells(profile: str, names: Sequence[str | None], min_chars: int = 4) -> bool:
+    """Whether a profile's handle spells one of ``names`` (at least ``min_chars`` letters)."""
     handle = _letters_and_digits(profile.rstrip("/").rsplit("/", 1)[-1].rsplit("=", 1)[-1])
     return any(
-        len(key := _letters_and_digits(name)) >= 4 and fuzz.partial_ratio(handle, key) >= 80
+        len(key := _letters_and_digits(name)) >= min_chars
+        and fuzz.partial_ratio(handle, key) >= 80
         for name in names
         if name
     )
@@ -1412,12 +1435,17 @@ _TOPIC_WORDS = (
     rf"|dove{_S}siamo|bereikbaarheid|route|onde{_S}estamos|localiza[cç][aã]o"
     rf"|(?:get{_S}a{_S}|free{_S}|request{_S}a{_S})?(?:quote|estimate)|devis|presupuesto"
     rf"|preventivo|offerte|or[cç]amento|book(?:{_S}online|{_S}now|ing)?|reservations?"
-    rf"|reservas?|prenotazion[ei]|termin(?:{_S}buchen|e)?|encomendas|bestellen|commandes",
+    rf"|reservas?|prenotazion[ei]|termin(?:{_S}buchen|e)?|encomendas|bestellen|commandes"
+    rf"|kontaktier(?:en|e)?|schreiben{_S}sie{_S}uns|write{_S}to{_S}us|e-?mail{_S}us|call{_S}us"
+    rf"|anfrage|angebot(?:{_S}anfordern)?|demande{_S}de{_S}devis|[ée]crivez{_S}nous"
+    rf"|richiedi(?:{_S}un)?{_S}preventivo|scrivici|solicita(?:r)?{_S}presupuesto|escr[ií]benos"
+    rf"|pide{_S}cita|pedir{_S}or[cç]amento|fale{_S}connosco|neem{_S}contact{_S}op",
     # legal notice: Impressum (DE, AT, CH), mentions légales, aviso legal, note legali, ...
     rf"impressum|imprint|legal{_S}(?:notice|info(?:rmation)?)|site{_S}notice|offenlegung"
     rf"|anbieterkennzeichnung|mentions(?:{_S}l[eé]gales)?|informations{_S}l[eé]gales"
     rf"|aviso{_S}legal|nota{_S}legal|note{_S}legali|informazioni{_S}legali|colofon|colophon"
-    rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information",
+    rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information|rechtliches"
+    rf"|rechtliche{_S}hinweise|anbieter|informations{_S}juridiques|avis{_S}l[eé]gal",
     # about: the business, its story, its owner
     rf"about(?:{_S}us|{_S}me)?|our{_S}story|(?:our{_S})?history|who{_S}we{_S}are|company"
     rf"|(?:wir{_S})?[uü](?:e)?ber{_S}(?:uns|mich)|unternehmen|geschichte|philosophie"
@@ -1426,7 +1454,8 @@ _TOPIC_WORDS = (
     rf"|(?:l{_S}|notre{_S})?entreprise|le{_S}cabinet|cabinet"
     rf"|sobre{_S}(?:nosotros|m[ií]|n[oó]s)|nosotros|qui[eé]nes{_S}somos|(?:nuestra{_S})?historia"
     rf"|(?:la{_S})?empresa|chi{_S}s(?:iamo|ono)|(?:la{_S}nostra{_S})?storia|azienda|lo{_S}studio"
-    rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre",
+    rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre"
+    rf"|wer{_S}wir{_S}sind|qui{_S}suis{_S}je|nuestra{_S}empresa|wie{_S}zijn{_S}wij",
     # team: the people
     rf"(?:(?:our|the|meet{_S}the|meet{_S}our){_S})?(?:team|staff|people|doctors|dentists"
     rf"|attorneys|lawyers|founders?|owners?)|leadership|meet{_S}[a-z]+"
@@ -1440,7 +1469,14 @@ _MAX_LINK_TEXT_CHARS = 40
 # Links that lead to an app, not to a page about the business ("Staff login").
 _APP_LINK = re.compile(
     r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout|wp-json"
-    r"|feed\b|privacy|datenschutz|confidentialit|privacidad|cookie",
+    r"|feed\b|konto|anmelden|warenkorb|kasse|compte|connexion|panier|cuenta|carrito"
+    r"|iniciar|carrello|accedi|inloggen|winkelwagen|conta\b|carrinho|entrar",
+    re.IGNORECASE,
+)
+# Privacy and cookie pages name no one: followed only when the link also names a topic
+# first ("Impressum & Datenschutz").
+_PRIVACY_LINK = re.compile(
+    r"privacy|datenschutz|confidentialit|privacidad|privacit|cookie|rgpd|gdpr|dsgvo",
     re.IGNORECASE,
 )
 # A folder's default document is the folder: ".../index.html#contact" is the home page.
@@ -1502,6 +1538,8 @@ def _link_topic(path: str, text: str) -> int | None:
         for rank, pattern in enumerate(_TOPIC_BY_TEXT):
             if pattern.match(text):
                 return rank
+    if _PRIVACY_LINK.search(path) or _PRIVACY_LINK.search(text):
+        return None
     return _segment_topic(path)
 
 

@@ -904,3 +904,41 @@ def test_binary_bytes_served_as_html_do_not_read_as_prose():
 @pytest.mark.parametrize("text", ["", "Home", "Home About Contact", "555-0134 555-0199 78701"])
 def test_too_few_words_do_not_read_as_prose(text):
     assert not reads_as_prose(text)
+
+
+def test_of_several_personal_profiles_the_owners_is_kept():
+    team = page(
+        "<h3>Maria Lopez</h3><p>Owner</p>"
+        '<a href="https://www.linkedin.com/in/maria-lopez-plumbing">in</a>'
+        "<h3>Tom Baker</h3><p>Technician</p>"
+        '<a href="https://www.linkedin.com/in/tombaker77">in</a>'
+        '<a href="https://www.linkedin.com/in/sam-ortiz">in</a>'
+        '<a href="https://www.linkedin.com/company/acme-plumbing">Acme on LinkedIn</a>',
+        url="https://www.acmeplumbing.com/team",
+    )
+    assert values(combine([team]).socials) == [
+        "https://www.linkedin.com/company/acme-plumbing",
+        "https://www.linkedin.com/in/maria-lopez-plumbing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Kontaktieren Sie uns", "contact"),
+        ("Demande de devis", "contact"),
+        ("Richiedi un preventivo", "contact"),
+        ("Rechtliches", "legal notice"),
+        ("Impressum & Datenschutz", "legal notice"),
+        ("Mentions légales", "legal notice"),
+        ("Wer wir sind", "about"),
+        ("Qui suis-je ?", "about"),
+        ("Unser Team", "team"),
+        ("Datenschutzerklärung", None),
+        ("Mein Konto", None),
+    ],
+)
+def test_link_topics_in_the_languages_read(text, topic):
+    extraction = page(f'<a href="seite-{len(text)}/">{text}</a>')
+    found = [(link.topic) for link in extraction.links]
+    assert found == ([topic] if topic else [])
