@@ -1141,8 +1141,7 @@ def _handle_spells(profile: str, names: Sequence[str | None], min_chars: int = 4
     """Whether a profile's handle spells one of ``names`` (at least ``min_chars`` letters)."""
     handle = _letters_and_digits(profile.rstrip("/").rsplit("/", 1)[-1].rsplit("=", 1)[-1])
     return any(
-        len(key := _letters_and_digits(name)) >= min_chars
-        and fuzz.partial_ratio(handle, key) >= 80
+        len(key := _letters_and_digits(name)) >= min_chars and fuzz.partial_ratio(handle, key) >= 80
         for name in names
         if name
     )
