@@ -251,11 +251,11 @@ def _website_target(url: str, country: str | None) -> tuple[str, str | None]:
 def _website_llm(use_llm: bool) -> Iterator[Any]:
     """The LLM the waterfall asks for what the rules miss: the configured endpoint, the
     sandbox in a development install when no key is set, or none with --no-llm."""
-    from leadgen_pipeline.clients.llm import LLMClient
-
     if not use_llm:
         yield None
         return
+    from leadgen_pipeline.clients.llm import LLMClient
+
     model = os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini")
     if key := os.environ.get(LLM_KEY_ENV):
         yield LLMClient(api_key=key, model=model, base_url=os.environ.get("LEADGEN_LLM_BASE_URL"))

@@ -40,9 +40,11 @@ from dataclasses import dataclass
 
 # ------------------------------------------------------------------------- letters
 
-_LATIN = [chr(code) for code in range(0xC0, 0x250)]
-_UPPER = "A-Z" + "".join(ch for ch in _LATIN if ch.isupper() and ch.isalpha())
-_LOWER = "a-z" + "".join(ch for ch in _LATIN if ch.islower() and ch.isalpha())
+# Latin letters with accents. Latin Extended-A and -B interleave capitals and small
+# letters ("Ł", "ł", "Ș", "ș"), so both classes take those blocks whole: short classes keep
+# the patterns small, and a name is still told by its Latin-1 or ASCII capitals.
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f"
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f"
 
 # "Maria", "McDonald", "MacLeod", "DeAngelo", "Mary-Jane", "O'Neil", or an initial "J."
 _NAME_WORD = (

@@ -5,16 +5,14 @@ and the waterfall can be exercised directly against the sandbox. The website
 part (`enrich_website`) is also what `leadgen enrich-website` runs on one site.
 """
 
+from __future__ import annotations
+
 import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadgen_pipeline.clients.dns import MailDomainResolver
-from leadgen_pipeline.clients.llm import LLMClient
-from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.clients.web import WebsiteFetcher
 from leadgen_pipeline.domain.contacts import normalise_email, normalise_phone, phone_type
 from leadgen_pipeline.domain.deliverability import email_signals
 from leadgen_pipeline.domain.enrichment import (
@@ -40,6 +38,12 @@ from leadgen_pipeline.domain.web_extraction import (
     reads_as_prose,
     trimmed_text,
 )
+
+if TYPE_CHECKING:  # the clients are passed in; importing openai costs a CLI run 2 s
+    from leadgen_pipeline.clients.dns import MailDomainResolver
+    from leadgen_pipeline.clients.llm import LLMClient
+    from leadgen_pipeline.clients.places import PlacesClient
+    from leadgen_pipeline.clients.web import WebsiteFetcher
 
 LLM_SOURCE = f"llm:{WEBSITE_EXTRACTION_SCHEMA_NAME}"
 
