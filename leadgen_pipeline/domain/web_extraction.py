@@ -11,33 +11,44 @@ Public API
 ``extract_page(html, url, *, site_url=None, default_region="US") -> PageExtraction``
     Everything one page says. ``html`` may be ``str`` or ``bytes`` (UTF-8, else the
     declared charset, else windows-1252). ``site_url`` is the site's home page; it bounds
-    ``follow_links`` and defaults to ``url``. ``default_region`` reads national numbers.
+    ``links`` and defaults to ``url``. ``default_region`` reads national numbers. The
+    page also tells the links worth following (by topic: contact, legal notice, about,
+    team, in seven languages; ``PAGE_TOPICS``) and those left out, its declared URL
+    (canonical, og:url), the country it is for (``region_hint``) and its site names.
 ``combine(pages, *, site_url=None, business_name=None) -> WebsiteContacts``
     The pages of one site (home page first) merged: each value once, with the provenance
-    (url + method) of its first sighting, ranked best first. ``business_name`` (default:
-    the schema.org name) lets an address at a domain spelling the business rank as the
-    site's own, which matters for sites served from an IP.
+    (url + method) of its first sighting, ranked best first; other businesses' addresses
+    apart (``other_emails``); the owners' personal profiles beside the business's; former
+    owners and other businesses' owners left out. ``business_name`` (default: the
+    schema.org name, else the site's name) lets an address at a domain spelling the
+    business rank as the site's own, which matters for sites served from an IP.
 ``trimmed_text(pages, max_chars) -> str``
-    The pages' visible text for an LLM prompt: about, team and contact pages first, lines
-    repeated across pages (menus, footers) once, at most ``max_chars`` characters.
+    The pages' visible text for an LLM prompt: about, team, legal and contact pages first,
+    lines repeated across pages (menus, footers) once, at most ``max_chars`` characters.
 ``canonical_social_profile(url) -> tuple[str, str] | None``
     ``("social:<network>", canonical profile URL)`` for a profile link, ``None`` otherwise.
+``document_key(url)``: the document a URL names (no fragment, no ``index.html``).
 
 ``Finding(value, kind, method, url, detail)`` is one value: ``kind`` is ``email``,
-``phone``, ``owner`` or ``social:<network>`` (facebook, instagram, linkedin, x, youtube,
-tiktok). ``method`` says how it was found:
+``other_email``, ``phone``, ``owner`` or ``social:<network>`` (facebook, instagram,
+linkedin, x, youtube, tiktok). ``detail`` is an owner's title, a phone's line type
+(``contacts.phone_type``), a profile's holder ("business" or "person"), or why an
+address is another business's. ``method`` says how it was found:
 
-- ``json-ld`` / ``microdata``: schema.org data of a LocalBusiness / Organization (or a
-  subtype), its contactPoint, sameAs, founder, or a Person titled owner / founder / CEO.
+- ``json-ld`` / ``microdata``: schema.org data of an Organization or any subtype
+  (``schema_org_types``), its contactPoint, sameAs, founder, employees, or a Person
+  whose job title makes them an owner (``owners.is_owner_title``).
 - ``mailto`` / ``tel``: link targets. ``cfemail``: Cloudflare email protection, decoded.
-- ``obfuscated``: "info [at] acme [dot] com", "info(at)acme.com", "info at acme dot com".
+- ``obfuscated``: "info [at] acme [dot] com", "info(at)acme.com", "contact [arobase]
+  acme [point] fr", "info at acme dot com".
 - ``text``: plain visible text (HTML entities are decoded by the parser).
 - ``link``: an ``<a href>`` to a social profile.
-- ``pattern:<name>``: an owner-name pattern: ``founded_by`` ("Founded in 1998 by Maria
-  Lopez"), ``owned_by`` ("owned and operated by ..."), ``title_label`` ("Owner: Dan
-  Smith"), ``title_name`` ("our founder Jim O'Neil"), ``name_title`` ("Jane Doe, Owner",
-  "Meet Jane Doe, our founder"), ``is_title`` ("Jane Doe is the owner"), ``heading`` (a
-  name block next to a title block). ``detail`` holds the title.
+- ``pattern:<name>``: an owner phrasing of ``owners.py`` (``title_label``, ``name_title``,
+  ``runs_by``, ``founded_by``, ``self``, ``heading``, ...).
+
+Numbers labelled as fax, company, tax, bank, licence or policy numbers are not phones;
+addresses, phones and profiles named in a credit (web designer, host, photographer,
+supplier, partner) are another business's. docs/extraction.md describes every rule.
 
 Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed and the first
 ``MAX_SCANNED_TEXT_CHARS`` of its visible text are kept and scanned by the text rules.
