@@ -256,22 +256,17 @@ def combine(
             return 0
         return 1 if is_freemail_domain(domain) else 2
 
-    found = [page.emails for page in pages]
-    business_addresses = {finding.value for findings in found for finding in findings}
-    own_named_elsewhere = [
-        [finding for finding in page.other_emails if own_domain and is_own(finding.value)]
+    def is_linked_elsewhere(address: str) -> bool:
+        return not is_own(address) and registered_domain(address.rpartition("@")[2]) in linked
+
+    # A credit line that also shows the business's own address does not make it another's.
+    own_named_in_credits = [
+        [replace(f, kind="email") for f in page.other_emails if own_domain and is_own(f.value)]
         for page in pages
     ]
     emails = _merged(
-        [
-            [
-                f
-                for f in page_emails
-                if is_own(f.value) or registered_domain(f.value.rpartition("@")[2]) not in linked
-            ]
-            for page_emails in found
-        ]
-        + [[replace(f, kind="email") for f in page] for page in own_named_elsewhere],
+        [[f for f in page.emails if not is_linked_elsewhere(f.value)] for page in pages]
+        + own_named_in_credits,
         lambda finding, pages_seen, order: (
             email_tier(finding),
             _method_rank(finding),
@@ -296,7 +291,6 @@ def combine(
         ],
         lambda finding, pages_seen, order: (order,),
     )
-    del business_addresses
     phones = _merged(
         [page.phones for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
