@@ -552,9 +552,22 @@ def owner_mentions(lines: Sequence[str], quoted: Sequence[bool] = ()) -> Iterato
     flags = list(quoted) or [False] * len(lines)
     readable = [line if not flag else "" for line, flag in zip(lines, flags, strict=True)]
     for line in readable:
-        if line:
-            yield from _line_mentions(line)
+        for sentence in _sentences(line):
+            yield from _line_mentions(sentence)
     yield from _card_mentions(readable)
+
+
+# An owner is named in a sentence, not in a wall of text: longer blocks are read sentence by
+# sentence, and a "sentence" longer than this (a list of numbers, a hostile page) is not
+# read at all, which keeps the name-first patterns linear in the page's size.
+_MAX_SENTENCE_CHARS = 600
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_])")
+
+
+def _sentences(line: str) -> list[str]:
+    if len(line) <= _MAX_SENTENCE_CHARS:
+        return [line] if line else []
+    return [part for part in _SENTENCE_BREAK.split(line) if len(part) <= _MAX_SENTENCE_CHARS]
 
 
 def _line_mentions(line: str) -> Iterator[OwnerMention]:

@@ -879,6 +879,10 @@ _NOT_A_PHONE_WORD = re.compile(rf"(?i)(?:{_NOT_A_PHONE_LABEL})")
 # What separates the fields of a line: "Tel. 030 1 · Fax 030 2", "T: 604 | F: 604".
 _FIELD_SEPARATOR = re.compile(r"[·•|;,/]\s|\s[-\u2013—]\s|\s{2,}")
 _MAX_LABEL_LINE_CHARS = 40
+_LABEL_WINDOW_CHARS = 60
+# Candidates phonenumbers may reject on one line before it stops: a contact line holds a
+# few numbers; a line of thousands (a price list, a hostile page) is not read to its end.
+_MAX_TRIES_PER_LINE = 200
 # Opening hours read as a number: "08.00 - 17.00", "9:00-18:00", "8h00 - 12h30".
 _TIME_RANGE = re.compile(r"\b\d{1,2}[.:h]\d{2}\s*[-\u2013—/]\s*\d{1,2}[.:h]\d{2}\b")
 
@@ -930,11 +934,13 @@ def _text_phones(
         label_above, previous_label = previous_label, _label_line(line)
         if named_elsewhere or sum(character.isdigit() for character in line) < 7:
             continue
-        for match in phonenumbers.PhoneNumberMatcher(line, region):
-            before = line[: match.start]
-            fields = _FIELD_SEPARATOR.split(before)
-            is_phone = _is_a_phone_label(fields[-1]) if fields else None
-            if is_phone is None and not before.strip():
+        leading_blanks = len(line) - len(line.lstrip())
+        for match in phonenumbers.PhoneNumberMatcher(line, region, max_tries=_MAX_TRIES_PER_LINE):
+            # The label is in the few words before the number: a bounded window keeps a
+            # long line of numbers linear.
+            before = line[max(0, match.start - _LABEL_WINDOW_CHARS) : match.start]
+            is_phone = _is_a_phone_label(_FIELD_SEPARATOR.split(before)[-1])
+            if is_phone is None and match.start <= leading_blanks:
                 is_phone = label_above
             if is_phone is False or _TIME_RANGE.search(match.raw_string):
                 continue
