@@ -6,13 +6,14 @@ import pytest
 
 from leadgen_pipeline.clients.dns import MailDomainResolver, parse_resolvers
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
-from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, prospect_from_place
+from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, prospect_from_place
 from leadgen_pipeline.enrichment.waterfall import (
     LLM_SOURCE,
     WaterfallSettings,
     enrich_prospect,
     enrich_website,
 )
+from leadgen_pipeline_tests.support.prospects import prospect
 from leadgen_sandbox import HostileKind
 from leadgen_sandbox.corpus.score import serve_corpus
 from leadgen_sandbox.dns import domain_state
@@ -173,25 +174,16 @@ def test_a_prospect_abroad_is_read_in_its_own_country_with_typed_contacts(places
     with serve_corpus() as base:
         fetcher = WebsiteFetcher(guard=AddressGuard(allowed_origins=parse_allowed_origins(base)))
         mail_domains = MailDomainResolver(parse_resolvers(sandbox.dns_address), timeout_s=1.0)
-        prospect = Prospect(
-            place_id="ChIJbaeckerei",
-            name="Bäckerei Schmidt",
-            formatted_address="Florastraße 61, 13187 Berlin, Deutschland",
-            latitude=None,
-            longitude=None,
-            primary_type="bakery",
-            types=("bakery",),
-            business_status="OPERATIONAL",
+        bakery = prospect(
+            "ChIJbaeckerei",
+            "Bäckerei Schmidt",
             phone_e164="+49301234567",
             national_phone="030 1234567",
             website=f"{base}/de-baeckerei-schmidt/",
-            google_maps_uri=None,
-            rating=None,
-            user_rating_count=None,
             country_code="DE",
         )
         outcome = enrich_prospect(
-            prospect, places, fetcher, None, WaterfallSettings(region="US"), mail_domains
+            bakery, places, fetcher, None, WaterfallSettings(region="US"), mail_domains
         )
     assert outcome.status == "enriched"
     phones = contacts_of(outcome, "phone")
