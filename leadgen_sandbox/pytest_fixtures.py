@@ -1,6 +1,6 @@
 """The sandbox as pytest fixtures, for every test package that talks to it.
 
-    from leadgen_sandbox.pytest_fixtures import clean_sandbox, sandbox  # in a conftest.py
+from leadgen_sandbox.pytest_fixtures import clean_sandbox, sandbox  # in a conftest.py
 """
 
 from collections.abc import Iterator
