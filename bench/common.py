@@ -34,7 +34,7 @@ from leadgen_pipeline.resources import (
     PlacesResource,
     WebsiteFetcherResource,
 )
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, search_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_sandbox import SERVER_NAMES, FaultConfig, ServerName
 from leadgen_sandbox.postgres import throwaway_postgres_database
@@ -258,12 +258,12 @@ def store_population(
     """Search the sandbox and store the results as the search assets do; returns (search id,
     ranked prospects). `transform` edits each listing before it is stored."""
     request = parse_search_request(keyword, location)
-    repo.register_search(engine, request, requested_by="bench")
+    search_store.register_search(engine, request, requested_by="bench")
     pages = places.search_text_pages(request.text_query, SEARCH_FIELD_MASK, max_pages=600)
     ranked = ranked_prospects(page.response for page in pages)
     if transform is not None:
         ranked = [transform(prospect) for prospect in ranked]
-    repo.store_search_prospects(engine, request.partition_key, ranked)
+    prospect_store.store_search_prospects(engine, request.partition_key, ranked)
     return request.partition_key, ranked
 
 

@@ -36,7 +36,8 @@ from bench.common import (
 )
 from bench.quota_use import PRODUCTION_CONFIG, QUOTA, QUOTA_PER_SECOND, waterfall_settings
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store
+from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox import FaultConfig
 
@@ -98,7 +99,7 @@ def two_drains_at_once(
             "Austin, TX",
             without_phone_and_website,
         )
-        repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+        queue_store.enqueue_search_prospects(engine, search_id, utcnow())
         time.sleep(1.1)  # an earlier phase's requests leave the server's window
         sandbox.reset()
         sandbox.set_faults("places", QUOTA)

@@ -48,7 +48,8 @@ from bench.common import (
 )
 from bench.quota_use import QUOTA, QUOTA_PER_SECOND
 from leadgen_pipeline.definitions import build_definitions
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store
+from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox import FaultConfig
 from leadgen_sandbox.environment import patched_environ
@@ -198,7 +199,7 @@ def run() -> list[Report]:
             "Austin, TX",
             without_phone_and_website,
         )
-        queued = repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+        queued = queue_store.enqueue_search_prospects(engine, search_id, utcnow())
 
         sandbox.reset()
         sandbox.set_faults("places", QUOTA)
@@ -228,7 +229,7 @@ def run() -> list[Report]:
         finally:
             stop_children(children)
         with engine.connect() as conn:
-            left_in_queue = sum(repo.queued_counts(conn).values())
+            left_in_queue = sum(queue_store.queued_counts(conn).values())
 
         runs_seen = read_runs(env)
 

@@ -27,8 +27,8 @@ import dagster as dg
 from bench.common import Report, SandboxProcess, progress, throwaway_database
 from leadgen_pipeline.definitions import build_definitions
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.partitions import search_partitions
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox.environment import patched_environ
 
@@ -149,7 +149,7 @@ def run() -> list[Report]:
         }
         # Step processes of the multiprocess executor read the same environment.
         with patched_environ(env):
-            repo.register_search(engine_for(database_url), request, requested_by="bench")
+            search_store.register_search(engine_for(database_url), request, requested_by="bench")
             instance_dir = Path(home) / "instance"
             instance_dir.mkdir()
             (instance_dir / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

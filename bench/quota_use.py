@@ -43,12 +43,12 @@ from bench.common import (
 )
 from leadgen_pipeline.clients import rate_limit
 from leadgen_pipeline.clients.rate_limit import RateLimit
-from leadgen_pipeline.clients.resilience import ApiError
+from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.enrichment.assets import EnrichmentConfig
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox import FaultConfig, ServerName
 
@@ -179,7 +179,7 @@ def seed_enrich_one(engine: Engine, clients: Any) -> Callable[[str], EnrichmentO
     """BASELINE: one prospect through the product's waterfall, saved through the repository."""
 
     def enrich_one(place_id: str) -> EnrichmentOutcome:
-        prospect, _ = repo.start_enrichment(engine, place_id)
+        prospect, _ = queue_store.start_enrichment(engine, place_id)
         try:
             outcome = enrich_prospect(
                 prospect,
@@ -188,9 +188,9 @@ def seed_enrich_one(engine: Engine, clients: Any) -> Callable[[str], EnrichmentO
                 clients.llm.client,
                 waterfall_settings(),
             )
-        except ApiError as error:
+        except ProviderError as error:
             outcome = EnrichmentOutcome("failed", reason=str(error))
-        repo.save_enrichment(engine, place_id, outcome, "seed-baseline", None)
+        queue_store.save_enrichment(engine, place_id, outcome, "seed-baseline", None)
         return outcome
 
     return enrich_one
@@ -239,7 +239,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
         )
         ours = [p.place_id for p in ranked[: scenario.prospects]]
         baseline = [p.place_id for p in ranked[scenario.prospects :]]
-        repo.enqueue_enrichment(engine, ours, "normal", "bench")
+        queue_store.enqueue_enrichment(engine, ours, "normal", "bench")
 
         with product_resources(sandbox.urls, database_url, scenario.our_quotas) as clients:
             quota = {
@@ -288,7 +288,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
                 baseline_seconds = time.monotonic() - started
             baseline_429s = rate_limited_by_server(sandbox)
         with engine.connect() as conn:
-            statuses = repo.search_enrichment_statuses(conn, search_id)
+            statuses = prospect_store.search_enrichment_statuses(conn, search_id)
         held_by_deadline = prospects_held_by_page_deadline(engine, ours)
 
     steady = probe.steady_rate()

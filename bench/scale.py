@@ -52,16 +52,19 @@ from bench.common import (
     unlimited_places_client,
 )
 from bench.quota_use import PRODUCTION_CONFIG, waterfall_settings
-from leadgen_pipeline.api import queries as api_queries
 from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.directory import queries as directory_queries
-from leadgen_pipeline.domain.leads import collection_stats, is_promotable, score_lead
+from leadgen_pipeline.domain.leads import (
+    collection_stats,
+    is_promotable,
+    lead_candidates,
+    score_lead,
+)
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, ranked_prospects
 from leadgen_pipeline.domain.search_request import SearchRequest, parse_search_request
-from leadgen_pipeline.enrichment.assets import lead_candidates
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import lead_store, prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox.world_data import CITIES, TRADES
 
@@ -100,18 +103,18 @@ def fetch_ranked(places: PlacesClient, request: SearchRequest) -> list[Prospect]
 def promote(engine: Engine, search_id: str) -> None:
     """Leads and the collection of one search, by the functions its assets call."""
     with engine.connect() as conn:
-        ranked = repo.ranked_search_prospects(conn, search_id)
-        contacts = repo.contacts_by_place(conn, [p.place_id for p in ranked])
+        ranked = prospect_store.ranked_search_prospects(conn, search_id)
+        contacts = prospect_store.contacts_by_place(conn, [p.place_id for p in ranked])
     scored = [
         score_lead(candidate)
         for candidate in lead_candidates(ranked, contacts, None, None)
         if is_promotable(candidate)
     ]
-    repo.upsert_leads(engine, search_id, scored, None)
+    lead_store.upsert_leads(engine, search_id, scored, None)
     with engine.connect() as conn:
-        rows = repo.search_lead_rows(conn, search_id)
-        search = dict(repo.get_search(conn, search_id)._mapping)  # type: ignore[union-attr]
-    repo.save_collection(
+        rows = lead_store.search_lead_rows(conn, search_id)
+        search = dict(search_store.get_search(conn, search_id)._mapping)  # type: ignore[union-attr]
+    lead_store.save_collection(
         engine, search, collection_stats(rows), [(r["place_id"], r["rank"]) for r in rows]
     )
 
@@ -123,7 +126,7 @@ def copy_rows_per_second(engine: Engine, prospects: Sequence[Prospect]) -> float
     try:
         cursor = raw.cursor()
         cursor.execute("CREATE TEMP TABLE copy_baseline (LIKE prospects INCLUDING DEFAULTS)")
-        now = repo.utcnow()
+        now = utcnow()
         started = time.monotonic()
         with cursor.copy(  # type: ignore[attr-defined]
             f"COPY copy_baseline ({', '.join(columns)}, first_seen_at, updated_at) FROM STDIN"
@@ -153,8 +156,8 @@ def generate(engine: Engine, sandbox: SandboxProcess, deadline: Deadline) -> dic
             ranked_lists = list(pool.map(lambda request: fetch_ranked(places, request), chunk))
             started = time.monotonic()
             for request, ranked in zip(chunk, ranked_lists, strict=True):
-                repo.register_search(engine, request, requested_by="bench")
-                repo.store_search_prospects(engine, request.partition_key, ranked)
+                search_store.register_search(engine, request, requested_by="bench")
+                prospect_store.store_search_prospects(engine, request.partition_key, ranked)
                 prospect_rows += len(ranked)
             upsert_seconds += time.monotonic() - started
             started = time.monotonic()
@@ -181,30 +184,32 @@ def query_latencies(
     pick = random.Random(7)
     reads: dict[str, Callable[[Connection, str], object]] = {
         "BASELINE SELECT 1": lambda conn, _: conn.execute(sa.text("SELECT 1")).scalar_one(),
-        "repo.list_collections (all 1,000)": lambda conn, _: repo.list_collections(conn),
-        "repo.collection_lead_rows (one collection)": repo.collection_lead_rows,
-        "directory.list_collections (location filter)": lambda conn, _: (
-            directory_queries.list_collections(conn, location="austin")
+        "lead_store.list_collections (all 1,000)": lambda conn, _: lead_store.list_collections(
+            conn
         ),
-        "directory.collection_leads (page 2 by quality)": lambda conn, cid: (
-            directory_queries.collection_leads(
+        "lead_store.collection_leads (one collection, all)": lead_store.collection_leads,
+        "lead_store.list_collections (location filter)": lambda conn, _: (
+            lead_store.list_collections(conn, location="austin")
+        ),
+        "lead_store.collection_leads (page 2 by quality)": lambda conn, cid: (
+            lead_store.collection_leads(
                 conn,
                 cid,
-                sort=directory_queries.LeadSort.QUALITY,
+                sort=lead_store.LeadSort.QUALITY,
                 limit=QUERY_PAGE_SIZE,
                 offset=QUERY_PAGE_SIZE,
             )
         ),
-        "directory.collection_leads (has phone, by rating)": lambda conn, cid: (
-            directory_queries.collection_leads(
+        "lead_store.collection_leads (has phone, by rating)": lambda conn, cid: (
+            lead_store.collection_leads(
                 conn,
                 cid,
-                filters=directory_queries.LeadFilters(has_phone=True),
-                sort=directory_queries.LeadSort.RATING,
+                filters=lead_store.LeadFilters(has_phone=True),
+                sort=lead_store.LeadSort.RATING,
                 limit=QUERY_PAGE_SIZE,
             )
         ),
-        "api.search_result_counts (status endpoint)": api_queries.search_result_counts,
+        "search_store.search_result_counts (status endpoint)": search_store.search_result_counts,
     }
     timings: dict[str, list[float]] = {name: [] for name in reads}
     for _ in range(QUERY_SAMPLES):
@@ -226,16 +231,16 @@ def drain_for_memory(
 ) -> None:
     """Child process: drain the whole queue; report RSS and how the claims performed."""
     claim_seconds: list[float] = []
-    claim = repo.claim_enrichment
+    claim = queue_store.claim_enrichment
 
     def timed_claim(*args: Any, **kwargs: Any) -> list[str]:
-        # Observes the runner's claims (the runner reads repo.claim_enrichment per call).
+        # Observes the runner's claims (the runner reads queue_store.claim_enrichment per call).
         started = time.perf_counter()
         claimed = claim(*args, **kwargs)
         claim_seconds.append(time.perf_counter() - started)
         return claimed
 
-    repo.claim_enrichment = timed_claim
+    queue_store.claim_enrichment = timed_claim
     deadline = Deadline(600, f"memory drain of {queued}")
     rss_along: list[tuple[int, float]] = []
     step = max(queued // 10, 1)
@@ -312,8 +317,8 @@ def memory(sandbox: SandboxProcess) -> list[dict[str, Any]]:
         fillers = [closed_filler(n) for n in range(max(QUEUE_SIZES) - len(real))]
         for start in range(0, len(fillers), 1_000):
             request = parse_search_request(f"closed filler {start // 1_000}", "Denver, CO")
-            repo.register_search(engine, request, requested_by="bench")
-            repo.store_search_prospects(
+            search_store.register_search(engine, request, requested_by="bench")
+            prospect_store.store_search_prospects(
                 engine, request.partition_key, fillers[start : start + 1_000]
             )
         context = multiprocessing.get_context("spawn")
@@ -322,7 +327,7 @@ def memory(sandbox: SandboxProcess) -> list[dict[str, Any]]:
             queue_ids = [p.place_id for p in real] + [
                 p.place_id for p in fillers[: queued - len(real)]
             ]
-            repo.enqueue_enrichment(engine, queue_ids, "normal", "bench-memory")
+            queue_store.enqueue_enrichment(engine, queue_ids, "normal", "bench-memory")
             progress(f"memory: a fresh process drains {queued} queued prospects")
             results: Queue[dict[str, Any]] = context.Queue()
             child = context.Process(

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.storage import lead_store, search_store
+from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 PLACES_KEY_ENV = "GOOGLE_PLACES_API_KEY"
@@ -48,12 +51,10 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
     from dagster import DagsterEventType
 
     from leadgen_pipeline.definitions import build_definitions
-    from leadgen_pipeline.partitions import search_partitions
-    from leadgen_pipeline.storage import repository as repo
-    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
+    from leadgen_pipeline.steps import search_partitions
 
     request = parse_search_request(keyword, location, target)
-    repo.register_search(engine_for(database_url_from_env()), request, requested_by="cli")
+    search_store.register_search(engine_for(database_url_from_env()), request, requested_by="cli")
     instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     job = build_definitions().resolve_job_def("search")
     steps = [node.name for node in job.nodes_in_topological_order]
@@ -106,11 +107,9 @@ def _stdout_console() -> Console:
 
 
 def leads_table(collection_id: str) -> Table:
-    from leadgen_pipeline.storage import repository as repo
-    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
     with engine_for(database_url_from_env()).connect() as conn:
-        rows = repo.collection_lead_rows(conn, collection_id)
+        _, rows = lead_store.collection_leads(conn, collection_id)
     table = Table(title=f"leads in {collection_id} ({len(rows)})")
     widths = {"business": (28, 34), "email": (20, 38), "owner": (14, 22), "socials": (10, 36)}
     for column in ("#", "business", "phone", "email", "owner", "socials", "score"):
@@ -212,15 +211,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     from leadgen_pipeline.directory.export import to_csv, to_json
-    from leadgen_pipeline.storage import repository as repo
-    from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
     with engine_for(database_url_from_env()).connect() as conn:
-        known = {c["id"] for c in repo.list_collections(conn)}
-        if args.collection not in known:
-            listing = ", ".join(sorted(known)) or "none yet"
+        if lead_store.get_collection(conn, args.collection) is None:
+            known = sorted(c["id"] for c in lead_store.list_collections(conn))
+            listing = ", ".join(known) or "none yet"
             raise CliError(f"no collection {args.collection!r}; collections: {listing}")
-        rows = repo.collection_lead_rows(conn, args.collection)
+        _, rows = lead_store.collection_leads(conn, args.collection)
     sys.stdout.write(to_csv(rows) if args.format == "csv" else to_json(rows) + "\n")
 
 
@@ -279,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.handler(args)
     except (CliError, InvalidSearchRequest) as error:
-        console.print(f"[red]error:[/] {error}")
+        console.print(f"[red]error:[/] {escape(str(error))}")
         return 1
     except KeyboardInterrupt:
         console.print("[red]interrupted[/]")

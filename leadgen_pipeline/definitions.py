@@ -1,4 +1,4 @@
-"""The Dagster code location: every domain's assets, jobs, sensors and resources."""
+"""The Dagster code location: the stages' definitions, with the resources and the executor."""
 
 import os
 from collections.abc import Mapping
@@ -6,29 +6,19 @@ from typing import Any
 
 import dagster as dg
 
-from leadgen_pipeline.api.webhook_sensor import webhook_events_sensor
 from leadgen_pipeline.clients.places import PLACES_API_URL
-from leadgen_pipeline.directory.assets import lead_collections
-from leadgen_pipeline.enrichment.assets import enriched_prospects, leads, queued_enrichment
-from leadgen_pipeline.enrichment.checks import enrichment_checks
-from leadgen_pipeline.enrichment.jobs import enrich_queue_job, promote_job
-from leadgen_pipeline.enrichment.schedules import (
-    reenrich_stale_leads,
-    refresh_searches,
-    retry_failed_enrichment,
-)
-from leadgen_pipeline.enrichment.sensors import enrichment_queue_sensor, promote_after_enrichment
-from leadgen_pipeline.monitoring.sensors import record_run_failures
+from leadgen_pipeline.enrichment import definitions as enrichment
+from leadgen_pipeline.leads import definitions as leads
+from leadgen_pipeline.monitoring import definitions as monitoring
 from leadgen_pipeline.resources import (
     DatabaseResource,
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
 )
-from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
-from leadgen_pipeline.search.jobs import request_search, search_job
-from leadgen_pipeline.search.sensors import search_requests
+from leadgen_pipeline.search import definitions as search
 from leadgen_pipeline.storage.database import DATABASE_URL_ENV, default_database_url
+from leadgen_pipeline.webhooks import definitions as webhooks
 
 
 def build_resources(
@@ -75,32 +65,20 @@ def build_definitions(
     resources: Mapping[str, dg.ConfigurableResource] | None = None,
 ) -> dg.Definitions:
     """The code location, with resources read from the current environment unless given."""
-    return dg.Definitions(
-        assets=[
-            places_results,
-            prospects,
-            ai_intelligence,
-            enriched_prospects,
-            queued_enrichment,
-            leads,
-            lead_collections,
-        ],
-        asset_checks=enrichment_checks,
-        jobs=[search_job, request_search, enrich_queue_job, promote_job],
-        sensors=[
-            search_requests,
-            enrichment_queue_sensor,
-            promote_after_enrichment,
-            webhook_events_sensor,
-            record_run_failures,
-        ],
-        schedules=[retry_failed_enrichment, reenrich_stale_leads, refresh_searches],
-        resources=resources or build_resources(),
-        # A process per step costs a Python start and a code load per step:
-        # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
-        # are I/O bound and the enrichment runner has its own thread pool;
-        # each run is still its own process (or pod, with the K8sRunLauncher).
-        executor=dg.in_process_executor,
+    return dg.Definitions.merge(
+        search.defs,
+        enrichment.defs,
+        leads.defs,
+        webhooks.defs,
+        monitoring.defs,
+        dg.Definitions(
+            resources=resources or build_resources(),
+            # A process per step costs a Python start and a code load per step:
+            # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
+            # are I/O bound and the enrichment runner has its own thread pool;
+            # each run is still its own process (or pod, with the K8sRunLauncher).
+            executor=dg.in_process_executor,
+        ),
     )
 
 

@@ -1,15 +1,27 @@
-"""What every step of the search workflow shares: its partition, retries, failures, search row."""
+"""What the stages' Dagster steps share: the search partition, the step retry policy,
+provider errors as step failures, the searches row behind a partition, preview tables
+and check results.
+
+The search partition: one dynamic partition per "keyword in location". Key format
+and validation live in `domain.search_request` (see its docstring):
+`plumber@austin-tx`. The name is specific because dynamic-partition names are
+global to a Dagster instance, shared by every code location.
+"""
 
 import os
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import dagster as dg
 
-from leadgen_pipeline.clients.resilience import ApiError
-from leadgen_pipeline.partitions import search_partitions
+from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import search_store
+
+SEARCH_PARTITIONS_NAME = "leadgen_searches"
+
+search_partitions = dg.DynamicPartitionsDefinition(name=SEARCH_PARTITIONS_NAME)
 
 # Transient faults the clients' own retries could not ride out (a longer API
 # outage, a dropped database connection) get a second chance a while later,
@@ -26,8 +38,8 @@ STEP_RETRY = dg.RetryPolicy(
 search_asset = partial(dg.asset, partitions_def=search_partitions, retry_policy=STEP_RETRY)
 
 
-def api_failure(error: ApiError) -> dg.Failure:
-    """A step failure that names the API error and retries only if it may heal."""
+def provider_failure(error: ProviderError) -> dg.Failure:
+    """A step failure that names the provider's error and retries only if it may heal."""
     return dg.Failure(
         description=str(error),
         metadata={"status": error.status or 0, "reason": error.reason or "unknown"},
@@ -38,7 +50,7 @@ def api_failure(error: ApiError) -> dg.Failure:
 def load_search(database: DatabaseResource, search_id: str) -> dict[str, Any]:
     """The searches row behind a partition; a partition without one is a clear failure."""
     with database.engine.connect() as conn:
-        search = repo.get_search(conn, search_id)
+        search = search_store.get_search(conn, search_id)
     if search is None:
         raise dg.Failure(
             f"search {search_id!r} has a partition but no searches row; "
@@ -46,3 +58,36 @@ def load_search(database: DatabaseResource, search_id: str) -> dict[str, Any]:
             allow_retries=False,
         )
     return dict(search._mapping)
+
+
+_COLUMN_TYPES = {bool: "bool", int: "int", float: "float"}
+
+
+def preview_table(rows: Sequence[Mapping[str, Any]]) -> dg.TableMetadataValue:
+    """A few rows as a table the asset page renders (column types from the first row)."""
+    if not rows:
+        return dg.MetadataValue.table(records=[], schema=dg.TableSchema(columns=[]))
+    columns = [
+        dg.TableColumn(name, _COLUMN_TYPES.get(type(value), "string"))
+        for name, value in rows[0].items()
+    ]
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord(dict(row)) for row in rows],
+        schema=dg.TableSchema(columns=columns),
+    )
+
+
+# Offenders named in a failed check's metadata; the count says how many in all.
+SHOWN_OFFENDERS = 10
+
+
+def offenders_result(offenders: list[str], what: str) -> dg.AssetCheckResult:
+    """A check that passes when nothing offends; else it says how many, and names the first."""
+    return dg.AssetCheckResult(
+        passed=not offenders,
+        description=f"{len(offenders)} {what}" if offenders else None,
+        metadata={
+            "offenders": len(offenders),
+            "first": dg.MetadataValue.json(offenders[:SHOWN_OFFENDERS]),
+        },
+    )

@@ -1,27 +1,25 @@
-"""Shared fixtures: a real PostgreSQL database, the embedded SQLite one, the sandbox."""
+"""Fixtures every test package shares: a real PostgreSQL database, the embedded SQLite one,
+the sandbox, a throwaway Dagster instance, production resources on the sandbox."""
 
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
-import dagster as dg
-import pytest
-
 # Step retries wait seconds in production; here the failure paths should not.
 os.environ.setdefault("LEADGEN_STEP_RETRY_DELAY_SECONDS", "0.05")
+
+import dagster as dg
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.storage import schema
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.pipeline import sandbox_resources
+from leadgen_pipeline_tests.support.databases import PG_ADMIN_URL, truncate_all
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.pipeline import sandbox_resources
 from leadgen_sandbox.postgres import throwaway_postgres_database
 
 pytest_plugins = ["leadgen_sandbox.pytest_fixtures"]
-
-PG_ADMIN_URL = os.environ.get(
-    "LEADGEN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @pytest.fixture(scope="session")
@@ -42,18 +40,12 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(table.name for table in schema.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} CASCADE")
-
-
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """An empty, migrated application database on each back end."""
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
-        _truncate_all(engine_for(url))
+        truncate_all(engine_for(url))
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadgen.sqlite3'}"
 
@@ -61,19 +53,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture
 def pg_url(postgres_url: str) -> str:
     """The PostgreSQL database alone, emptied, for tests that need only the production back end."""
-    _truncate_all(engine_for(postgres_url))
+    truncate_all(engine_for(postgres_url))
     return postgres_url
 
 
 @pytest.fixture
 def engine(database_url: str) -> Engine:
     return engine_for(database_url)
-
-
-# --- Dagster: a throwaway instance and production resources on the sandbox ---
-
-PLACES_KEY = "places-key-DO-NOT-LEAK-7f3a"
-LLM_KEY = "llm-key-DO-NOT-LEAK-91bc"
 
 
 @pytest.fixture

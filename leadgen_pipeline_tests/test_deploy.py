@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
+from leadgen_pipeline_tests.support.databases import PG_ADMIN_URL
 from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 
 

@@ -14,9 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadgen_pipeline.api import directory, orchestration, webhooks
 from leadgen_pipeline.api.models import ErrorBody
-from leadgen_pipeline.api.orchestrator import DagsterOrchestrator, OrchestratorUnavailable
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.api.settings import ApiSettings
+from leadgen_pipeline.clients.dagster_graphql import DagsterClient, OrchestratorUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +99,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         logger.warning("LEADGEN_API_TOKEN is not set: the mutating endpoints answer 503")
     if not settings.webhook_secret:
         logger.warning("LEADGEN_WEBHOOK_SECRET is not set: webhooks answer 503")
-    app.state.orchestrator = DagsterOrchestrator(
-        settings.dagster_url, settings.dagster_timeout_seconds
-    )
+    app.state.dagster = DagsterClient(settings.dagster_url, settings.dagster_timeout_seconds)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -12,7 +12,7 @@ from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
 from leadgen_pipeline.directory.export import to_csv
-from leadgen_pipeline.directory.queries import (
+from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
     collection_leads,

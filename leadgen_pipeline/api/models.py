@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from leadgen_pipeline.api.queries import as_utc
 from leadgen_pipeline.domain.places import PLACE_ID_PATTERN
 from leadgen_pipeline.domain.search_request import (
     MAX_KEYWORD_CHARS,
     MAX_LOCATION_CHARS,
     MAX_TARGET_CHARS,
 )
+from leadgen_pipeline.domain.webhook_events import WebhookEventType
+from leadgen_pipeline.storage.base import as_utc
 
 MAX_BATCH_PLACE_IDS = 1000
 
@@ -137,11 +138,6 @@ class RetryResponse(ApiModel):
     job_id: str
     parent_job_id: str
     status: JobState
-
-
-class WebhookEventType(StrEnum):
-    SEARCH_REQUESTED = "search.requested"
-    PROSPECT_REENRICH_REQUESTED = "prospect.reenrich_requested"
 
 
 class WebhookEvent(ApiModel):

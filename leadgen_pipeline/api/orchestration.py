@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sqlalchemy.engine import Engine, Row
 
-from leadgen_pipeline.api import queries
 from leadgen_pipeline.api.models import (
     EnrichBatchRequest,
     EnrichBatchResponse,
@@ -28,24 +27,25 @@ from leadgen_pipeline.api.models import (
     TriggerRequest,
     TriggerResponse,
 )
-from leadgen_pipeline.api.orchestrator import (
+from leadgen_pipeline.api.security import ApiError, require_api_token, settings_of
+from leadgen_pipeline.api.settings import ApiSettings
+from leadgen_pipeline.clients.dagster_graphql import (
     IN_PROGRESS_RUN_STATUSES,
     RETRYABLE_RUN_STATUSES,
-    DagsterOrchestrator,
+    DagsterClient,
     OrchestratorUnavailable,
     RunDetails,
     RunNotRetryable,
     RunSummary,
 )
-from leadgen_pipeline.api.security import ApiError, require_api_token, settings_of
-from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
-from leadgen_pipeline.monitoring.failures import failures_of_runs
 from leadgen_pipeline.search.jobs import search_job
-from leadgen_pipeline.storage import repository as repo
-from leadgen_pipeline.storage.api_schema import JOB_KIND_ENRICHMENT_BATCH
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import job_store, prospect_store, queue_store, search_store
+from leadgen_pipeline.storage.base import as_utc, utcnow
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline.storage.job_store import JOB_KIND_ENRICHMENT_BATCH, failures_of_runs
 
 REQUESTED_BY = "api"
 # A search the API launched itself: the search_requests sensor (which launches
@@ -92,13 +92,13 @@ def engine_of(settings: Annotated[ApiSettings, Depends(settings_of)]) -> Engine:
     return engine_for(settings.database_url)
 
 
-def orchestrator_of(request: Request) -> DagsterOrchestrator:
-    return request.app.state.orchestrator
+def dagster_of(request: Request) -> DagsterClient:
+    return request.app.state.dagster
 
 
 Settings = Annotated[ApiSettings, Depends(settings_of)]
 Database = Annotated[Engine, Depends(engine_of)]
-Orchestrator = Annotated[DagsterOrchestrator, Depends(orchestrator_of)]
+Dagster = Annotated[DagsterClient, Depends(dagster_of)]
 JobId = Annotated[uuid.UUID, Path(description="A job id: a Dagster run id, or a batch id.")]
 
 
@@ -107,10 +107,10 @@ def run_state(dagster_status: str) -> JobState:
 
 
 def reusable_run(
-    engine: Engine, orchestrator: DagsterOrchestrator, search_id: str, fresh_for: timedelta
+    engine: Engine, dagster: DagsterClient, search_id: str, fresh_for: timedelta
 ) -> RunSummary | None:
     """The search's newest run if it is still going, or succeeded on results fresh enough."""
-    latest = orchestrator.latest_search_run(search_id)
+    latest = dagster.latest_partition_run(search_job.name, search_id)
     if latest is None:
         return None
     if latest.status in IN_PROGRESS_RUN_STATUSES:
@@ -118,9 +118,9 @@ def reusable_run(
     if latest.status != "SUCCESS":
         return None
     with engine.connect() as conn:
-        search = repo.get_search(conn, search_id)
-    searched_at = queries.as_utc(search.last_searched_at) if search else None
-    if searched_at is not None and searched_at >= repo.utcnow() - fresh_for:
+        search = search_store.get_search(conn, search_id)
+    searched_at = as_utc(search.last_searched_at) if search else None
+    if searched_at is not None and searched_at >= utcnow() - fresh_for:
         return latest
     return None
 
@@ -139,7 +139,7 @@ def trigger_orchestrator(
     response: Response,
     settings: Settings,
     engine: Database,
-    orchestrator: Orchestrator,
+    dagster: Dagster,
 ) -> TriggerResponse:
     try:
         search = parse_search_request(body.keyword, body.location, body.target_business)
@@ -148,7 +148,7 @@ def trigger_orchestrator(
     search_id = search.partition_key
     if not body.force:
         fresh_for = timedelta(hours=settings.search_freshness_hours)
-        reused = reusable_run(engine, orchestrator, search_id, fresh_for)
+        reused = reusable_run(engine, dagster, search_id, fresh_for)
         if reused is not None:
             response.status_code = status.HTTP_200_OK
             log_event(
@@ -164,15 +164,17 @@ def trigger_orchestrator(
                 reused=True,
             )
     # Ask Dagster first, so that when it is down nothing is stored.
-    orchestrator.job_location(search_job.name)
-    repo.register_search(engine, search, requested_by=REQUESTED_BY, status=LAUNCHED_STATUS)
+    dagster.job_location(search_job.name)
+    search_store.register_search(engine, search, requested_by=REQUESTED_BY, status=LAUNCHED_STATUS)
     try:
-        orchestrator.add_search_partition(search_id)
-        run_id = orchestrator.launch_search(search_id, {"leadgen/requested_by": REQUESTED_BY})
+        dagster.add_dynamic_partition(search_job.name, search_partitions.name, search_id)
+        run_id = dagster.launch_partition_run(
+            search_job.name, search_id, {"leadgen/requested_by": REQUESTED_BY}
+        )
     except OrchestratorUnavailable as error:
-        repo.set_search_status(engine, search_id, "failed", f"launch failed: {error}")
+        search_store.set_search_status(engine, search_id, "failed", f"launch failed: {error}")
         raise
-    queries.record_search_job(engine, run_id, search_id, REQUESTED_BY)
+    job_store.record_search_job(engine, run_id, search_id, REQUESTED_BY)
     log_event(OrchestrationEvent.SEARCH_START, search_id=search_id, run_id=run_id, reused=False)
     return TriggerResponse(
         job_id=run_id, search_id=search_id, status=JobState.PENDING, reused=False
@@ -190,7 +192,7 @@ def trigger_orchestrator(
 def enrich_batch(body: EnrichBatchRequest, engine: Database) -> EnrichBatchResponse:
     place_ids = list(dict.fromkeys(body.place_ids))
     with engine.connect() as conn:
-        known = repo.known_place_ids(conn, place_ids)
+        known = prospect_store.known_place_ids(conn, place_ids)
     unknown = [place_id for place_id in place_ids if place_id not in known]
     if not known:
         raise ApiError(
@@ -201,10 +203,10 @@ def enrich_batch(body: EnrichBatchRequest, engine: Database) -> EnrichBatchRespo
     # The batch is recorded first: a failure while queueing leaves a job whose
     # status shows what was not queued, never queued work without a job.
     with engine.begin() as conn:
-        queries.record_enrichment_batch(
+        job_store.record_enrichment_batch(
             conn, job_id, queued_ids, unknown, body.priority, REQUESTED_BY
         )
-    queued = repo.enqueue_enrichment(engine, queued_ids, body.priority, REQUESTED_BY, job_id)
+    queued = queue_store.enqueue_enrichment(engine, queued_ids, body.priority, REQUESTED_BY, job_id)
     log_event(
         OrchestrationEvent.ENRICHMENT_QUEUED,
         job_id=job_id,
@@ -233,7 +235,7 @@ def batch_state(statuses: Sequence[str]) -> JobState:
 
 def enrichment_batch_status(engine: Engine, job: Row) -> JobStatusResponse:
     with engine.connect() as conn:
-        states = queries.enrichment_states(conn, job.place_ids)
+        states = prospect_store.enrichment_states(conn, job.place_ids)
     place_statuses = {
         place_id: states[place_id].enrichment_status if place_id in states else "deleted"
         for place_id in job.place_ids
@@ -271,7 +273,9 @@ def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     with engine.connect() as conn:
         recorded = failures_of_runs(conn, [run.run_id])
         counts = (
-            queries.search_result_counts(conn, run.partition_key) if run.partition_key else None
+            search_store.search_result_counts(conn, run.partition_key)
+            if run.partition_key
+            else None
         )
     errors += [JobError(source="run_failure_sensor", message=f["message"]) for f in recorded]
     return JobStatusResponse(
@@ -294,12 +298,12 @@ def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
     summary="A job's status, its steps, result counts and errors",
 )
-def job_status(job_id: JobId, engine: Database, orchestrator: Orchestrator) -> JobStatusResponse:
+def job_status(job_id: JobId, engine: Database, dagster: Dagster) -> JobStatusResponse:
     with engine.connect() as conn:
-        job = queries.get_job(conn, str(job_id))
+        job = job_store.get_job(conn, str(job_id))
     if job is not None and job.kind == JOB_KIND_ENRICHMENT_BATCH:
         return enrichment_batch_status(engine, job)
-    run = orchestrator.run_details(str(job_id))
+    run = dagster.run_details(str(job_id))
     if run is None:
         raise ApiError(404, "not_found", f"no job {job_id}")
     return search_run_status(engine, run)
@@ -313,9 +317,9 @@ def job_status(job_id: JobId, engine: Database, orchestrator: Orchestrator) -> J
     dependencies=[Depends(require_api_token)],
     summary="Re-execute a failed run from its failed steps",
 )
-def retry_job(job_id: JobId, engine: Database, orchestrator: Orchestrator) -> RetryResponse:
+def retry_job(job_id: JobId, engine: Database, dagster: Dagster) -> RetryResponse:
     with engine.connect() as conn:
-        job = queries.get_job(conn, str(job_id))
+        job = job_store.get_job(conn, str(job_id))
     if job is not None and job.kind == JOB_KIND_ENRICHMENT_BATCH:
         raise ApiError(
             409,
@@ -323,7 +327,7 @@ def retry_job(job_id: JobId, engine: Database, orchestrator: Orchestrator) -> Re
             "an enrichment batch is not a run: failed prospects are retried by the "
             "retry_failed_enrichment schedule, or queue them again with /api/enrich-batch",
         )
-    run = orchestrator.run_details(str(job_id))
+    run = dagster.run_details(str(job_id))
     if run is None:
         raise ApiError(404, "not_found", f"no job {job_id}")
     if run.status not in RETRYABLE_RUN_STATUSES:
@@ -331,10 +335,10 @@ def retry_job(job_id: JobId, engine: Database, orchestrator: Orchestrator) -> Re
             409, "not_retryable", f"the run is {run_state(run.status)}, only a failed run retries"
         )
     try:
-        new_run_id = orchestrator.reexecute_from_failure(run.run_id)
+        new_run_id = dagster.reexecute_from_failure(run.run_id)
     except RunNotRetryable as error:
         raise ApiError(409, "not_retryable", str(error)) from None
-    queries.record_search_job(
+    job_store.record_search_job(
         engine, new_run_id, run.partition_key, REQUESTED_BY, parent_job_id=run.run_id
     )
     log_event(

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from leadgen_pipeline.api import queries
 from leadgen_pipeline.api.models import (
     ErrorBody,
     ReenrichRequestedData,
@@ -32,6 +31,7 @@ from leadgen_pipeline.api.security import (
 from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
+from leadgen_pipeline.storage import webhook_store
 
 MAX_BODY_BYTES = 64 * 1024
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -110,7 +110,7 @@ async def receive_webhook(
     event, data = parse_event(bytes(body))
     payload = {"id": event.id, "type": event.type.value, "data": data}
     stored = await run_in_threadpool(
-        queries.store_webhook_event, engine, source, event.id, event.type.value, payload
+        webhook_store.store_webhook_event, engine, source, event.id, event.type.value, payload
     )
     log_event(
         OrchestrationEvent.WEBHOOK_RECEIVED,

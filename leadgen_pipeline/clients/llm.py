@@ -7,7 +7,12 @@ import openai
 import pydantic
 
 from leadgen_pipeline.clients.rate_limit import RateLimit
-from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
+from leadgen_pipeline.clients.resilience import (
+    ProviderError,
+    RetrySettings,
+    Usage,
+    call_with_retries,
+)
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -87,7 +92,7 @@ class LLMClient:
                 )
             except openai.APIStatusError as error:
                 self.usage.record_call(str(error.status_code))
-                raise ApiError(
+                raise ProviderError(
                     f"LLM call failed: HTTP {error.status_code} {error.code or ''}".strip(),
                     status=error.status_code,
                     reason=str(error.code) if error.code else None,
@@ -96,10 +101,12 @@ class LLMClient:
                 ) from None
             except openai.APIConnectionError as error:
                 self.usage.record_call(type(error).__name__)
-                raise ApiError(f"LLM call failed: {type(error).__name__}", retryable=True) from None
+                raise ProviderError(
+                    f"LLM call failed: {type(error).__name__}", retryable=True
+                ) from None
             except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
                 self.usage.record_call("200")
-                raise ApiError(
+                raise ProviderError(
                     f"LLM answer unusable: {type(error).__name__}", reason="FINISH_REASON"
                 ) from None
             except (
@@ -112,7 +119,7 @@ class LLMClient:
                 # A body that is not the promised JSON, or not a chat completion at
                 # all (no choices, no message): worth another try.
                 self.usage.record_call("200")
-                raise ApiError(
+                raise ProviderError(
                     f"LLM answer does not match the schema: {type(error).__name__}",
                     reason="MALFORMED",
                     retryable=True,
@@ -123,10 +130,10 @@ class LLMClient:
             self.usage.record_call("200")
             self.usage.record_tokens(prompt, completion, cost)
             if not response.choices or response.choices[0].message is None:
-                raise ApiError("LLM answer has no message", reason="MALFORMED", retryable=True)
+                raise ProviderError("LLM answer has no message", reason="MALFORMED", retryable=True)
             message = response.choices[0].message
             if message.refusal or message.parsed is None:
-                raise ApiError("LLM refused to answer", reason="REFUSAL")
+                raise ProviderError("LLM refused to answer", reason="REFUSAL")
             return Completion(message.parsed, prompt, completion, cost)
 
         return call_with_retries(attempt, self.retry, self.usage)

@@ -9,7 +9,12 @@ from typing import Any
 import requests
 
 from leadgen_pipeline.clients.rate_limit import RateLimit
-from leadgen_pipeline.clients.resilience import ApiError, RetrySettings, Usage, call_with_retries
+from leadgen_pipeline.clients.resilience import (
+    ProviderError,
+    RetrySettings,
+    Usage,
+    call_with_retries,
+)
 from leadgen_pipeline.domain.places import is_place_id
 
 PLACES_API_URL = "https://places.googleapis.com"
@@ -39,8 +44,8 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _api_error(response: requests.Response, what: str) -> ApiError:
-    """An ApiError from a google.rpc.Status body (or whatever came instead)."""
+def _api_error(response: requests.Response, what: str) -> ProviderError:
+    """An ProviderError from a google.rpc.Status body (or whatever came instead)."""
     status_name, reason, message = None, None, response.text[:200]
     try:
         error = response.json()["error"]
@@ -49,7 +54,7 @@ def _api_error(response: requests.Response, what: str) -> ApiError:
     except (ValueError, KeyError, TypeError, AttributeError):
         pass
     retryable = response.status_code == 429 or response.status_code >= 500
-    return ApiError(
+    return ProviderError(
         f"Places {what} failed: HTTP {response.status_code} {status_name or ''} "
         f"{reason or ''}: {message}".replace("  ", " "),
         status=response.status_code,
@@ -97,7 +102,9 @@ class PlacesClient:
                 )
             except requests.RequestException as error:
                 self.usage.record_call(type(error).__name__)
-                raise ApiError(f"Places {what}: {type(error).__name__}", retryable=True) from None
+                raise ProviderError(
+                    f"Places {what}: {type(error).__name__}", retryable=True
+                ) from None
             # Google bills every answered request, errors included.
             self.usage.record_call(str(response.status_code), cost_usd if response.ok else 0.0)
             if not response.ok:
@@ -105,13 +112,13 @@ class PlacesClient:
             try:
                 payload = response.json()
             except (ValueError, json.JSONDecodeError):
-                raise ApiError(
+                raise ProviderError(
                     f"Places {what}: the response body is not JSON",
                     retryable=True,
                     reason="MALFORMED",
                 ) from None
             if not isinstance(payload, dict):
-                raise ApiError(
+                raise ProviderError(
                     f"Places {what}: the response is not an object",
                     retryable=True,
                     reason="MALFORMED",
@@ -138,13 +145,13 @@ class PlacesClient:
             )
             places = response.get("places", [])
             if not isinstance(places, list):
-                raise ApiError("Places search: 'places' is not a list", reason="MALFORMED")
+                raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
             yield SearchPage(number, {"body": dict(body), "fieldMask": field_mask}, response)
             token = response.get("nextPageToken")
             if not token:
                 return
             body = {**body, "pageToken": token}
-        raise ApiError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
+        raise ProviderError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
 
     def place_details(self, place_id: str, field_mask: str) -> dict[str, Any]:
         if not is_place_id(place_id):

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class ApiError(Exception):
-    """An outside API refused or failed a call.
+class ProviderError(Exception):
+    """A provider (Places, the LLM) refused or failed a call.
 
     `retryable` marks faults worth another attempt (429, 5xx, network errors,
     malformed bodies); `retry_after_s` carries the server's own hint.
@@ -108,12 +108,12 @@ def call_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> T:
-    """Run `attempt_call` until it succeeds, a non-retryable ApiError, or attempts run out."""
+    """Run `attempt_call` until it succeeds, a non-retryable ProviderError, or attempts run out."""
     rng = rng or random.Random()
     for attempt in range(1, settings.max_attempts + 1):
         try:
             return attempt_call()
-        except ApiError as error:
+        except ProviderError as error:
             too_long = (error.retry_after_s or 0) > settings.max_retry_after_s
             if not error.retryable or too_long or attempt == settings.max_attempts:
                 usage.record_failure()

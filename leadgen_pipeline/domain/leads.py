@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from leadgen_pipeline.domain.contacts import registered_domain
+from leadgen_pipeline.domain.enrichment import ContactValue
 from leadgen_pipeline.domain.places import Prospect
 
 
@@ -45,6 +46,34 @@ class ScoredLead:
         return {
             name: {"source": s.source, "url": s.url} for name, s in fields.items() if s is not None
         }
+
+
+def lead_candidates(
+    ranked: Sequence[Prospect],
+    contacts: Mapping[str, Sequence[ContactValue]],
+    target_id: str | None,
+    target_owner: Sourced | None,
+) -> list[LeadCandidate]:
+    """Each prospect with its best contact values (`contacts` lists each place's values best
+    first within a kind); the target's owner from intelligence if the website named none."""
+    candidates = []
+    for p in ranked:
+        best: dict[str, Sourced] = {}
+        for found in contacts.get(p.place_id, []):
+            best.setdefault(found.kind, Sourced(found.value, found.source, found.url, found.detail))
+        phone = best.get("phone") or (
+            Sourced(p.phone_e164, "places_search") if p.phone_e164 else None
+        )
+        owner = best.get("owner") or (target_owner if p.place_id == target_id else None)
+        socials = {
+            kind.removeprefix("social:"): s
+            for kind, s in best.items()
+            if kind.startswith("social:")
+        }
+        candidates.append(
+            LeadCandidate(p, phone=phone, email=best.get("email"), owner=owner, socials=socials)
+        )
+    return candidates
 
 
 def is_promotable(candidate: LeadCandidate) -> bool:

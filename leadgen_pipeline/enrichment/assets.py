@@ -1,16 +1,11 @@
-"""Enrichment (listing, Place Details, website, LLM) and the promotion of prospects to leads."""
+"""Enrichment (listing, Place Details, website, LLM): per search, and the queue drained."""
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 import dagster as dg
-from sqlalchemy.engine import Row
 
-from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, is_promotable, score_lead
-from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
-from leadgen_pipeline.metadata import preview_table
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import (
     DatabaseResource,
@@ -19,9 +14,10 @@ from leadgen_pipeline.resources import (
     WebsiteFetcherResource,
     usage_delta,
 )
-from leadgen_pipeline.search.assets import ai_intelligence, prospects
+from leadgen_pipeline.search.assets import prospects
 from leadgen_pipeline.steps import STEP_RETRY, load_search, search_asset
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store
+from leadgen_pipeline.storage.base import utcnow
 
 
 class EnrichmentConfig(dg.Config):
@@ -105,8 +101,8 @@ def enriched_prospects(
 ) -> dg.MaterializeResult:
     """The search's prospects enriched: pending, failed and stale ones queued and drained here."""
     search = load_search(database, context.partition_key)
-    stale_before = repo.utcnow() - timedelta(days=config.stale_after_days)
-    queued = repo.enqueue_search_prospects(database.engine, search["id"], stale_before)
+    stale_before = utcnow() - timedelta(days=config.stale_after_days)
+    queued = queue_store.enqueue_search_prospects(database.engine, search["id"], stale_before)
     log_event(
         OrchestrationEvent.ENRICHMENT_QUEUED,
         search_id=search["id"],
@@ -117,7 +113,7 @@ def enriched_prospects(
         context, config, database, places, llm, websites, search_id=search["id"]
     )
     with database.engine.connect() as conn:
-        statuses = repo.search_enrichment_statuses(conn, search["id"])
+        statuses = prospect_store.search_enrichment_statuses(conn, search["id"])
     return dg.MaterializeResult(
         metadata={
             "queued": queued,
@@ -143,104 +139,24 @@ def queued_enrichment(
     websites: WebsiteFetcherResource,
 ) -> dg.MaterializeResult:
     """The enrichment queue (batches, retries, re-enrichment) drained, by priority, in one run."""
-    now = repo.utcnow()
+    now = utcnow()
     requeued = 0
     if config.requeue_failed:
-        requeued += repo.enqueue_due_failures(database.engine, now)
+        requeued += queue_store.enqueue_due_failures(database.engine, now)
     if config.requeue_stale:
-        requeued += repo.enqueue_stale(
+        requeued += queue_store.enqueue_stale(
             database.engine, now - timedelta(days=config.stale_after_days)
         )
     tally, usage = _run_enrichment(
         context, config, database, places, llm, websites, max_prospects=config.max_prospects
     )
     with database.engine.connect() as conn:
-        touched = repo.searches_enriched_by_run(conn, context.run.run_id)
+        touched = queue_store.searches_enriched_by_run(conn, context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "requeued": requeued,
             **_tally_metadata(tally, usage),
             # The promotion sensor refreshes these searches' leads and collections.
             "searches": dg.MetadataValue.json(touched),
-        }
-    )
-
-
-def lead_candidates(
-    ranked: Sequence[Prospect],
-    contacts: dict[str, list[Row]],
-    target_id: str | None,
-    target_owner: Sourced | None,
-) -> list[LeadCandidate]:
-    """Each prospect with its best contact values; the target's owner from intelligence if
-    the website named none."""
-    candidates = []
-    for p in ranked:
-        best: dict[str, Sourced] = {}
-        for row in contacts.get(p.place_id, []):
-            best.setdefault(row.kind, Sourced(row.value, row.source, row.url, row.detail))
-        phone = best.get("phone") or (
-            Sourced(p.phone_e164, "places_search") if p.phone_e164 else None
-        )
-        owner = best.get("owner") or (target_owner if p.place_id == target_id else None)
-        socials = {
-            kind.removeprefix("social:"): s
-            for kind, s in best.items()
-            if kind.startswith("social:")
-        }
-        candidates.append(
-            LeadCandidate(p, phone=phone, email=best.get("email"), owner=owner, socials=socials)
-        )
-    return candidates
-
-
-@search_asset(
-    deps=[prospects, ai_intelligence, enriched_prospects],
-    group_name="leads",
-    kinds={"python", "sql"},
-)
-def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.MaterializeResult:
-    """The search's prospects with a phone or an email, scored, with provenance for every value."""
-    search = load_search(database, context.partition_key)
-    with database.engine.connect() as conn:
-        ranked = repo.ranked_search_prospects(conn, search["id"])
-        intelligence = repo.get_intelligence(conn, search["id"])
-        contacts = repo.contacts_by_place(conn, [p.place_id for p in ranked])
-    target_id = intelligence.target_place_id if intelligence else None
-    owner = None
-    if intelligence and intelligence.intelligence.get("owner_name"):
-        owner = Sourced(
-            intelligence.intelligence["owner_name"],
-            "llm:business_intelligence",
-            detail=intelligence.intelligence.get("owner_title"),
-        )
-    scored = [
-        score_lead(c)
-        for c in lead_candidates(ranked, contacts, target_id, owner)
-        if is_promotable(c)
-    ]
-    repo.upsert_leads(database.engine, search["id"], scored, target_id)
-    return dg.MaterializeResult(
-        metadata={
-            "prospects": len(ranked),
-            "leads": len(scored),
-            "not_promoted": len(ranked) - len(scored),
-            "with_email": sum(1 for s in scored if s.candidate.email),
-            "with_owner": sum(1 for s in scored if s.candidate.owner),
-            "average_quality": round(sum(s.score for s in scored) / len(scored), 1)
-            if scored
-            else 0,
-            "preview": preview_table(
-                [
-                    {
-                        "name": s.candidate.prospect.name,
-                        "score": s.score,
-                        "phone": s.candidate.phone.value if s.candidate.phone else None,
-                        "email": s.candidate.email.value if s.candidate.email else None,
-                        "owner": s.candidate.owner.value if s.candidate.owner else None,
-                    }
-                    for s in sorted(scored, key=lambda s: -s.score)[:10]
-                ]
-            ),
         }
     )

@@ -19,11 +19,12 @@ from sqlalchemy.exc import DBAPIError
 
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
-from leadgen_pipeline.clients.resilience import ApiError
+from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.clients.web import WebsiteFetcher
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome, retry_delay
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store
+from leadgen_pipeline.storage.base import utcnow
 
 # A claim older than this belongs to a run that died; others may take it.
 CLAIM_LEASE = timedelta(minutes=30)
@@ -60,13 +61,13 @@ class EnrichmentRunner:
     claimer: str  # the root run id: a re-execution resumes the claims of the run it retries
     settings: WaterfallSettings = field(default_factory=WaterfallSettings)
     workers: int = 8
-    now: Callable[[], datetime] = repo.utcnow
+    now: Callable[[], datetime] = utcnow
 
     def _enrich_one(self, place_id: str) -> EnrichmentOutcome:
-        prospect, attempts = repo.start_enrichment(self.engine, place_id)
+        prospect, attempts = queue_store.start_enrichment(self.engine, place_id)
         try:
             outcome = enrich_prospect(prospect, self.places, self.fetcher, self.llm, self.settings)
-        except ApiError as error:
+        except ProviderError as error:
             outcome = EnrichmentOutcome("failed", reason=str(error))
         except (DBAPIError, psycopg.Error):
             # The database (ours, or the shared rate limiter's) is in trouble,
@@ -76,7 +77,7 @@ class EnrichmentRunner:
             outcome = EnrichmentOutcome("failed", reason=f"{type(error).__name__}: {error}")
         retry_at = self.now() + retry_delay(attempts + 1) if outcome.status == "failed" else None
         # Database errors are not caught: the step fails and its retry resumes.
-        repo.save_enrichment(self.engine, place_id, outcome, self.run_id, retry_at)
+        queue_store.save_enrichment(self.engine, place_id, outcome, self.run_id, retry_at)
         return outcome
 
     def drain(
@@ -101,7 +102,7 @@ class EnrichmentRunner:
                 room = None if max_prospects is None else max_prospects - taken
                 if not pending and not exhausted and (room is None or room > 0):
                     limit = self.workers * 4 if room is None else min(self.workers * 4, room)
-                    pending = repo.claim_enrichment(
+                    pending = queue_store.claim_enrichment(
                         self.engine,
                         self.claimer,
                         limit,

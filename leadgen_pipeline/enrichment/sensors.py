@@ -1,20 +1,19 @@
-"""Sensors that turn queued enrichment into runs, and enriched prospects into fresh leads."""
+"""The sensor that turns queued enrichment into queue-drain runs."""
 
 import json
 
 import dagster as dg
 
-from leadgen_pipeline.enrichment.assets import queued_enrichment
-from leadgen_pipeline.enrichment.jobs import enrich_queue_job, promote_job
+from leadgen_pipeline.enrichment.jobs import enrich_queue_job
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store
 
 # Queue drains running at once. Their steps also share the "enrichment"
 # pool, and the quotas are shared by the clients' limiters either way.
 MAX_CONCURRENT_DRAINS = 2
 # Run-queue priority (the dagster/priority tag): high-priority work starts first.
 RUN_PRIORITY = {0: "10", 1: "0", 2: "-10"}
-PRIORITY_NAMES = {number: name for name, number in repo.PRIORITIES.items()}
+PRIORITY_NAMES = {number: name for name, number in queue_store.PRIORITIES.items()}
 
 
 @dg.sensor(
@@ -25,7 +24,7 @@ def enrichment_queue_sensor(
 ) -> dg.SensorResult:
     """Launch a queue drain while unclaimed work waits, tagged with its highest priority."""
     with database.engine.connect() as conn:
-        waiting = repo.queued_counts(conn)
+        waiting = queue_store.queued_counts(conn)
     if not waiting:
         return dg.SensorResult(skip_reason="the enrichment queue is empty")
     active = context.instance.get_runs_count(
@@ -52,24 +51,5 @@ def enrichment_queue_sensor(
                     ),
                 }
             )
-        ]
-    )
-
-
-@dg.asset_sensor(
-    asset_key=queued_enrichment.key,
-    job=promote_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def promote_after_enrichment(
-    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
-) -> dg.SensorResult:
-    """Refresh the leads and collections of every search a queue drain touched."""
-    materialization = asset_event.asset_materialization
-    searches = materialization.metadata["searches"].value if materialization else []
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(partition_key=search_id, run_key=f"{asset_event.run_id}:{search_id}")
-            for search_id in searches  # type: ignore[union-attr]
         ]
     )

@@ -1,1 +1,1 @@
-"""Monitoring: structured orchestration events and the record of failed runs."""
+"""Monitoring: structured orchestration events, failure messages, the run-failure sensor."""

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
-from leadgen_pipeline.monitoring.failures import error_message, record_run_failure
+from leadgen_pipeline.monitoring.failures import error_message
 from leadgen_pipeline.resources import DatabaseResource
+from leadgen_pipeline.storage.job_store import record_run_failure
 
 PARTITION_TAG = "dagster/partition"
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from leadgen_pipeline.clients.resilience import ApiError
+from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
 from leadgen_pipeline.domain.intelligence import (
     SYSTEM_PROMPT,
@@ -10,11 +10,10 @@ from leadgen_pipeline.domain.intelligence import (
     intelligence_prompt,
 )
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
-from leadgen_pipeline.metadata import preview_table
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
-from leadgen_pipeline.steps import api_failure, load_search, search_asset
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import load_search, preview_table, provider_failure, search_asset
+from leadgen_pipeline.storage import intelligence_store, prospect_store, search_store
 
 
 @search_asset(group_name="search", pool="google_places", kinds={"python", "sql"})
@@ -37,14 +36,14 @@ def places_results(
         )
         # Parse before storing: a malformed page fails the step and writes nothing.
         ranked = ranked_prospects(page.response for page in pages)
-    except ApiError as error:
-        repo.set_search_status(database.engine, search["id"], "failed", str(error))
-        raise api_failure(error) from None
+    except ProviderError as error:
+        search_store.set_search_status(database.engine, search["id"], "failed", str(error))
+        raise provider_failure(error) from None
     except MalformedPlace as error:
-        repo.set_search_status(database.engine, search["id"], "failed", str(error))
+        search_store.set_search_status(database.engine, search["id"], "failed", str(error))
         raise dg.Failure(f"malformed Places response: {error}", allow_retries=False) from None
     capped = len(ranked) >= places.result_cap
-    repo.save_search_pages(
+    search_store.save_search_pages(
         database.engine,
         search["id"],
         [(page.request, page.response) for page in pages],
@@ -87,9 +86,9 @@ def prospects(
     """One row per Google place, linked to the search at its rank (replayed from stored pages)."""
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
-        pages = repo.load_search_pages(conn, search["id"])
+        pages = search_store.load_search_pages(conn, search["id"])
     ranked = ranked_prospects(pages)
-    repo.store_search_prospects(database.engine, search["id"], ranked)
+    prospect_store.store_search_prospects(database.engine, search["id"], ranked)
     log_event(
         OrchestrationEvent.STORAGE_COMPLETE,
         search_id=search["id"],
@@ -126,10 +125,10 @@ def ai_intelligence(
     """Owner, offer and competitor analysis of the target, by the LLM under a strict schema."""
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
-        ranked = repo.ranked_search_prospects(conn, search["id"])
+        ranked = prospect_store.ranked_search_prospects(conn, search["id"])
     target = choose_target(ranked, search["target_business"])
     if target is None:
-        repo.delete_intelligence(database.engine, search["id"])
+        intelligence_store.delete_intelligence(database.engine, search["id"])
         return dg.MaterializeResult(metadata={"target": "none: the search found no businesses"})
     if search["target_business"] and target.method != "named":
         context.log.warning(
@@ -150,10 +149,10 @@ def ai_intelligence(
             SYSTEM_PROMPT,
             intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
         )
-    except ApiError as error:
-        raise api_failure(error) from None
+    except ProviderError as error:
+        raise provider_failure(error) from None
     intelligence = completion.parsed
-    repo.save_intelligence(
+    intelligence_store.save_intelligence(
         database.engine,
         {
             "search_id": search["id"],

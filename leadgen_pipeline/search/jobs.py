@@ -3,10 +3,10 @@
 import dagster as dg
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import search_store
 
 # places_results and everything downstream of it for one search partition,
 # but not the (unpartitioned) enrichment queue drain.
@@ -33,7 +33,9 @@ def register_search_request(
         request = parse_search_request(config.keyword, config.location, config.target_business)
     except InvalidSearchRequest as error:
         raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
-    repo.register_search(database.engine, request, requested_by=f"dagster-run:{context.run_id}")
+    search_store.register_search(
+        database.engine, request, requested_by=f"dagster-run:{context.run_id}"
+    )
     context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     context.log.info(f"search {request.partition_key!r} requested: {request.text_query!r}")
     return request.partition_key

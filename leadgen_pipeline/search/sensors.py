@@ -4,10 +4,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.jobs import search_job
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import search_store
 
 MAX_RUNS_PER_TICK = 25
 
@@ -26,7 +26,7 @@ def search_requests(
     """
     after = datetime.fromisoformat(context.cursor) if context.cursor else None
     with database.engine.connect() as conn:
-        pending = repo.requested_searches(conn, after, MAX_RUNS_PER_TICK)
+        pending = search_store.requested_searches(conn, after, MAX_RUNS_PER_TICK)
     if not pending:
         return dg.SensorResult(skip_reason="no requested searches")
     new_keys = [

@@ -2,45 +2,22 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
 from fastapi.testclient import TestClient
 
 from leadgen_pipeline.api.app import create_app
-from leadgen_pipeline.api.orchestrator import DagsterOrchestrator, OrchestratorUnavailable
-from leadgen_pipeline.api.security import webhook_signature
-from leadgen_pipeline.api.settings import ApiSettings
-from leadgen_pipeline_tests.directory.searches import empty_database
+from leadgen_pipeline_tests.support.api import (
+    api_settings,
+    free_port,
+    wait_for_code_location,
+)
+from leadgen_pipeline_tests.support.databases import empty_database
 from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 from leadgen_sandbox.environment import sandbox_environ
-
-API_TOKEN = "test-token-DO-NOT-LEAK-5e1d"
-WEBHOOK_SECRET = "test-webhook-secret-DO-NOT-LEAK-0c4b"
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-DAGSTER_START_TIMEOUT_S = 90
-# An address nothing listens on: Dagster "down".
-UNREACHABLE_DAGSTER_URL = "http://127.0.0.1:9"
-
-
-def api_settings(database_url: str, dagster_url: str = UNREACHABLE_DAGSTER_URL) -> ApiSettings:
-    return ApiSettings(
-        database_url=database_url,
-        dagster_url=dagster_url,
-        api_token=API_TOKEN,
-        webhook_secret=WEBHOOK_SECRET,
-        dagster_timeout_seconds=10,
-    )
-
-
-def signed(body: bytes) -> dict[str, str]:
-    return {"X-Leadgen-Signature": webhook_signature(WEBHOOK_SECRET, body)}
 
 
 @pytest.fixture
@@ -48,27 +25,6 @@ def client(database_url: str) -> Iterator[TestClient]:
     """The API on an empty database (PostgreSQL and SQLite), with Dagster unreachable."""
     with TestClient(create_app(api_settings(database_url)), raise_server_exceptions=False) as c:
         yield c
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_code_location(url: str, process: subprocess.Popen, log: Path) -> None:
-    orchestrator = DagsterOrchestrator(url, timeout_seconds=5)
-    deadline = time.monotonic() + DAGSTER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"dagster dev exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            requests.get(f"{url}/server_info", timeout=2).raise_for_status()
-            orchestrator.job_location("search")
-            return
-        except (requests.RequestException, OrchestratorUnavailable):
-            time.sleep(0.5)
-    pytest.fail(f"dagster dev did not load the code location:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +46,7 @@ def dagster_url(
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     data_dir = tmp_path_factory.mktemp("data")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ,
@@ -109,7 +65,7 @@ def dagster_url(
         "dagster",
         "dev",
         "-m",
-        "leadgen_pipeline_tests.api.dagster_location",
+        "leadgen_pipeline_tests.support.dagster_location",
         "-h",
         "127.0.0.1",
         "-p",
@@ -120,7 +76,7 @@ def dagster_url(
             command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        _wait_for_code_location(url, process, log)
+        wait_for_code_location(url, process, log)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)

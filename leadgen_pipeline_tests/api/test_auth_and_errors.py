@@ -7,7 +7,7 @@ from leadgen_pipeline.api.app import create_app
 from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.api.conftest import API_TOKEN, AUTH, api_settings
+from leadgen_pipeline_tests.support.api import API_TOKEN, AUTH, api_settings
 
 JOB_ID = "00000000-0000-4000-8000-000000000000"
 MUTATIONS = (

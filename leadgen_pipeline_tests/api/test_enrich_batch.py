@@ -4,19 +4,19 @@ import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.api.orchestration import batch_state
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.api_schema import api_jobs
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.api.conftest import AUTH
-from leadgen_pipeline_tests.directory.searches import ROOFERS_PORTLAND, run_searches
+from leadgen_pipeline.storage.schema import api_jobs
+from leadgen_pipeline_tests.support.api import AUTH
+from leadgen_pipeline_tests.support.searches import ROOFERS_PORTLAND, run_searches
 
 
 @pytest.fixture
 def place_ids(database_url, sandbox, tmp_path) -> list[str]:
     [search_id] = run_searches(database_url, sandbox, tmp_path, [ROOFERS_PORTLAND])
     with engine_for(database_url).connect() as conn:
-        return [p.place_id for p in repo.ranked_search_prospects(conn, search_id)]
+        return [p.place_id for p in prospect_store.ranked_search_prospects(conn, search_id)]
 
 
 def queue_rows(database_url: str) -> list:
@@ -40,7 +40,8 @@ def test_known_ids_are_queued_and_unknown_ones_reported(client, database_url, pl
 
     rows = queue_rows(database_url)
     assert {(r.place_id, r.priority, r.job_id, r.requested_by) for r in rows} == {
-        (place_id, repo.PRIORITIES["low"], batch["jobId"], "api") for place_id in place_ids[:2]
+        (place_id, queue_store.PRIORITIES["low"], batch["jobId"], "api")
+        for place_id in place_ids[:2]
     }
     with engine_for(database_url).connect() as conn:
         job = conn.execute(sa.select(api_jobs).where(api_jobs.c.id == batch["jobId"])).one()
@@ -67,7 +68,7 @@ def test_a_higher_priority_request_raises_a_queued_prospect(client, database_url
         )
         assert response.status_code == 202
     [row] = [r for r in queue_rows(database_url) if r.place_id == place_ids[0]]
-    assert row.priority == repo.PRIORITIES["high"]
+    assert row.priority == queue_store.PRIORITIES["high"]
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import requests
 import sqlalchemy as sa
 
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.api_schema import run_failures
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.api.conftest import AUTH
+from leadgen_pipeline.storage.schema import run_failures
+from leadgen_pipeline_tests.support.api import AUTH
 from leadgen_sandbox import FaultConfig
 
 pytestmark = pytest.mark.slow
@@ -125,7 +125,7 @@ def test_force_runs_the_search_again_and_only_once(live_client, live_database_ur
     assert wait_for_job(live_client, body["jobId"])["status"] == "completed"
     # The search_requests sensor saw the request too, and must not have launched a twin.
     time.sleep(1)
-    runs = live_client.app.state.orchestrator.latest_search_run(BAKERIES_ID)
+    runs = live_client.app.state.dagster.latest_partition_run("search", BAKERIES_ID)
     assert runs.run_id == body["jobId"]
 
 

@@ -16,8 +16,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from leadgen_pipeline.api.app import create_app
-from leadgen_pipeline_tests.api.conftest import AUTH, api_settings
-from leadgen_pipeline_tests.directory.searches import ROOFERS_PORTLAND, run_searches
+from leadgen_pipeline_tests.support.api import AUTH, api_settings
+from leadgen_pipeline_tests.support.searches import ROOFERS_PORTLAND, run_searches
 
 EXAMPLES_PER_OPERATION = 80
 

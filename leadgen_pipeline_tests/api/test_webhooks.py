@@ -5,14 +5,14 @@ import json
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.api.webhook_sensor import webhook_events_sensor
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.api_schema import webhook_events
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.api.conftest import WEBHOOK_SECRET, signed
-from leadgen_pipeline_tests.directory.searches import ROOFERS_PORTLAND, run_searches
+from leadgen_pipeline.storage.schema import webhook_events
+from leadgen_pipeline.webhooks.sensors import webhook_events_sensor
+from leadgen_pipeline_tests.support.api import WEBHOOK_SECRET, signed
+from leadgen_pipeline_tests.support.searches import ROOFERS_PORTLAND, run_searches
 
 SEARCH_EVENT = {
     "id": "evt_001",
@@ -86,7 +86,7 @@ def test_the_sensor_acts_on_a_search_request_once(client, database_url):
     assert "crm/evt_001: search_requested:electrician@austin-tx" in first.skip_message
     engine = engine_for(database_url)
     with engine.connect() as conn:
-        search = repo.get_search(conn, "electrician@austin-tx")
+        search = search_store.get_search(conn, "electrician@austin-tx")
     assert search.requested_by == "webhook:crm"
     assert search.status == "requested"  # the search_requests sensor launches it
     assert search.target_business == "Volt Bros"
@@ -94,7 +94,10 @@ def test_the_sensor_acts_on_a_search_request_once(client, database_url):
     second = tick(database_url)
     assert second.skip_message == "no new webhook events"
     with engine.connect() as conn:
-        assert repo.get_search(conn, "electrician@austin-tx").requested_at == search.requested_at
+        assert (
+            search_store.get_search(conn, "electrician@austin-tx").requested_at
+            == search.requested_at
+        )
     [event] = stored_events(database_url)
     assert event.outcome == "search_requested:electrician@austin-tx"
     assert event.processed_at is not None and event.error is None
@@ -106,7 +109,9 @@ def test_a_reenrich_request_queues_the_known_prospects_at_its_priority(
     [search_id] = run_searches(database_url, sandbox, tmp_path, [ROOFERS_PORTLAND])
     engine = engine_for(database_url)
     with engine.connect() as conn:
-        place_ids = [p.place_id for p in repo.ranked_search_prospects(conn, search_id)][:3]
+        place_ids = [p.place_id for p in prospect_store.ranked_search_prospects(conn, search_id)][
+            :3
+        ]
     event = {
         "id": "evt_reenrich",
         "type": "prospect.reenrich_requested",
@@ -118,7 +123,9 @@ def test_a_reenrich_request_queues_the_known_prospects_at_its_priority(
         queued = conn.execute(
             sa.select(t.enrichment_queue.c.place_id, t.enrichment_queue.c.priority)
         ).all()
-    assert sorted(queued) == sorted((place_id, repo.PRIORITIES["high"]) for place_id in place_ids)
+    assert sorted(queued) == sorted(
+        (place_id, queue_store.PRIORITIES["high"]) for place_id in place_ids
+    )
     [stored] = stored_events(database_url)
     assert stored.outcome == "enrichment_queued:3"
     assert stored.error == "1 of 4 place ids are not known prospects"

@@ -3,7 +3,7 @@
 import pytest
 
 from leadgen_pipeline.clients.llm import LLMClient
-from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
+from leadgen_pipeline.clients.resilience import ProviderError, RetrySettings
 from leadgen_pipeline.domain.intelligence import SYSTEM_PROMPT, BusinessIntelligence
 from leadgen_sandbox import FaultConfig
 
@@ -62,7 +62,7 @@ def test_an_invalid_key_is_not_retried(sandbox):
     client = LLMClient(
         api_key="invalid-key", model="gpt-4o-mini", base_url=sandbox.llm_url, retry=FAST_RETRIES
     )
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         client.parse(BusinessIntelligence, SYSTEM_PROMPT, "anything")
     assert (raised.value.status, raised.value.retryable) == (401, False)
     assert "invalid-key" not in str(raised.value)
@@ -74,7 +74,7 @@ def test_an_invalid_key_is_not_retried(sandbox):
 )
 def test_broken_answers_are_retried_then_surface(client, sandbox, fault, reason):
     sandbox.set_faults("llm", FaultConfig(**fault))
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         client.parse(BusinessIntelligence, SYSTEM_PROMPT, "anything")
     assert raised.value.retryable
     if reason:

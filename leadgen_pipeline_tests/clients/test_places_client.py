@@ -7,7 +7,7 @@ import pytest
 
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_rate_limit
-from leadgen_pipeline.clients.resilience import ApiError, RetrySettings
+from leadgen_pipeline.clients.resilience import ProviderError, RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
 from leadgen_sandbox import FaultConfig, Sandbox
 
@@ -57,7 +57,7 @@ def test_place_details(client):
 
 
 def test_an_unknown_place_is_a_non_retryable_404(client):
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         client.place_details("ChIJdoesnotexist000000000", DETAILS_FIELD_MASK)
     assert (raised.value.status, raised.value.retryable) == (404, False)
     assert client.usage.snapshot()["calls"] == 1
@@ -65,7 +65,7 @@ def test_an_unknown_place_is_a_non_retryable_404(client):
 
 def test_an_invalid_key_fails_at_once_without_echoing_the_key(sandbox):
     client = PlacesClient(api_key="invalid-key", base_url=sandbox.places_url, retry=FAST_RETRIES)
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
     assert raised.value.status == 400
     assert raised.value.reason == "API_KEY_INVALID"
@@ -74,7 +74,7 @@ def test_an_invalid_key_fails_at_once_without_echoing_the_key(sandbox):
 
 def test_server_errors_are_retried_then_surface(client, sandbox):
     sandbox.set_faults("places", FaultConfig(error_rate=1.0))
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
     assert raised.value.status in (500, 503) and raised.value.retryable
     usage = client.usage.snapshot()
@@ -84,7 +84,7 @@ def test_server_errors_are_retried_then_surface(client, sandbox):
 
 def test_malformed_bodies_are_retried_then_surface(client, sandbox):
     sandbox.set_faults("places", FaultConfig(malformed_rate=1.0))
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(ProviderError) as raised:
         list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
     assert raised.value.reason == "MALFORMED"
     assert client.usage.snapshot()["calls"] == 4
@@ -101,7 +101,7 @@ def test_a_hanging_server_times_out_and_is_retried():
             timeout_s=0.2,
             retry=RetrySettings(max_attempts=2, base_delay_s=0.01),
         )
-        with pytest.raises(ApiError, match="Timeout"):
+        with pytest.raises(ProviderError, match="Timeout"):
             client.place_details("ChIJanything", DETAILS_FIELD_MASK)
     assert client.usage.snapshot()["statuses"] == {"ReadTimeout": 2}
 

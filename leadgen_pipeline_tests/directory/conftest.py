@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 
 from leadgen_pipeline.api.app import create_app
 from leadgen_pipeline.api.settings import ApiSettings
-from leadgen_pipeline_tests.directory.searches import (
+from leadgen_pipeline_tests.support.databases import empty_database
+from leadgen_pipeline_tests.support.searches import (
     DENTISTS_DENVER,
     ROOFERS_PORTLAND,
-    empty_database,
     run_searches,
 )
 

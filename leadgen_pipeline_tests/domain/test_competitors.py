@@ -1,31 +1,7 @@
 from dataclasses import replace
 
 from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
-from leadgen_pipeline.domain.places import Prospect
-
-BASE = Prospect(
-    place_id="",
-    name="",
-    formatted_address=None,
-    latitude=None,
-    longitude=None,
-    primary_type="plumber",
-    types=("plumber",),
-    business_status="OPERATIONAL",
-    phone_e164="+15124692300",
-    national_phone=None,
-    website="https://x.com",
-    google_maps_uri=None,
-    rating=None,
-    user_rating_count=None,
-)
-
-
-def prospect(place_id, name, rating=None, reviews=None, **changes):
-    return replace(
-        BASE, place_id=place_id, name=name, rating=rating, user_rating_count=reviews, **changes
-    )
-
+from leadgen_pipeline_tests.support.prospects import prospect
 
 FIELD = [
     prospect("a", "Austin Pipe Pros", 4.9, 300),

@@ -1,13 +1,15 @@
 from dataclasses import replace
 
+from leadgen_pipeline.domain.enrichment import ContactValue
 from leadgen_pipeline.domain.leads import (
     LeadCandidate,
     Sourced,
     collection_stats,
     is_promotable,
+    lead_candidates,
     score_lead,
 )
-from leadgen_pipeline_tests.domain.test_competitors import prospect
+from leadgen_pipeline_tests.support.prospects import prospect
 
 SHOP = prospect("a", "Austin Pipe Pros", 4.6, 80, website="https://www.austinpipepros.com/")
 
@@ -84,3 +86,23 @@ def test_collection_stats_count_what_leads_carry():
     assert stats.average_rating == 4.0
     assert stats.average_quality == 60.0
     assert collection_stats([]).average_quality is None
+
+
+def test_a_candidate_takes_the_best_value_of_each_kind_and_the_targets_owner_falls_back():
+    other = prospect("b", "Other Plumbing", phone_e164=None)
+    contacts = {
+        "a": [
+            ContactValue("email", "jo@austinpipepros.com", "website:mailto", "https://a/contact"),
+            ContactValue("email", "info@gmail.com", "website:text", "https://a/"),
+            ContactValue("phone", "+15125550100", "website:tel", "https://a/contact"),
+            ContactValue("social:facebook", "https://www.facebook.com/app", "website:link"),
+        ],
+    }
+    owner = Sourced("Maria Lopez", "llm:business_intelligence", detail="Owner")
+    first, second = lead_candidates([SHOP, other], contacts, target_id="b", target_owner=owner)
+    assert first.email == Sourced("jo@austinpipepros.com", "website:mailto", "https://a/contact")
+    assert first.phone.value == "+15125550100"
+    assert first.owner is None
+    assert set(first.socials) == {"facebook"}
+    # No contact of its own: the listing's phone (none here) and the intelligence's owner.
+    assert (second.phone, second.email, second.owner) == (None, None, owner)

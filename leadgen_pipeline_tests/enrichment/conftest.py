@@ -6,10 +6,6 @@ from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
-from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, ranked_prospects
-from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.storage import repository as repo
-from leadgen_pipeline.storage.database import engine_for
 
 FAST = RetrySettings(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05)
 
@@ -33,15 +29,3 @@ def fetcher(sandbox):
         read_timeout_s=1.0,
         max_bytes=200_000,
     )
-
-
-def store_search(database_url, places, keyword, location):
-    """A searched search, as the search assets leave it; returns (search id, ranked prospects)."""
-    request = parse_search_request(keyword, location)
-    engine = engine_for(database_url)
-    repo.register_search(engine, request, "test")
-    ranked = ranked_prospects(
-        p.response for p in places.search_text_pages(request.text_query, SEARCH_FIELD_MASK)
-    )
-    repo.store_search_prospects(engine, request.partition_key, ranked)
-    return request.partition_key, ranked

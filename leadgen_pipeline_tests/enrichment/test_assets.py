@@ -1,13 +1,13 @@
 """Enrichment through Dagster: faults on every outside system, then a re-run for the rest."""
 
-import dagster as dg
 import sqlalchemy as sa
 
 from leadgen_pipeline.enrichment.assets import enriched_prospects, queued_enrichment
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.search.test_assets import materialize, metadata_of, request_search
+from leadgen_pipeline_tests.support.pipeline import metadata_of, run_job, run_search
+from leadgen_pipeline_tests.support.searches import register_search
 from leadgen_sandbox import FaultConfig
 
 # Places fails now and then (the client's retries ride it out); a website page
@@ -30,10 +30,10 @@ def prospect_rows(database_url):
 def test_under_faults_every_prospect_ends_terminal_and_a_rerun_takes_only_the_failed(
     instance, resources, database_url, sandbox
 ):
-    key = request_search(instance, database_url, "electrician", "Austin, TX")
+    key = register_search(instance, database_url, "electrician", "Austin, TX")
     for server, faults in FAULTS.items():
         sandbox.set_faults(server, faults)
-    first = materialize(instance, resources, key, raise_on_error=False)
+    first = run_search(instance, resources, key, raise_on_error=False)
     # The intelligence step needs the LLM and fails; enrichment does not depend on it.
     failed_steps = {e.step_key for e in first.all_events if e.is_step_failure}
     assert failed_steps == {"ai_intelligence"}
@@ -52,7 +52,7 @@ def test_under_faults_every_prospect_ends_terminal_and_a_rerun_takes_only_the_fa
 
     for server in FAULTS:
         sandbox.set_faults(server, FaultConfig())
-    second = materialize(instance, resources, key)
+    second = run_search(instance, resources, key)
     enrichment = metadata_of(second, enriched_prospects)
     assert enrichment["queued"] == len(failed)
     assert enrichment["processed"] == len(failed)
@@ -60,19 +60,21 @@ def test_under_faults_every_prospect_ends_terminal_and_a_rerun_takes_only_the_fa
 
 
 def test_a_batch_drain_refreshes_nothing_it_did_not_touch(instance, resources, database_url):
-    key = request_search(instance, database_url, "bakery", "Springfield, IL")
-    assert materialize(instance, resources, key).success
+    key = register_search(instance, database_url, "bakery", "Springfield, IL")
+    assert run_search(instance, resources, key).success
     engine = engine_for(database_url)
     with engine.connect() as conn:
-        place_ids = [p.place_id for p in repo.ranked_search_prospects(conn, key)]
+        place_ids = [p.place_id for p in prospect_store.ranked_search_prospects(conn, key)]
     assert (
-        repo.enqueue_enrichment(engine, [*place_ids[:2], "ChIJunknown"], "high", "api", "job-1")
+        queue_store.enqueue_enrichment(
+            engine, [*place_ids[:2], "ChIJunknown"], "high", "api", "job-1"
+        )
         == 2
     )
-    result = dg.materialize(
-        [queued_enrichment],
-        resources=resources,
-        instance=instance,
+    result = run_job(
+        instance,
+        resources,
+        "enrich_queue",
         run_config={"ops": {"queued_enrichment": {"config": {"max_prospects": 10}}}},
     )
     meta = metadata_of(result, queued_enrichment)

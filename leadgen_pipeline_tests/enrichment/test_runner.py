@@ -6,10 +6,11 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.enrichment.runner import CLAIM_LEASE, EnrichmentRunner
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.enrichment.conftest import store_search
+from leadgen_pipeline_tests.support.searches import store_search
 from leadgen_sandbox import FaultConfig
 
 
@@ -40,7 +41,7 @@ def test_a_search_drains_to_terminal_states_and_a_rerun_changes_nothing(
 ):
     search_id, _ = store_search(database_url, places, "dentist", "Denver, CO")
     engine = engine_for(database_url)
-    assert repo.enqueue_search_prospects(engine, search_id, repo.utcnow()) == 30
+    assert queue_store.enqueue_search_prospects(engine, search_id, utcnow()) == 30
     tally = runner(database_url, places, fetcher, llm).drain(search_id=search_id)
     assert tally.processed == 30
     assert set(statuses(database_url).values()) <= {"enriched", "skipped"}
@@ -54,10 +55,11 @@ def test_a_search_drains_to_terminal_states_and_a_rerun_changes_nothing(
         )
     # Nothing is stale a minute later: a re-run of the search queues nothing.
     assert (
-        repo.enqueue_search_prospects(engine, search_id, repo.utcnow() - timedelta(minutes=1)) == 0
+        queue_store.enqueue_search_prospects(engine, search_id, utcnow() - timedelta(minutes=1))
+        == 0
     )
     # Re-enriching everything converges on the same contacts.
-    repo.enqueue_search_prospects(engine, search_id, repo.utcnow() + timedelta(minutes=1))
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow() + timedelta(minutes=1))
     runner(database_url, places, fetcher, llm, claimer="run-2").drain(search_id=search_id)
     with engine.connect() as conn:
         assert (
@@ -74,10 +76,12 @@ def test_the_queue_drains_highest_priority_first(database_url, places, fetcher):
         [p.place_id for p in ranked[3:6]],
         [p.place_id for p in ranked[6:9]],
     )
-    repo.enqueue_enrichment(engine, low, "low", "test")
-    repo.enqueue_enrichment(engine, normal, "normal", "test")
-    repo.enqueue_enrichment(engine, high, "high", "test")
-    repo.enqueue_enrichment(engine, low[:1], "high", "test")  # a re-request raises a queued item
+    queue_store.enqueue_enrichment(engine, low, "low", "test")
+    queue_store.enqueue_enrichment(engine, normal, "normal", "test")
+    queue_store.enqueue_enrichment(engine, high, "high", "test")
+    queue_store.enqueue_enrichment(
+        engine, low[:1], "high", "test"
+    )  # a re-request raises a queued item
     drained = runner(database_url, places, fetcher, workers=1).drain(max_prospects=4)
     assert drained.processed == 4
     done = {
@@ -87,7 +91,7 @@ def test_the_queue_drains_highest_priority_first(database_url, places, fetcher):
     }
     assert done == set(high) | {low[0]}
     with engine.connect() as conn:
-        assert repo.queued_counts(conn) == {1: 3, 2: 2}
+        assert queue_store.queued_counts(conn) == {1: 3, 2: 2}
 
 
 def test_one_prospects_failure_never_fails_the_batch(database_url, places, fetcher, sandbox):
@@ -112,7 +116,7 @@ def test_one_prospects_failure_never_fails_the_batch(database_url, places, fetch
         )
     assert len(needing_details) >= 2
     sandbox.set_faults("places", FaultConfig(error_rate=1.0))
-    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow())
     tally = runner(database_url, places, fetcher).drain(search_id=search_id)
     assert tally.outcomes["failed"] == len(needing_details) and tally.processed == 12
     with engine.connect() as conn:
@@ -126,8 +130,8 @@ def test_one_prospects_failure_never_fails_the_batch(database_url, places, fetch
     )
     # Once Places recovers, the retry path picks up only what failed.
     sandbox.set_faults("places", FaultConfig())
-    retry_time = repo.utcnow() + timedelta(days=1)
-    assert repo.enqueue_due_failures(engine, retry_time) == len(needing_details)
+    retry_time = utcnow() + timedelta(days=1)
+    assert queue_store.enqueue_due_failures(engine, retry_time) == len(needing_details)
     assert runner(database_url, places, fetcher, claimer="run-2").drain().processed == len(
         needing_details
     )
@@ -139,9 +143,9 @@ def test_a_killed_runs_claims_are_resumed_by_its_reexecution_or_after_the_lease(
 ):
     search_id, _ = store_search(database_url, places, "roofer", "Portland, OR")
     engine = engine_for(database_url)
-    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow())
     # The run claimed five and was killed before finishing any.
-    claimed = repo.claim_enrichment(engine, "root-A", 5, repo.utcnow() - CLAIM_LEASE)
+    claimed = queue_store.claim_enrichment(engine, "root-A", 5, utcnow() - CLAIM_LEASE)
     assert len(claimed) == 5
     # Another run takes only the unclaimed seven...
     other = runner(database_url, places, fetcher, claimer="root-B").drain()
@@ -154,9 +158,9 @@ def test_a_killed_runs_claims_are_resumed_by_its_reexecution_or_after_the_lease(
 def test_expired_claims_go_to_whoever_comes_next(database_url, places, fetcher):
     search_id, _ = store_search(database_url, places, "bakery", "Springfield, IL")
     engine = engine_for(database_url)
-    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
-    repo.claim_enrichment(engine, "dead-run", 5, repo.utcnow() - CLAIM_LEASE)
-    later = repo.utcnow() + CLAIM_LEASE + timedelta(seconds=1)
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow())
+    queue_store.claim_enrichment(engine, "dead-run", 5, utcnow() - CLAIM_LEASE)
+    later = utcnow() + CLAIM_LEASE + timedelta(seconds=1)
     assert runner(database_url, places, fetcher, claimer="root-C").drain().processed == 0
     assert (
         runner(database_url, places, fetcher, claimer="root-C", now=lambda: later).drain().processed
@@ -168,7 +172,7 @@ def test_only_prospects_in_flight_are_running(database_url, places, fetcher):
     """A chunk is claimed ahead of the workers; only what a worker holds shows as `running`."""
     search_id, _ = store_search(database_url, places, "roofer", "Portland, OR")
     engine = engine_for(database_url)
-    repo.enqueue_search_prospects(engine, search_id, repo.utcnow())
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow())
     running_seen: list[int] = []
 
     def count_running(_tally):

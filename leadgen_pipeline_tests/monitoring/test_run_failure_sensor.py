@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.monitoring.sensors import record_run_failures
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import repository as repo
-from leadgen_pipeline.storage.api_schema import run_failures
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.api.fast_definitions import build_test_definitions
+from leadgen_pipeline.storage.schema import run_failures
+from leadgen_pipeline_tests.support.pipeline import build_test_definitions
 from leadgen_sandbox import FaultConfig
 from leadgen_sandbox.environment import patched_environ, sandbox_environ
 
@@ -26,7 +26,7 @@ def test_a_failed_search_run_is_recorded_once(database_url, sandbox, tmp_path, c
     }
     request = parse_search_request("roofer", "Portland, OR")
     with patched_environ(environment), dg.instance_for_test() as instance:
-        repo.register_search(engine_for(database_url), request, requested_by="test")
+        search_store.register_search(engine_for(database_url), request, requested_by="test")
         instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
         job = build_test_definitions().resolve_job_def("search")
         result = job.execute_in_process(

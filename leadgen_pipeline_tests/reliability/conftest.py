@@ -13,11 +13,11 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from leadgen_pipeline_tests.conftest import LLM_KEY, PG_ADMIN_URL, PLACES_KEY
-from leadgen_pipeline_tests.pipeline import sandbox_resources
-from leadgen_pipeline_tests.reliability.dbdump import Dump, normalised_dump
-from leadgen_pipeline_tests.reliability.searching import (
-    materialize_search,
+from leadgen_pipeline_tests.support.databases import PG_ADMIN_URL
+from leadgen_pipeline_tests.support.dbdump import Dump, normalised_dump
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.pipeline import run_search, sandbox_resources
+from leadgen_pipeline_tests.support.searches import (
     register_search,
 )
 from leadgen_sandbox import SERVER_NAMES, FaultConfig, Sandbox
@@ -114,7 +114,9 @@ def clean_reference(
             url = fresh_pg("clean")
             with dg.instance_for_test() as instance:
                 key = register_search(instance, url, keyword, location, target)
-                result = materialize_search(instance, sandbox_resources(url, sandbox), key)
+                result = run_search(
+                    instance, sandbox_resources(url, sandbox), key, raise_on_error=False
+                )
                 assert result.success, "the clean reference run failed"
             _reference_cache[cache_key] = normalised_dump(url)
         return _reference_cache[cache_key]

@@ -21,12 +21,12 @@ from leadgen_pipeline.domain.search_request import (
     parse_search_request,
     validate_partition_key,
 )
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.jobs import request_search
+from leadgen_pipeline.steps import search_partitions
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
 from leadgen_sandbox.environment import sandbox_environ
 
 # (keyword, location, target, what the error must say). The field named in the

@@ -22,15 +22,14 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.conftest import PG_ADMIN_URL
-from leadgen_pipeline_tests.pipeline import sandbox_resources
-from leadgen_pipeline_tests.reliability.dbdump import (
+from leadgen_pipeline_tests.support.databases import PG_ADMIN_URL
+from leadgen_pipeline_tests.support.dbdump import (
     assert_no_leftover_work,
     assert_same_business_data,
 )
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
-from leadgen_pipeline_tests.reliability.searching import (
-    materialize_search,
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.pipeline import run_search, sandbox_resources
+from leadgen_pipeline_tests.support.searches import (
     prospect_states,
     register_search,
     step_failures,
@@ -125,7 +124,7 @@ def test_dropped_database_connections_mid_run_heal_into_a_correct_database(
 
         def run() -> None:
             try:
-                outcome["result"] = materialize_search(instance, resources, key)
+                outcome["result"] = run_search(instance, resources, key, raise_on_error=False)
             except BaseException as error:  # reported by the main thread
                 outcome["error"] = error
 

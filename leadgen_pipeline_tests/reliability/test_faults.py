@@ -13,16 +13,15 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.pipeline import sandbox_resources
-from leadgen_pipeline_tests.reliability.dbdump import (
+from leadgen_pipeline_tests.support.dbdump import (
     Dump,
     assert_no_leftover_work,
     assert_same_business_data,
 )
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
-from leadgen_pipeline_tests.reliability.searching import (
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.pipeline import run_search, sandbox_resources
+from leadgen_pipeline_tests.support.searches import (
     TERMINAL,
-    materialize_search,
     prospect_states,
     register_search,
     run_until_success,
@@ -77,7 +76,7 @@ def run_under_faults(
 
         for server in SERVER_NAMES:
             sandbox.set_faults(server, FaultConfig())
-        retry = materialize_search(instance, resources, key)
+        retry = run_search(instance, resources, key, raise_on_error=False)
         assert retry.success, step_failures(retry)
     assert_terminal_and_unduplicated(url)
     assert_no_leftover_work(url)

@@ -24,8 +24,8 @@ from leadgen_pipeline.clients.web import parse_allowed_origins as origins
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.web_extraction import extract_page, trimmed_text
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
-from leadgen_pipeline_tests.reliability.loopback import LoopbackServer, answer, loopback_server
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.loopback import LoopbackServer, answer, loopback_server
 
 MAX_BYTES = 200_000
 WITHIN_S = 5.0  # no page, however hostile, may hold the fetcher longer

@@ -9,23 +9,23 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-from leadgen_pipeline_tests.reliability.dbdump import (
+from leadgen_pipeline_tests.support.dbdump import (
     assert_no_leftover_work,
     assert_same_business_data,
 )
-from leadgen_pipeline_tests.reliability.processes import (
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.processes import (
     command_lines,
     descendants,
     kill_process_group,
     product_environment,
     start_search_process,
 )
-from leadgen_pipeline_tests.reliability.search_process import (
+from leadgen_pipeline_tests.support.search_process import (
     prepare_dagster_home,
     reexecute_from_failure,
 )
-from leadgen_pipeline_tests.reliability.searching import register_search
+from leadgen_pipeline_tests.support.searches import register_search
 from leadgen_sandbox import FaultConfig
 
 DENTISTS = ("dentist", "Denver, CO", None)  # 30 places

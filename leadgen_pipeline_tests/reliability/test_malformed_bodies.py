@@ -15,15 +15,14 @@ import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.search.assets import ai_intelligence, places_results, prospects
-from leadgen_pipeline.storage import repository as repo
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-from leadgen_pipeline_tests.pipeline import sandbox_resources
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
-from leadgen_pipeline_tests.reliability.loopback import LoopbackServer, answer, loopback_server
-from leadgen_pipeline_tests.reliability.searching import (
-    materialize_search,
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.loopback import LoopbackServer, answer, loopback_server
+from leadgen_pipeline_tests.support.pipeline import run_search, sandbox_resources
+from leadgen_pipeline_tests.support.searches import (
     register_search,
 )
 
@@ -83,11 +82,12 @@ def searched_bakeries(module_pg, module_instance, sandbox, tmp_path_factory) -> 
         env.setenv("TEST_LLM_KEY", LLM_KEY)
         env.setenv("LEADGEN_DATA_DIR", str(tmp_path_factory.mktemp("data")))
         key = register_search(module_instance, module_pg, *BAKERIES)
-        searched = materialize_search(
+        searched = run_search(
             module_instance,
             sandbox_resources(module_pg, sandbox),
             key,
-            selection=[places_results, prospects],
+            assets=[places_results, prospects],
+            raise_on_error=False,
         )
     assert searched.success
     return key
@@ -130,7 +130,9 @@ def test_a_places_body_of_the_wrong_shape_fails_the_step_clearly_and_writes_noth
     with loopback_server() as server:
         serve_places(server, case)
         resources = sandbox_resources(module_pg, sandbox, places_url=server.url, max_attempts=2)
-        result = materialize_search(module_instance, resources, key, selection=[places_results])
+        result = run_search(
+            module_instance, resources, key, assets=[places_results], raise_on_error=False
+        )
     assert not result.success
     expected = PLACES_BODIES[case][1]
     message = error_text(result, "places_results")
@@ -140,7 +142,7 @@ def test_a_places_body_of_the_wrong_shape_fails_the_step_clearly_and_writes_noth
     assert rows_of(module_pg, t.prospects, t.prospects.c.place_id.like("ChIJ%x%")) == 0
     assert rows_of(module_pg, t.prospects, t.prospects.c.place_id.like("ChIJpage%")) == 0
     with engine_for(module_pg).connect() as conn:
-        search = repo.get_search(conn, key)
+        search = search_store.get_search(conn, key)
     assert search.status == "failed" and expected in search.last_error
 
 
@@ -220,7 +222,9 @@ def test_an_llm_body_of_the_wrong_shape_fails_the_step_clearly_and_writes_nothin
         resources = sandbox_resources(
             module_pg, sandbox, llm_url=f"{server.url}/v1", max_attempts=2
         )
-        result = materialize_search(module_instance, resources, key, selection=[ai_intelligence])
+        result = run_search(
+            module_instance, resources, key, assets=[ai_intelligence], raise_on_error=False
+        )
     assert not result.success
     message = error_text(result, "ai_intelligence")
     innermost = message.rsplit(" / ", 1)[-1]

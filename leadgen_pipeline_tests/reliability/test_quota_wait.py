@@ -13,8 +13,8 @@ import time
 
 from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
-from leadgen_pipeline_tests.reliability.known_bugs import ProductBug
-from leadgen_pipeline_tests.reliability.loopback import answer, loopback_server
+from leadgen_pipeline_tests.support.known_bugs import ProductBug
+from leadgen_pipeline_tests.support.loopback import answer, loopback_server
 
 PAGE = b"<html><body><p>Email office@quota-bakery.com</p></body></html>"
 

@@ -21,18 +21,18 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.cli import main
 from leadgen_pipeline.definitions import build_definitions
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import prospect_store, queue_store
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-from leadgen_pipeline_tests.reliability.processes import (
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.processes import (
     command_lines,
     descendants,
     kill_process_group,
     product_environment,
     start_search_process,
 )
-from leadgen_pipeline_tests.reliability.search_process import prepare_dagster_home
-from leadgen_pipeline_tests.reliability.searching import register_search
+from leadgen_pipeline_tests.support.search_process import prepare_dagster_home
+from leadgen_pipeline_tests.support.searches import register_search
 from leadgen_sandbox import FaultConfig
 
 ROOFERS = ("roofer", "Portland, OR", None)  # 12 places
@@ -110,8 +110,8 @@ def test_no_key_reaches_logs_storage_processes_or_exports(
         # 2. The enrichment queue, drained in process by the product's own job.
         engine = engine_for(url)
         with engine.connect() as conn:
-            place_ids = [p.place_id for p in repo.ranked_search_prospects(conn, key)]
-        assert repo.enqueue_enrichment(engine, place_ids, "high", "secrets-test") == 12
+            place_ids = [p.place_id for p in prospect_store.ranked_search_prospects(conn, key)]
+        assert queue_store.enqueue_enrichment(engine, place_ids, "high", "secrets-test") == 12
         drain = (
             build_definitions()
             .resolve_job_def("enrich_queue")

@@ -3,55 +3,31 @@
 import dagster as dg
 import sqlalchemy as sa
 
-from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.enrichment.checks import enrichment_checks
-from leadgen_pipeline.partitions import search_partitions
+from leadgen_pipeline.leads.checks import lead_checks
 from leadgen_pipeline.search.assets import ai_intelligence, places_results
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.search.checks import search_checks
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import intelligence_store, search_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
-from leadgen_pipeline_tests.pipeline import SEARCH_ASSETS
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.pipeline import metadata_of, run_search
+from leadgen_pipeline_tests.support.searches import register_search, table_counts
 from leadgen_sandbox import FaultConfig
-
-
-def request_search(instance, database_url, keyword, location, target=None) -> str:
-    request = parse_search_request(keyword, location, target)
-    repo.register_search(engine_for(database_url), request, "test")
-    instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
-    return request.partition_key
-
-
-def materialize(instance, resources, key, **kwargs) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        SEARCH_ASSETS, partition_key=key, resources=resources, instance=instance, **kwargs
-    )
-
-
-def counts(database_url) -> dict[str, int]:
-    with engine_for(database_url).connect() as conn:
-        return {
-            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
-
-
-def metadata_of(result, asset) -> dict:
-    [event] = result.asset_materializations_for_node(asset.op.name)
-    return {k: v.value for k, v in event.metadata.items()}
 
 
 def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     instance, resources, database_url, sandbox
 ):
-    key = request_search(
+    key = register_search(
         instance, database_url, "plumber", "Austin, TX", "Okafor and Sons Plumbing"
     )
-    result = materialize(instance, resources, key)
+    result = run_search(instance, resources, key)
     assert result.success
 
-    first = counts(database_url)
+    first = table_counts(database_url)
     assert first["searches"] == 1
     assert first["places_results"] == 3
     assert first["prospects"] == first["search_prospects"] == 60
@@ -72,8 +48,8 @@ def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     assert intelligence_meta["target_match"] == "named"
 
     with engine_for(database_url).connect() as conn:
-        search = repo.get_search(conn, key)
-        intelligence = repo.get_intelligence(conn, key)
+        search = search_store.get_search(conn, key)
+        intelligence = intelligence_store.get_intelligence(conn, key)
         target_lead = conn.execute(
             sa.select(t.leads).where(t.leads.c.place_id == intelligence.target_place_id)
         ).one()
@@ -83,7 +59,7 @@ def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     assert target_lead.is_target
 
     checks = result.get_asset_check_evaluations()
-    assert len(checks) == len(enrichment_checks)
+    assert len(checks) == len(search_checks + enrichment_checks + lead_checks)
     assert all(check.passed for check in checks), [c.metadata for c in checks if not c.passed]
     enrichment = metadata_of(result, enriched_prospects)
     assert enrichment["processed"] == 60
@@ -91,53 +67,43 @@ def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     assert enrichment["llm_needed"] > 0
     assert first["prospect_contacts"] > first["leads"]
 
-    assert materialize(instance, resources, key).success
-    assert counts(database_url) == first
+    assert run_search(instance, resources, key).success
+    assert table_counts(database_url) == first
 
 
 def test_a_search_with_few_results_is_complete(instance, resources, database_url):
-    key = request_search(instance, database_url, "bakery", "Springfield, IL")
-    result = materialize(instance, resources, key)
+    key = register_search(instance, database_url, "bakery", "Springfield, IL")
+    result = run_search(instance, resources, key)
     assert metadata_of(result, places_results)["coverage"] == "complete"
-    assert counts(database_url)["prospects"] == 5
+    assert table_counts(database_url)["prospects"] == 5
 
 
 def test_a_search_with_no_results_stores_an_empty_collection(instance, resources, database_url):
-    key = request_search(instance, database_url, "zzz widget", "Austin, TX")
-    assert materialize(instance, resources, key).success
-    c = counts(database_url)
+    key = register_search(instance, database_url, "zzz widget", "Austin, TX")
+    assert run_search(instance, resources, key).success
+    c = table_counts(database_url)
     assert (c["prospects"], c["ai_intelligence"], c["leads"], c["lead_collections"]) == (0, 0, 0, 1)
 
 
 def test_a_malformed_api_response_fails_the_step_and_writes_nothing(
     instance, resources, database_url, sandbox
 ):
-    key = request_search(instance, database_url, "roofer", "Portland, OR")
+    key = register_search(instance, database_url, "roofer", "Portland, OR")
     sandbox.set_faults("places", FaultConfig(malformed_rate=1.0))
-    result = dg.materialize(
-        [places_results],
-        partition_key=key,
-        resources=resources,
-        instance=instance,
-        raise_on_error=False,
-    )
+    result = run_search(instance, resources, key, assets=[places_results], raise_on_error=False)
     assert not result.success
-    c = counts(database_url)
+    c = table_counts(database_url)
     assert (c["places_results"], c["prospects"]) == (0, 0)
     with engine_for(database_url).connect() as conn:
-        search = repo.get_search(conn, key)
+        search = search_store.get_search(conn, key)
     assert search.status == "failed"
     assert "not JSON" in search.last_error
 
 
 def test_a_partition_without_a_search_row_fails_clearly(instance, resources):
     instance.add_dynamic_partitions(search_partitions.name, ["ghost@nowhere"])
-    result = dg.materialize(
-        [places_results],
-        partition_key="ghost@nowhere",
-        resources=resources,
-        instance=instance,
-        raise_on_error=False,
+    result = run_search(
+        instance, resources, "ghost@nowhere", assets=[places_results], raise_on_error=False
     )
     [failure] = [e for e in result.all_events if e.is_step_failure]
     assert "no searches row" in failure.step_failure_data.error.message
@@ -147,8 +113,8 @@ def test_a_partition_without_a_search_row_fails_clearly(instance, resources):
 
 
 def test_keys_never_reach_the_event_log_or_the_database(instance, resources, database_url):
-    key = request_search(instance, database_url, "roofer", "Portland, OR")
-    result = materialize(instance, resources, key)
+    key = register_search(instance, database_url, "roofer", "Portland, OR")
+    result = run_search(instance, resources, key)
     records = instance.get_records_for_run(result.run_id, limit=10_000).records
     event_log = "\n".join(str(record.event_log_entry) for record in records)
     run_config = str(instance.get_run_by_id(result.run_id).run_config)

@@ -2,11 +2,11 @@
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.jobs import request_search
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import search_partitions
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
 
 
@@ -27,7 +27,7 @@ def test_a_valid_request_is_stored_and_its_partition_added(instance, database_ur
     assert result.output_for_node("register_search_request") == "plumber@austin-tx"
     assert instance.get_dynamic_partitions(search_partitions.name) == ["plumber@austin-tx"]
     with engine_for(database_url).connect() as conn:
-        search = repo.get_search(conn, "plumber@austin-tx")
+        search = search_store.get_search(conn, "plumber@austin-tx")
     assert (search.keyword, search.target_business, search.status) == (
         "Plumber",
         "Joe's",

@@ -6,10 +6,10 @@ import dagster as dg
 
 from leadgen_pipeline.definitions import build_definitions
 from leadgen_pipeline.domain.search_request import parse_search_request
-from leadgen_pipeline.partitions import search_partitions
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.sensors import search_requests
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.steps import search_partitions
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
 
 
@@ -33,8 +33,8 @@ def test_each_request_becomes_one_partitioned_run_and_adds_its_partition(instanc
     engine = engine_for(database_url)
     first = parse_search_request("plumber", "Austin, TX")
     second = parse_search_request("dentist", "Denver, CO")
-    repo.register_search(engine, first, "api")
-    repo.register_search(engine, second, "webhook")
+    search_store.register_search(engine, first, "api")
+    search_store.register_search(engine, second, "webhook")
     instance.add_dynamic_partitions(search_partitions.name, [first.partition_key])
 
     result = tick(instance, database_url)
@@ -49,7 +49,7 @@ def test_each_request_becomes_one_partitioned_run_and_adds_its_partition(instanc
     # The next tick, with the cursor, launches nothing more...
     assert tick(instance, database_url, result.cursor).skip_reason
     # ...until a search is requested again (a re-run), which launches once more.
-    repo.register_search(engine, replace(first, target_business="Joe's"), "api")
+    search_store.register_search(engine, replace(first, target_business="Joe's"), "api")
     again = tick(instance, database_url, result.cursor)
     assert [r.partition_key for r in again.run_requests] == [first.partition_key]
     assert again.run_requests[0].run_key != result.run_requests[0].run_key

@@ -1,7 +1,7 @@
-"""Dagster, seen through its webserver's GraphQL API: launch, inspect and re-execute runs.
+"""Dagster's webserver, through its GraphQL API: launch, inspect and re-execute runs.
 
-The API never opens the Dagster instance itself, so it runs anywhere that can
-reach the webserver, whatever storage the instance uses.
+The HTTP API never opens the Dagster instance itself, so it runs anywhere that
+can reach the webserver, whatever storage the instance uses.
 """
 
 from collections.abc import Mapping
@@ -14,8 +14,6 @@ from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 from dagster_graphql.client.query import LAUNCH_PIPELINE_REEXECUTION_MUTATION
 
 from leadgen_pipeline.monitoring.failures import error_message, readable_message
-from leadgen_pipeline.partitions import search_partitions
-from leadgen_pipeline.search.jobs import search_job
 
 PARTITION_TAG = "dagster/partition"
 PARTITION_SET_TAG = "dagster/partition_set"
@@ -140,8 +138,8 @@ def _cause_chain_message(error: Mapping[str, Any] | None) -> str:
     return readable_message(error.get("message") or "unknown error")
 
 
-class DagsterOrchestrator:
-    """The GraphQL calls the API needs, with timeouts and errors it can answer with."""
+class DagsterClient:
+    """The GraphQL calls the HTTP API needs, with timeouts and errors it can answer with."""
 
     def __init__(self, base_url: str, timeout_seconds: float = 15.0) -> None:
         parts = urlsplit(base_url.rstrip("/"))
@@ -198,14 +196,16 @@ class DagsterOrchestrator:
             self._job_locations[job_name] = found[0]
         return self._job_locations[job_name]
 
-    def add_search_partition(self, partition_key: str) -> None:
-        location, repository = self.job_location(search_job.name)
+    def add_dynamic_partition(self, job_name: str, partitions_name: str, key: str) -> None:
+        """Add `key` to the dynamic partitions `partitions_name` of the code location of
+        `job_name`; a key that already exists is what was wanted."""
+        location, repository = self.job_location(job_name)
         result = self._execute(
             _ADD_PARTITION_MUTATION,
             {
                 "selector": {"repositoryLocationName": location, "repositoryName": repository},
-                "name": search_partitions.name,
-                "key": partition_key,
+                "name": partitions_name,
+                "key": key,
             },
         )["addDynamicPartition"]
         # A partition that already exists is what we wanted.
@@ -215,31 +215,33 @@ class DagsterOrchestrator:
         ):
             raise OrchestratorUnavailable(f"could not add the partition: {result.get('message')}")
 
-    def launch_search(self, partition_key: str, tags: Mapping[str, str]) -> str:
-        """Launch the search job for one partition; returns the run id."""
-        location, repository = self.job_location(search_job.name)
+    def launch_partition_run(
+        self, job_name: str, partition_key: str, tags: Mapping[str, str]
+    ) -> str:
+        """Launch `job_name` for one partition; returns the run id."""
+        location, repository = self.job_location(job_name)
         try:
             return self._client.submit_job_execution(
-                search_job.name,
+                job_name,
                 repository_location_name=location,
                 repository_name=repository,
                 tags={
                     **tags,
                     PARTITION_TAG: partition_key,
                     # Dagster's name for the job's partition set; the UI groups runs by it.
-                    PARTITION_SET_TAG: f"{search_job.name}_partition_set",
+                    PARTITION_SET_TAG: f"{job_name}_partition_set",
                 },
             )
         except DagsterGraphQLClientError as error:
             raise OrchestratorUnavailable(f"Dagster did not launch the run: {error}") from error
 
-    def latest_search_run(self, partition_key: str) -> RunSummary | None:
-        """The newest run of the search job for a partition, whoever launched it."""
+    def latest_partition_run(self, job_name: str, partition_key: str) -> RunSummary | None:
+        """The newest run of `job_name` for a partition, whoever launched it."""
         result = self._execute(
             _LATEST_PARTITION_RUN_QUERY,
             {
                 "filter": {
-                    "pipelineName": search_job.name,
+                    "pipelineName": job_name,
                     "tags": [{"key": PARTITION_TAG, "value": partition_key}],
                 }
             },

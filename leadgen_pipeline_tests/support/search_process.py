@@ -6,7 +6,7 @@ resources, keys through EnvVar, endpoints from LEADGEN_* variables). Run as a
 module it executes one partition of the job and exits:
 
     DAGSTER_HOME=... LEADGEN_DATABASE_URL=... python -m \
-        leadgen_pipeline_tests.reliability.search_process plumber@austin-tx
+        leadgen_pipeline_tests.support.search_process plumber@austin-tx
 
 The job runs in process (the code location's executor), so a SIGKILL of this
 process is the crash of the run. Everything it needs comes from the

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from leadgen_pipeline_tests.conftest import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
 from leadgen_sandbox import Sandbox
 from leadgen_sandbox.environment import sandbox_environ
 
-SEARCH_PROCESS_MODULE = "leadgen_pipeline_tests.reliability.search_process"
+SEARCH_PROCESS_MODULE = "leadgen_pipeline_tests.support.search_process"
 
 
 def product_environment(

@@ -9,11 +9,10 @@ run itself: it turns events into the same requests the UI and the API make.
 import dagster as dg
 from sqlalchemy.engine import Engine, Row
 
-from leadgen_pipeline.api import queries
-from leadgen_pipeline.api.models import WebhookEventType
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.webhook_events import WebhookEventType
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import repository as repo
+from leadgen_pipeline.storage import queue_store, search_store, webhook_store
 
 MAX_EVENTS_PER_TICK = 100
 
@@ -26,11 +25,11 @@ def act_on_event(engine: Engine, event: Row) -> tuple[str, str | None]:
         request = parse_search_request(
             data.get("keyword"), data.get("location"), data.get("targetBusiness")
         )
-        repo.register_search(engine, request, requested_by=requested_by)
+        search_store.register_search(engine, request, requested_by=requested_by)
         return f"search_requested:{request.partition_key}", None
     if event.event_type == WebhookEventType.PROSPECT_REENRICH_REQUESTED:
         place_ids = list(dict.fromkeys(data["placeIds"]))
-        queued = repo.enqueue_enrichment(
+        queued = queue_store.enqueue_enrichment(
             engine, place_ids, data.get("priority") or "normal", requested_by
         )
         unknown = len(place_ids) - queued
@@ -50,7 +49,7 @@ def webhook_events_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SkipReason:
     engine = database.engine
-    events = queries.claim_webhook_events(engine, MAX_EVENTS_PER_TICK)
+    events = webhook_store.claim_webhook_events(engine, MAX_EVENTS_PER_TICK)
     if not events:
         return dg.SkipReason("no new webhook events")
     outcomes = []
@@ -66,6 +65,6 @@ def webhook_events_sensor(
             # event must not stop the rest of the tick.
             context.log.exception(f"webhook event {event.source}/{event.event_id} failed")
             outcome, note = "failed", f"{type(error).__name__}: {error}"
-        queries.finish_webhook_event(engine, event.source, event.event_id, outcome, note)
+        webhook_store.finish_webhook_event(engine, event.source, event.event_id, outcome, note)
         outcomes.append(f"{event.source}/{event.event_id}: {outcome}")
     return dg.SkipReason(f"acted on {len(events)} webhook events: {'; '.join(outcomes)}")

@@ -1,0 +1,148 @@
+"""Prospects (one per Google place), the searches that list them, and their contacts."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from leadgen_pipeline.domain.enrichment import ContactValue
+from leadgen_pipeline.domain.places import Prospect
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.base import upsert, utcnow
+
+# Listing fields a new search result refreshes; enrichment state is left alone.
+PROSPECT_LISTING_COLUMNS = (
+    "name",
+    "formatted_address",
+    "latitude",
+    "longitude",
+    "primary_type",
+    "types",
+    "business_status",
+    "phone_e164",
+    "national_phone",
+    "website",
+    "google_maps_uri",
+    "rating",
+    "user_rating_count",
+)
+
+
+def prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
+    row = asdict(prospect)
+    row["types"] = list(prospect.types)
+    return {**row, "first_seen_at": now, "updated_at": now}
+
+
+def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Prospect]) -> None:
+    """Upsert the places as prospects and make them, at their ranks, the search's results."""
+    now = utcnow()
+    with engine.begin() as conn:
+        upsert(
+            conn,
+            t.prospects,
+            [prospect_row(p, now) for p in ranked],
+            ["place_id"],
+            update_columns=[*PROSPECT_LISTING_COLUMNS, "updated_at"],
+        )
+        links = t.search_prospects
+        conn.execute(
+            sa.delete(links).where(
+                links.c.search_id == search_id,
+                links.c.place_id.not_in([p.place_id for p in ranked]),
+            )
+        )
+        upsert(
+            conn,
+            links,
+            [
+                {"search_id": search_id, "place_id": p.place_id, "rank": rank, "seen_at": now}
+                for rank, p in enumerate(ranked, start=1)
+            ],
+            ["search_id", "place_id"],
+        )
+
+
+def prospect_from_row(row: Mapping[str, Any]) -> Prospect:
+    fields = {name: row[name] for name in Prospect.__dataclass_fields__}
+    return Prospect(**{**fields, "types": tuple(fields["types"] or ())})
+
+
+def ranked_search_prospects(conn: Connection, search_id: str) -> list[Prospect]:
+    query = (
+        sa.select(t.prospects)
+        .join(t.search_prospects, t.search_prospects.c.place_id == t.prospects.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .order_by(t.search_prospects.c.rank)
+    )
+    return [prospect_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def get_prospects(conn: Connection, place_ids: Sequence[str]) -> list[Prospect]:
+    query = sa.select(t.prospects).where(t.prospects.c.place_id.in_(list(place_ids)))
+    return [prospect_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def known_place_ids(conn: Connection, place_ids: Sequence[str]) -> set[str]:
+    query = sa.select(t.prospects.c.place_id).where(t.prospects.c.place_id.in_(list(place_ids)))
+    return set(conn.execute(query).scalars())
+
+
+def contacts_by_place(conn: Connection, place_ids: Sequence[str]) -> dict[str, list[ContactValue]]:
+    """Each prospect's contact values with their provenance, best first within each kind."""
+    contacts = t.prospect_contacts
+    query = (
+        sa.select(contacts)
+        .where(contacts.c.place_id.in_(list(place_ids)))
+        .order_by(contacts.c.place_id, contacts.c.kind, contacts.c.position)
+    )
+    found: dict[str, list[ContactValue]] = {}
+    for row in conn.execute(query):
+        found.setdefault(row.place_id, []).append(
+            ContactValue(row.kind, row.value, row.source, row.url, row.detail)
+        )
+    return found
+
+
+def search_enrichment_statuses(conn: Connection, search_id: str) -> dict[str, int]:
+    query = (
+        sa.select(t.prospects.c.enrichment_status, sa.func.count())
+        .join(t.search_prospects, t.search_prospects.c.place_id == t.prospects.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+        .group_by(t.prospects.c.enrichment_status)
+    )
+    return dict(sorted((status, count) for status, count in conn.execute(query)))
+
+
+def searches_with_repeated_ranks(conn: Connection) -> list[str]:
+    links = t.search_prospects
+    query = (
+        sa.select(links.c.search_id)
+        .group_by(links.c.search_id)
+        .having(sa.func.count(sa.distinct(links.c.rank)) != sa.func.count())
+        .order_by(links.c.search_id)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def llm_extracted_owners(conn: Connection) -> Iterable[tuple[str, str, dict | None]]:
+    contacts = t.prospect_contacts
+    query = (
+        sa.select(contacts.c.place_id, contacts.c.value, t.prospects.c.enrichment_report)
+        .join(t.prospects, t.prospects.c.place_id == contacts.c.place_id)
+        .where(contacts.c.kind == "owner", contacts.c.source.like("llm:%"))
+        .order_by(contacts.c.place_id)
+    )
+    for row in conn.execution_options(yield_per=500).execute(query):
+        yield row.place_id, row.value, row.enrichment_report
+
+
+def enrichment_states(conn: Connection, place_ids: Sequence[str]) -> dict[str, Row]:
+    """Place id -> (enrichment_status, enrichment_error) for the prospects that exist."""
+    query = sa.select(
+        t.prospects.c.place_id, t.prospects.c.enrichment_status, t.prospects.c.enrichment_error
+    ).where(t.prospects.c.place_id.in_(list(place_ids)))
+    return {row.place_id: row for row in conn.execute(query)}

@@ -1,0 +1,28 @@
+"""The enrichment queue: chunked enqueueing, priorities kept."""
+
+import sqlalchemy as sa
+
+from leadgen_pipeline.storage import prospect_store, queue_store, search_store
+from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline_tests.support.prospects import REQUEST, prospect
+
+
+def count(engine, table):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def test_enqueueing_many_prospects_goes_in_chunks_and_keeps_the_higher_priority(engine):
+    from leadgen_pipeline.storage.queue_store import ENQUEUE_CHUNK
+
+    many = [prospect(f"p{i:05d}", f"P{i}") for i in range(ENQUEUE_CHUNK * 2 + 7)]
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, many)
+    ids = [p.place_id for p in many]
+    assert queue_store.enqueue_enrichment(engine, [*ids, "unknown"], "low", "test") == len(many)
+    assert queue_store.enqueue_enrichment(engine, ids[:3], "high", "test") == 3
+    assert queue_store.enqueue_enrichment(engine, ids[:3], "normal", "test") == 3
+    with engine.connect() as conn:
+        assert queue_store.queued_counts(conn) == {0: 3, 2: len(many) - 3}
+        statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
+    assert statuses == {"queued"}
