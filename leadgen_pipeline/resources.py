@@ -154,14 +154,19 @@ class WebsiteFetcherResource(RateLimitedResource):
 
 def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What a client spent between two `Usage.snapshot()`s (resources live per run or per step)."""
+
+    def minus(now: float, then: float) -> float:
+        return round(now - then, 6) if isinstance(now, float) else now - then
+
     delta: dict[str, Any] = {}
     for key, value in after.items():
         if isinstance(value, dict):
+            earlier = before.get(key, {})
             delta[key] = {
-                k: v - before[key].get(k, 0) for k, v in value.items() if v - before[key].get(k, 0)
+                k: minus(v, earlier.get(k, 0))
+                for k, v in value.items()
+                if minus(v, earlier.get(k, 0))
             }
         else:
-            delta[key] = (
-                round(value - before[key], 6) if isinstance(value, float) else value - before[key]
-            )
+            delta[key] = minus(value, before.get(key, 0))
     return delta
