@@ -15,6 +15,7 @@ from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+from leadgen_pipeline.domain.tiling import TilingSettings
 from leadgen_pipeline.storage.database import data_dir, engine_for
 
 
@@ -76,7 +77,12 @@ class PlacesResource(RateLimitedResource):
     # has not seen every business (see docs on coverage).
     result_cap: int = 60
     max_pages: int = 10
+    # Coverage "top" only; "full" takes the region and language from the resolved area.
     region_code: str = "US"
+    # Coverage "full": a split never makes a tile side shorter than this, and one search
+    # asks at most this many tiles (a safety stop, reported as incomplete).
+    min_tile_side_m: float = 50.0
+    max_tile_queries: int = 2000
     _client: PlacesClient | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -86,6 +92,11 @@ class PlacesResource(RateLimitedResource):
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
             rate_limit=self._rate_limit("google_places"),
+        )
+
+    def tiling_settings(self) -> TilingSettings:
+        return TilingSettings(
+            min_tile_side_m=self.min_tile_side_m, max_tile_queries=self.max_tile_queries
         )
 
     @property

@@ -70,6 +70,11 @@ class TriggerRequest(ApiModel):
         description="The business to profile (default: the top result). "
         + SEARCH_TEXT_RULES.format(limit=MAX_TARGET_CHARS),
     )
+    coverage: Literal["full", "top"] = Field(
+        default="full",
+        description="full: every business in the area, past the 60-result cap of one Places "
+        "query (the area is tiled); top: the single query's 60 most relevant.",
+    )
     force: bool = Field(default=False, description="Run again even if a fresh result exists.")
 
 

@@ -147,6 +147,9 @@ class Rectangle:
     def as_list(self) -> list[float]:
         return [self.south, self.west, self.north, self.east]
 
+    def as_dict(self) -> dict[str, float]:
+        return {"south": self.south, "west": self.west, "north": self.north, "east": self.east}
+
 
 def _wrap(longitude: float) -> float:
     """A longitude folded into [-180, 180)."""
