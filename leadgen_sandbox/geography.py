@@ -23,6 +23,9 @@ from leadgen_sandbox.world_data import STREET_NAMES, City
 # office tower holding more businesses of the kind than one query returns (60).
 SERVICE_AREA_POPULATIONS = frozenset({("plumber", "houston tx"), ("lawyer", "new york ny")})
 SERVICE_AREA_SHARE = 0.03
+# Pinned among the most relevant, so the whole-area query (the only one that can return
+# them) shows some: trades that travel to their customers often list no address.
+PINNED_SERVICE_AREA_INDEXES = frozenset({4, 30})
 DENSE_TOWERS: dict[tuple[str, str], int] = {("lawyer", "new york ny"): 75}
 OUTSIDE_SHARE = 0.03
 BUILDING_SHARE = 0.05
@@ -136,6 +139,8 @@ class PopulationGeography:
         if self.tower and index % 4 == 0 and index < 4 * tower_size:
             lat, lng, address = self.tower
             return Spot(lat, lng, f"{address}, Suite {100 + index // 4}")
+        if self.key in SERVICE_AREA_POPULATIONS and index in PINNED_SERVICE_AREA_INDEXES:
+            return Spot(None, None)
         draw = rng.random()
         if draw < OUTSIDE_SHARE:  # just outside the viewport: the next town over
             beyond = rng.uniform(0.002, 0.02)

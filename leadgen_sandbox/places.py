@@ -494,7 +494,8 @@ class PlacesApp(SandboxApp):
         if search.bias is not None:  # the order changes, never the set
             bias = search.bias
             results.sort(
-                key=lambda b: b.pure_service_area or not bias.contains(b.latitude, b.longitude)
+                # A service-area business serves the area it is listed in: it ranks as inside.
+                key=lambda b: not (b.pure_service_area or bias.contains(b.latitude, b.longitude))
             )
         if self.result_cap is not None:
             results = results[: self.result_cap]
