@@ -242,3 +242,29 @@ def search_result_counts(conn: Connection, search_id: str) -> dict[str, Any]:
         "prospectCount": prospect_count,
         "enrichedCount": enriched_count,
     }
+
+
+def coverage_map(conn: Connection, search_id: str) -> dict[str, Any] | None:
+    """What the coverage map draws: the area, the tile plan, where the places are; None for
+    a search without a resolved area (coverage "top", or never run)."""
+    search = get_search(conn, search_id)
+    if search is None or (area := search_area(search._mapping)) is None:
+        return None
+    links, places = t.search_prospects, t.prospects
+    located = conn.execute(
+        sa.select(places.c.latitude, places.c.longitude)
+        .join(links, links.c.place_id == places.c.place_id)
+        .where(
+            links.c.search_id == search_id,
+            places.c.latitude.is_not(None),
+            places.c.longitude.is_not(None),
+        )
+    ).all()
+    return {
+        "area": area,
+        "area_name": search.area_name,
+        "status": search.coverage_status or "unknown",
+        "report": search.coverage_report or {},
+        "tiles": search_tiles(conn, search_id),
+        "places": [(row.latitude, row.longitude) for row in located],
+    }
