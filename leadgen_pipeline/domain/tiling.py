@@ -379,9 +379,13 @@ class CoveragePlanner:
             saturated_tiles=sum(1 for r in self._records if r.saturated),
         )
 
-    def leaf_rectangles(self) -> list[Rectangle]:
-        """The plan to remember: the rectangles of the leaf tiles, in query order."""
-        return [r.rectangle for r in self._records if r.leaf]
+    def known_tiles(self) -> list[KnownTile]:
+        """The plan to remember: the leaf tiles, in query order."""
+        return [
+            KnownTile(r.key, r.rectangle, r.result_count, r.dense_point)
+            for r in self._records
+            if r.leaf
+        ]
 
     # --- estimation ---
     def _in(self, rectangle: Rectangle, place: FoundPlace) -> bool:
@@ -495,6 +499,81 @@ class CoveragePlanner:
         low_ids = {p.place_id for p in in_low}
         in_high = [p for p in points if p.place_id not in low_ids]
         return self._kd_split(low, in_low, first) + self._kd_split(high, in_high, parts - first)
+
+
+@dataclass(frozen=True)
+class KnownTile:
+    """A leaf tile of an earlier run: where it was, what it held then."""
+
+    key: str
+    rectangle: Rectangle
+    result_count: int
+    dense_point: bool = False
+
+
+# A re-run merges sibling leaves that together held at most this many places: room
+# for a few openings below the cap of 60.
+REFRESH_MERGE_MAX = 52
+
+
+def refresh_plan(
+    area: Rectangle, leaves: Sequence[KnownTile], merge_max: float = REFRESH_MERGE_MAX
+) -> list[Rectangle]:
+    """The rectangles a re-run asks first: the last run's leaves, with sibling groups merged
+    back into their parent where together they held at most `merge_max` places and one
+    query of the parent takes fewer pages than the leaves did.
+
+    A split cuts a tile into children that tile it exactly, so every key prefix of the
+    plan names a rectangle; asking one merged rectangle instead of several sparse leaves
+    saves a request for each leaf merged away, and a group that has grown past the cap
+    since is simply split again.
+    """
+    counts: dict[str, int] = {}
+    pages: dict[str, int] = {}
+    blocked: set[str] = set()
+    for leaf in leaves:
+        parts = leaf.key.split(".")
+        for length in range(1, len(parts)):
+            prefix = ".".join(parts[:length])
+            counts[prefix] = counts.get(prefix, 0) + leaf.result_count
+            pages[prefix] = pages.get(prefix, 0) + _pages(leaf.result_count)
+            if leaf.dense_point:
+                blocked.add(prefix)
+    chosen: list[str] = []
+    for prefix in sorted(counts, key=lambda p: p.count(".")):
+        if prefix in blocked or counts[prefix] > merge_max:
+            continue
+        if _pages(counts[prefix]) >= pages[prefix]:
+            continue
+        if any(prefix.startswith(f"{taken}.") for taken in chosen):
+            continue
+        chosen.append(prefix)
+    plan: list[Rectangle] = []
+    for prefix in chosen:
+        members = [leaf.rectangle for leaf in leaves if leaf.key.startswith(f"{prefix}.")]
+        if len(members) > 1:
+            plan.append(_bounding(area, members))
+        else:
+            plan += members
+    plan += [
+        leaf.rectangle
+        for leaf in leaves
+        if not any(leaf.key.startswith(f"{prefix}.") for prefix in chosen)
+    ]
+    return plan
+
+
+def _pages(places: int) -> int:
+    return max(1, math.ceil(places / PAGE_SIZE))
+
+
+def _bounding(area: Rectangle, rectangles: Sequence[Rectangle]) -> Rectangle:
+    """The smallest rectangle holding them all, measured east of the area's west edge."""
+    start = min(area.longitude_offset(r.west) for r in rectangles)
+    end = max(area.longitude_offset(r.west) + r.width_degrees for r in rectangles)
+    west = area.west if start <= 1e-12 else _wrap(area.west + start)
+    east = area.east if end >= area.width_degrees - 1e-12 else _wrap(area.west + end)
+    return Rectangle(min(r.south for r in rectangles), west, max(r.north for r in rectangles), east)
 
 
 def _quantile_cut(coords: Sequence[float], fraction: float, extent: float) -> float:

@@ -46,7 +46,7 @@ def places_results(
         else:
             known_area = search_store.search_area(search)
             with database.engine.connect() as conn:
-                leaves = search_store.leaf_rectangles(conn, search["id"])
+                leaves = search_store.known_tiles(conn, search["id"])
             known = KnownPlan(known_area, leaves) if known_area else None
             run = cover_area(
                 client,

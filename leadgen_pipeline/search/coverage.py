@@ -29,9 +29,11 @@ from leadgen_pipeline.domain.tiling import (
     RESULT_CAP,
     CoveragePlanner,
     CoverageReport,
+    KnownTile,
     Rectangle,
     TilingSettings,
     found_places,
+    refresh_plan,
 )
 
 SERVICE_AREA_NOTE = (
@@ -45,7 +47,7 @@ class KnownPlan:
     """The leaf tiles of an earlier run, valid for the area they were planned over."""
 
     area: Rectangle
-    leaves: Sequence[Rectangle]
+    leaves: Sequence[KnownTile]
 
 
 @dataclass
@@ -107,9 +109,8 @@ def cover_area(
     if not saturated:
         return run
     reuse = known is not None and known.area == area.rectangle and bool(known.leaves)
-    planner = CoveragePlanner(
-        area.rectangle, settings, known_leaves=known.leaves if reuse and known else ()
-    )
+    start_from = refresh_plan(area.rectangle, known.leaves) if reuse and known else []
+    planner = CoveragePlanner(area.rectangle, settings, known_leaves=start_from)
     run.reused_plan = reuse
     planner.start(whole, saturated=True)
     while (query := planner.next_query()) is not None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from leadgen_pipeline.domain.search_request import SearchRequest
-from leadgen_pipeline.domain.tiling import Rectangle, TileRecord
+from leadgen_pipeline.domain.tiling import KnownTile, Rectangle, TileRecord
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import upsert, utcnow
 
@@ -199,10 +199,15 @@ def search_tiles(conn: Connection, search_id: str) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def leaf_rectangles(conn: Connection, search_id: str) -> list[Rectangle]:
+def known_tiles(conn: Connection, search_id: str) -> list[KnownTile]:
     """The leaf tiles of the stored plan: where a re-run starts."""
     return [
-        Rectangle(tile["south"], tile["west"], tile["north"], tile["east"])
+        KnownTile(
+            tile["tile_key"],
+            Rectangle(tile["south"], tile["west"], tile["north"], tile["east"]),
+            tile["result_count"],
+            tile["dense_point"],
+        )
         for tile in search_tiles(conn, search_id)
         if tile["leaf"]
     ]

@@ -7,9 +7,11 @@ from leadgen_pipeline.domain.tiling import (
     CoveragePlanner,
     FoundPlace,
     InvalidRectangle,
+    KnownTile,
     Rectangle,
     TilingSettings,
     found_places,
+    refresh_plan,
 )
 
 AREA = Rectangle(30.0, -98.0, 30.4, -97.6)
@@ -91,7 +93,7 @@ def test_a_dense_area_is_covered_in_few_requests_per_place():
     assert 100 * requests / len(found) <= 12
     report = planner.report()
     assert report.complete and report.saturated_tiles >= 1
-    leaves = planner.leaf_rectangles()
+    leaves = [tile.rectangle for tile in planner.known_tiles()]
     # The leaves tile the area: every place lies in exactly one.
     for place in world:
         assert sum(leaf.contains(place.latitude, place.longitude) for leaf in leaves) == 1
@@ -102,7 +104,8 @@ def test_a_remembered_plan_costs_less_and_finds_new_places():
     first = CoveragePlanner(AREA)
     _, first_requests = _cover(world, first)
     grown = [*world, FoundPlace("new-1", 30.11, -97.71), FoundPlace("new-2", 30.33, -97.9)]
-    second = CoveragePlanner(AREA, known_leaves=first.leaf_rectangles())
+    plan = refresh_plan(AREA, first.known_tiles())
+    second = CoveragePlanner(AREA, known_leaves=plan)
     found, second_requests = _cover(grown, second)
     assert {"new-1", "new-2"} <= found
     assert found == {p.place_id for p in grown}
@@ -148,3 +151,17 @@ def test_found_places_keeps_ids_and_locations_and_tolerates_no_location():
     )
     assert places == [FoundPlace("a", 1.5, 2.0), FoundPlace("b")]
     assert not places[1].located
+
+
+def test_a_refresh_plan_merges_sparse_siblings_and_keeps_dense_ones_apart():
+    # Two leaves of one page each become one query of their parent; 8 + 9 + 50 is too many.
+    west, east = AREA.split_longitude(0.2)
+    west_south, west_north = west.split_latitude(30.2)
+    leaves = [
+        KnownTile("0.0.0", west_south, 8),
+        KnownTile("0.0.1", west_north, 9),
+        KnownTile("0.1", east, 50),
+    ]
+    assert refresh_plan(AREA, leaves) == [west, east]
+    dense = [KnownTile("0.0.0", west_south, 8, dense_point=True), *leaves[1:]]
+    assert refresh_plan(AREA, dense) == [west_south, west_north, east]

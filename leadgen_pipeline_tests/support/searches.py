@@ -46,7 +46,11 @@ def register_search(
 
 
 def run_searches(
-    database_url: str, sandbox: Sandbox, data_dir: Path, searches: Sequence[tuple[str, str]]
+    database_url: str,
+    sandbox: Sandbox,
+    data_dir: Path,
+    searches: Sequence[tuple[str, str]],
+    coverage: str = "top",
 ) -> list[str]:
     """Run the search job for each (keyword, location) as `leadgen search` does, with the
     resources read from the environment; returns their ids."""
@@ -59,7 +63,7 @@ def run_searches(
     with patched_environ(environment), dg.instance_for_test() as instance:
         job = build_definitions().resolve_job_def("search")
         for keyword, location in searches:
-            key = register_search(instance, database_url, keyword, location)
+            key = register_search(instance, database_url, keyword, location, coverage=coverage)
             job.execute_in_process(instance=instance, partition_key=key)
             search_ids.append(key)
     return search_ids
