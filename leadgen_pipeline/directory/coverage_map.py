@@ -68,20 +68,26 @@ def render_coverage_map(
         f"{len(places)} places</title>",
         box(area, fill=COLOURS["area"], stroke=COLOURS["area_edge"], stroke_width="1.5"),
     ]
+    # Split tiles shade the area (deeper splits, darker: where the places crowd), leaf
+    # outlines go over the shading, and the split tiles' dashed edges over those.
     ordered = sorted(tiles, key=lambda tile: tile["depth"])
-    for tile in ordered:
-        rectangle = Rectangle(tile["south"], tile["west"], tile["north"], tile["east"])
+    split = [tile for tile in ordered if tile["saturated"] and not tile["dense_point"]]
+    leaves = [tile for tile in ordered if not tile["saturated"] or tile["dense_point"]]
+    for tile in split:
+        parts.append(box(_rectangle(tile), fill=COLOURS["split"], fill_opacity="0.08"))
+    for tile in leaves:
         if tile["dense_point"]:
             kind = "dense point"
             style = {"fill": COLOURS["dense"], "fill_opacity": "0.35", "stroke": COLOURS["dense"]}
-        elif tile["saturated"]:
-            kind = "at the cap, split"
-            style = {"fill": "none", "stroke": COLOURS["split"], "stroke_dasharray": "4 3"}
         else:
             kind = "tile"
             style = {"fill": "none", "stroke": COLOURS["tile"], "stroke_width": "0.7"}
         label = f"{kind}: {tile['result_count']} places, {tile['requests']} requests"
-        parts.append(f"<g><title>{escape(label)}</title>{box(rectangle, **style)}</g>")
+        parts.append(f"<g><title>{escape(label)}</title>{box(_rectangle(tile), **style)}</g>")
+    for tile in split:
+        label = f"at the cap ({tile['result_count']} returned), split"
+        style = {"fill": "none", "stroke": COLOURS["split"], "stroke_dasharray": "4 3"}
+        parts.append(f"<g><title>{escape(label)}</title>{box(_rectangle(tile), **style)}</g>")
     for latitude, longitude in places:
         inside = area.contains(latitude, longitude)
         x, y = point(latitude, longitude)
@@ -91,11 +97,15 @@ def render_coverage_map(
     return "".join(parts)
 
 
+def _rectangle(tile: Mapping[str, Any]) -> Rectangle:
+    return Rectangle(tile["south"], tile["west"], tile["north"], tile["east"])
+
+
 # (colour, meaning) for the page's legend.
 LEGEND = (
     (COLOURS["area_edge"], "the search's area (its Places viewport)"),
     (COLOURS["tile"], "tile searched, below the cap"),
-    (COLOURS["split"], "tile at the 60 cap, split"),
+    (COLOURS["split"], "tile at the 60 cap, split (shaded, dashed)"),
     (COLOURS["dense"], "dense point: at the cap at the minimum size"),
     (COLOURS["place"], "place found"),
 )

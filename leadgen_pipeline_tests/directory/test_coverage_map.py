@@ -9,6 +9,7 @@ from leadgen_pipeline.api.app import create_app
 from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.directory.coverage_map import render_coverage_map
 from leadgen_pipeline.domain.tiling import Rectangle
+from leadgen_pipeline_tests.support.browser import png_size, screenshot, serve_directory
 from leadgen_pipeline_tests.support.searches import run_searches
 
 PLUMBERS = "plumber@austin-tx"
@@ -37,7 +38,7 @@ def test_the_map_draws_the_area_its_tiles_and_places_and_escapes_text():
     ]
     svg = render_coverage_map(area, tiles, [(30.1, -97.9), (30.45, -97.7)], "incomplete (<b>)")
     assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert svg.count("<rect") == 1 + len(tiles)
+    assert svg.count("<rect") == 1 + 2 + 2 * 1  # area, two leaves, the split tile twice
     assert svg.count("<circle") == 2
     assert 'stroke-dasharray="4 3"' in svg  # the saturated tile, split
     assert 'fill-opacity="0.35"' in svg  # the dense point
@@ -54,12 +55,17 @@ def test_an_area_across_the_antimeridian_keeps_both_sides_on_the_map():
 
 
 @pytest.fixture(scope="module")
-def covered_client(sandbox, tmp_path_factory):
+def covered_database_url(sandbox, tmp_path_factory) -> str:
     """Austin's plumbers searched with coverage "full", enriched and collected (SQLite)."""
     data_dir = tmp_path_factory.mktemp("coverage-map")
     url = f"sqlite:///{data_dir / 'leadgen.sqlite3'}"
     run_searches(url, sandbox, data_dir, [("plumber", "Austin, TX")], coverage="full")
-    with TestClient(create_app(ApiSettings(database_url=url))) as client:
+    return url
+
+
+@pytest.fixture(scope="module")
+def covered_client(covered_database_url):
+    with TestClient(create_app(ApiSettings(database_url=covered_database_url))) as client:
         yield client
 
 
@@ -72,3 +78,15 @@ def test_a_collection_page_shows_its_coverage_map(covered_client):
     assert svg.count("<circle") >= 73  # every plumber inside Austin's viewport, located
     assert "https://" not in html and "<script" not in html
     assert "service-area" not in html  # Austin's plumbers all have an address
+
+
+@pytest.mark.slow
+def test_the_map_renders_in_a_browser(covered_database_url, tmp_path):
+    """Headless Chromium draws the collection page with its map."""
+    with serve_directory(covered_database_url) as url:
+        shot = screenshot(
+            f"{url}/directory/{PLUMBERS}", (1280, 900), tmp_path / "map.png", tmp_path / "p"
+        )
+    assert png_size(shot) == (1280, 900)
+    # A blank or error page compresses to a few kilobytes; a drawn map of points does not.
+    assert shot.stat().st_size > 40_000
