@@ -12,10 +12,18 @@ territory after three businesses open: from the remembered plan, against the dis
 from dataclasses import dataclass
 
 from bench.common import Report, progress
+from bench.tiling_simulation import run_quadtree
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.domain.area import AREA_FIELD_MASK, AREA_LOOKUP_PAGE_SIZE, resolve_area
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK
-from leadgen_pipeline.domain.tiling import KnownTile, TilingSettings
+from leadgen_pipeline.domain.tiling import (
+    FoundPlace,
+    KnownTile,
+    Rectangle,
+    TilingSettings,
+    found_places,
+)
 from leadgen_pipeline.search.coverage import CoverageRun, KnownPlan, cover_area
 from leadgen_sandbox import Sandbox
 from leadgen_sandbox.dataset import parse_query
@@ -79,6 +87,47 @@ def full_coverage(
     ), run
 
 
+class PlacesOracle:
+    """The sandbox's Places server behind the simulation's oracle interface, so the
+    simulation's BASELINE quadtree (`bench/tiling_simulation.py`) runs on it unchanged."""
+
+    def __init__(self, sandbox: Sandbox, keyword: str, location: str) -> None:
+        self.client = client_for(sandbox)
+        self.keyword, self.text_query = keyword, f"{keyword} in {location}"
+        locate = self.client.search_text_page(location, AREA_FIELD_MASK, AREA_LOOKUP_PAGE_SIZE)
+        self.area = resolve_area(location, locate.places)
+        self.requests = 1
+        self.found: set[str] = set()
+
+    def search(self, rectangle: Rectangle | None) -> list[FoundPlace]:
+        if rectangle is None:
+            pages = self.client.search_text_pages(
+                self.text_query,
+                SEARCH_FIELD_MASK,
+                location_bias=self.area.rectangle,
+                include_pure_service_area=True,
+            )
+        else:
+            pages = self.client.search_text_pages(
+                self.keyword, SEARCH_FIELD_MASK, location_restriction=rectangle
+            )
+        places = [place for page in pages for place in page.places]
+        self.requests += max(1, -(-len(places) // 20))
+        self.found |= {place["id"] for place in places}
+        return found_places(places)
+
+    @staticmethod
+    def pages(count: int) -> int:
+        return max(1, -(-count // 20))
+
+
+def quadtree(sandbox: Sandbox, keyword: str, location: str) -> Measured:
+    """BASELINE: a plain split-when-saturated quadtree, from the same look-up and ranking."""
+    oracle = PlacesOracle(sandbox, keyword, location)
+    run_quadtree(oracle, oracle.area.rectangle)  # type: ignore[arg-type]
+    return Measured(oracle.found, oracle.requests, oracle.client.usage.snapshot()["cost_usd"])
+
+
 def per_100(value: float, places: int) -> float:
     return 100 * value / max(places, 1)
 
@@ -92,6 +141,7 @@ def run() -> list[Report]:
             inside = truth(sandbox, keyword, location)
             baseline = single_query(sandbox, keyword, location)
             measured, coverage_run = full_coverage(sandbox, keyword, location)
+            quartered = quadtree(sandbox, keyword, location)
             report.ratio(
                 f"{label}: coverage, full", len(inside & measured.found) / len(inside), ">= 0.99"
             )
@@ -103,6 +153,14 @@ def run() -> list[Report]:
                 f"{label}: requests / 100 places, full",
                 per_100(measured.requests, len(measured.found)),
                 "<= 12",
+            )
+            report.ratio(
+                f"{label}: requests / 100 places, quadtree (BASELINE)",
+                per_100(quartered.requests, len(quartered.found)),
+            )
+            report.ratio(
+                f"{label}: coverage, quadtree (BASELINE)",
+                len(inside & quartered.found) / len(inside),
             )
             report.ratio(
                 f"{label}: requests / 100 places, single query",

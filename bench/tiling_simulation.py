@@ -112,44 +112,40 @@ class Oracle:
 @dataclass(frozen=True)
 class Outcome:
     found: int
-    truth: int
     requests: int
-    leaves: list[Rectangle]
 
     @property
     def per_100(self) -> float:
         return 100 * self.requests / max(self.found, 1)
 
 
-def run_kd(oracle: Oracle, area: Rectangle, known: list[Rectangle] | None = None) -> Outcome:
+def run_kd(oracle: Oracle, area: Rectangle) -> Outcome:
     whole = oracle.search(None)
     found = {p.place_id for p in whole}
-    planner = CoveragePlanner(area, TilingSettings(), known_leaves=known or ())
+    planner = CoveragePlanner(area, TilingSettings())
     planner.start(whole, saturated=len(whole) >= RESULT_CAP)
     while (query := planner.next_query()) is not None:
         answer = oracle.search(query.rectangle)
         found.update(p.place_id for p in answer)
         planner.record(query, answer, oracle.pages(len(answer)))
-    return Outcome(len(found), 0, oracle.requests, planner.leaf_rectangles())
+    return Outcome(len(found), oracle.requests)
 
 
 def run_quadtree(oracle: Oracle, area: Rectangle, min_side_m: float = 50.0) -> Outcome:
     """BASELINE: split a saturated tile into four equal quarters, down to a minimum size."""
     whole = oracle.search(None)
     found = {p.place_id for p in whole}
-    leaves: list[Rectangle] = []
     pending = [area] if len(whole) >= RESULT_CAP else []
     while pending:
         tile = pending.pop()
         answer = oracle.search(tile)
         found.update(p.place_id for p in answer)
         if len(answer) < RESULT_CAP or min(tile.width_m, tile.height_m) < 2 * min_side_m:
-            leaves.append(tile)
             continue
         south, north = tile.split_latitude((tile.south + tile.north) / 2)
         for half in (south, north):
             pending.extend(half.split_longitude(half.width_degrees / 2))
-    return Outcome(len(found), 0, oracle.requests, leaves)
+    return Outcome(len(found), oracle.requests)
 
 
 def truth_in_area(places: list[SimPlace], area: Rectangle) -> set[str]:

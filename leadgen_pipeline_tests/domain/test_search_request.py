@@ -92,3 +92,11 @@ def test_malformed_partition_keys_are_refused(key):
 
 def test_slugify_folds_runs_of_punctuation():
     assert slugify("  St. Louis -- MO  ") == "st-louis-mo"
+
+
+def test_coverage_is_full_by_default_and_only_full_or_top():
+    assert parse_search_request("plumber", "Austin, TX").coverage == "full"
+    assert parse_search_request("plumber", "Austin, TX", None, "top").coverage == "top"
+    assert parse_search_request("plumber", "Austin, TX", None, None).coverage == "full"
+    with pytest.raises(InvalidSearchRequest, match="coverage must be one of full, top"):
+        parse_search_request("plumber", "Austin, TX", None, "everything")
