@@ -155,6 +155,7 @@ class SearchRequestedData(ApiModel):
     keyword: str = Field(max_length=1000)
     location: str = Field(max_length=1000)
     target_business: str | None = Field(default=None, max_length=1000)
+    coverage: Literal["full", "top"] = "full"
 
 
 class ReenrichRequestedData(ApiModel):

@@ -104,8 +104,7 @@ class Rectangle:
     def contains(self, latitude: float, longitude: float) -> bool:
         if not self.south <= latitude <= self.north:
             return False
-        offset = self.longitude_offset(longitude)
-        return offset <= self.width_degrees or (offset == 0.0)
+        return self.longitude_offset(longitude) <= self.width_degrees
 
     # --- cutting ---
     def split_latitude(self, latitude: float) -> tuple[Rectangle, Rectangle]:
