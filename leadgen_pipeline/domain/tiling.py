@@ -32,6 +32,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# A sample of at least this many places, all within the minimum tile size of one
+# another, is a stack at one spot.
+STACK_MIN_POINTS = 10
 # Google's limit: 3 pages of 20.
 RESULT_CAP = 60
 PAGE_SIZE = 20
@@ -487,6 +490,11 @@ class CoveragePlanner:
             extent = rectangle.height_degrees
             minimum = extent * (self.settings.min_tile_side_m / rectangle.height_m)
             coords = sorted(p.latitude - rectangle.south for p in points)  # type: ignore[operator]
+        if len(coords) >= STACK_MIN_POINTS and coords[-1] - coords[0] < minimum:
+            # The sample is stacked at one spot (an office tower, a mall): cut a band of
+            # the minimum size around it at once, so the spot is a minimal tile in two
+            # splits instead of shrinking towards it by halves, a saturated query each.
+            return self._isolate(rectangle, along_longitude, coords, extent, minimum)
         cut = _quantile_cut(coords, first / parts, extent)
         cut = min(max(cut, minimum), extent - minimum)
         if along_longitude:
@@ -498,6 +506,29 @@ class CoveragePlanner:
         low_ids = {p.place_id for p in in_low}
         in_high = [p for p in points if p.place_id not in low_ids]
         return self._kd_split(low, in_low, first) + self._kd_split(high, in_high, parts - first)
+
+    @staticmethod
+    def _isolate(
+        rectangle: Rectangle,
+        along_longitude: bool,
+        coords: Sequence[float],
+        extent: float,
+        minimum: float,
+    ) -> list[Rectangle]:
+        centre = (coords[0] + coords[-1]) / 2
+        low_cut = centre - minimum / 2 if centre - minimum / 2 >= minimum else None
+        high_cut = centre + minimum / 2 if extent - (centre + minimum / 2) >= minimum else None
+        pieces, rest = [], rectangle
+        for cut in (low_cut, high_cut):
+            if cut is None:
+                continue
+            if along_longitude:
+                offset = cut - rectangle.longitude_offset(rest.west)
+                piece, rest = rest.split_longitude(offset)
+            else:
+                piece, rest = rest.split_latitude(rectangle.south + cut)
+            pieces.append(piece)
+        return [*pieces, rest]
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,16 @@ def test_a_refresh_plan_merges_sparse_siblings_and_keeps_dense_ones_apart():
     assert refresh_plan(AREA, leaves) == [west, east]
     dense = [KnownTile("0.0.0", west_south, 8, dense_point=True), *leaves[1:]]
     assert refresh_plan(AREA, dense) == [west_south, west_north, east]
+
+
+def test_a_stack_at_one_spot_is_isolated_in_a_few_splits_not_halved_towards():
+    # 150 shops in one mall and nothing else: halving towards the spot from a 40 km area
+    # would take a saturated query per level, about twenty of them.
+    mall = [FoundPlace(f"m{i}", 30.2731, -97.7123) for i in range(150)]
+    planner = CoveragePlanner(AREA)
+    _cover(mall, planner)
+    report = planner.report()
+    assert report.dense_points == 1
+    assert report.tile_queries <= 6
+    [dense] = [tile for tile in report.tiles if tile.dense_point]
+    assert dense.rectangle.contains(30.2731, -97.7123)
