@@ -253,7 +253,10 @@ def coverage_map(conn: Connection, search_id: str) -> dict[str, Any] | None:
     """What the coverage map draws: the area, the tile plan, where the places are; None for
     a search without a resolved area (coverage "top", or never run)."""
     search = get_search(conn, search_id)
-    if search is None or (area := search_area(search._mapping)) is None:
+    # A "top" run keeps the plan for a later "full" one, but its results are not tiled.
+    if search is None or search.coverage != "full":
+        return None
+    if (area := search_area(search._mapping)) is None:
         return None
     links, places = t.search_prospects, t.prospects
     located = conn.execute(
