@@ -142,37 +142,24 @@ def run() -> list[Report]:
             baseline = single_query(sandbox, keyword, location)
             measured, coverage_run = full_coverage(sandbox, keyword, location)
             quartered = quadtree(sandbox, keyword, location)
-            report.ratio(
-                f"{label}: coverage, full", len(inside & measured.found) / len(inside), ">= 0.99"
+            strategies = (
+                ("full", measured, (">= 0.99", "<= 12")),
+                ("quadtree (BASELINE)", quartered, ("", "")),
+                ("single query (BASELINE)", baseline, ("", "")),
             )
-            report.ratio(
-                f"{label}: coverage, single query (BASELINE)",
-                len(inside & baseline.found) / len(inside),
-            )
-            report.ratio(
-                f"{label}: requests / 100 places, full",
-                per_100(measured.requests, len(measured.found)),
-                "<= 12",
-            )
-            report.ratio(
-                f"{label}: requests / 100 places, quadtree (BASELINE)",
-                per_100(quartered.requests, len(quartered.found)),
-            )
-            report.ratio(
-                f"{label}: coverage, quadtree (BASELINE)",
-                len(inside & quartered.found) / len(inside),
-            )
-            report.ratio(
-                f"{label}: requests / 100 places, single query",
-                per_100(baseline.requests, len(baseline.found)),
-            )
-            report.ratio(
-                f"{label}: USD / 100 places, full", per_100(measured.cost_usd, len(measured.found))
-            )
-            report.ratio(
-                f"{label}: USD / 100 places, single query",
-                per_100(baseline.cost_usd, len(baseline.found)),
-            )
+            for name, outcome, (coverage_target, requests_target) in strategies:
+                found = len(outcome.found)
+                report.ratio(
+                    f"{label}: coverage, {name}",
+                    len(inside & outcome.found) / len(inside),
+                    coverage_target,
+                )
+                report.ratio(
+                    f"{label}: requests / 100 places, {name}",
+                    per_100(outcome.requests, found),
+                    requests_target,
+                )
+                report.ratio(f"{label}: USD / 100 places, {name}", per_100(outcome.cost_usd, found))
             report.add_raw(
                 {
                     f"{label}: businesses inside the area": len(inside),
