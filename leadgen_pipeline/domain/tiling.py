@@ -275,7 +275,7 @@ class CoveragePlanner:
     _pending: list[_Pending] = field(default_factory=list, init=False)
     _samples: dict[str, _Sample] = field(default_factory=dict, init=False)
     _records: list[TileRecord] = field(default_factory=list, init=False)
-    _completed: list[tuple[Rectangle, int, str]] = field(default_factory=list, init=False)
+    _completed: list[tuple[Rectangle, int]] = field(default_factory=list, init=False)
     _issued: dict[str, _Pending] = field(default_factory=dict, init=False)
     _population_cache: dict[str, float] = field(default_factory=dict, init=False)
     _started: bool = field(default=False, init=False)
@@ -350,7 +350,7 @@ class CoveragePlanner:
         self._population_cache.clear()
         inside = [p for p in unique if p.located and self._in(tile.rectangle, p)]
         if not saturated:
-            self._completed.append((tile.rectangle, len(unique), tile.basis))
+            self._completed.append((tile.rectangle, len(unique)))
             return record
         if not self._splittable(tile.rectangle):
             record.dense_point = True
@@ -429,7 +429,7 @@ class CoveragePlanner:
     def _evidence_inside(self, basis: str) -> list[tuple[Rectangle, float]]:
         """Disjoint settled tiles inside a sample's rectangle, with their (least) place counts."""
         outer = self._samples[basis].rectangle
-        completed = [(r, float(n)) for r, n, _ in self._completed if _inside(r, outer)]
+        completed = [(r, float(n)) for r, n in self._completed if _inside(r, outer)]
         saturated = [
             other.rectangle
             for key, other in self._samples.items()
