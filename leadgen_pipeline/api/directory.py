@@ -11,15 +11,16 @@ from sqlalchemy.engine import Engine
 from leadgen_pipeline.api.models import (
     Collection,
     CollectionList,
-    Contact,
     ErrorBody,
     Lead,
+    LeadContact,
     LeadPage,
 )
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
 from leadgen_pipeline.directory.export import MEDIA_TYPES, ExportFormat, export_collection
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
@@ -95,7 +96,9 @@ def lead_model(row: dict[str, Any]) -> Lead:
         address=row["formatted_address"],
         socials=row["socials"] or {},
         is_target=row["is_target"],
-        contacts=[Contact(**contact) for contact in row["contacts"]],
+        country=row["country_code"],
+        email_deliverable=row["email_deliverable"],
+        contacts=[LeadContact(**contact) for contact in row["contacts"]],
     )
 
 
@@ -213,6 +216,7 @@ def collection_page(
         total, rows = collection_leads(
             conn, collection_id, filters, sort, limit=page_size, offset=(page - 1) * page_size
         )
+        coverage = search_store.coverage_map(conn, collection_id)
     return HTMLResponse(
         pages.render_collection(
             collection,
@@ -222,5 +226,6 @@ def collection_page(
             page_size=page_size,
             total=total,
             sort=sort,
+            coverage=coverage,
         )
     )

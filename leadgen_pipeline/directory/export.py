@@ -79,9 +79,11 @@ CRM_COLUMNS: tuple[tuple[str, Callable[[Row, Row], Any]], ...] = (
     ("Last Name", lambda lead, c: _last_name(lead)),
     ("Job Title", lambda lead, c: lead["owner_title"]),
     ("Email", lambda lead, c: lead["email"]),
+    ("Email Deliverable", lambda lead, c: lead["email_deliverable"]),
     ("Phone", lambda lead, c: lead["phone_e164"]),
     ("Website", lambda lead, c: lead["website"]),
     ("Address", lambda lead, c: lead["formatted_address"]),
+    ("Country", lambda lead, c: lead["country_code"]),
     ("Rating", lambda lead, c: lead["rating"]),
     ("Reviews", lambda lead, c: lead["user_rating_count"]),
     ("Lead Score", lambda lead, c: lead["quality_score"]),
@@ -187,6 +189,8 @@ def _json_lead(lead: Row) -> dict[str, Any]:
         "google_maps_uri": lead["google_maps_uri"],
         "socials": dict(lead["socials"] or {}),
         "is_target": lead["is_target"],
+        "country": lead["country_code"],
+        "email_deliverable": lead["email_deliverable"],
         "contacts": [dict(c) for c in lead["contacts"]],
     }
 

@@ -3,7 +3,11 @@
 import dagster as dg
 from pydantic import Field
 
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
 from leadgen_pipeline.search.tags import (
@@ -26,8 +30,8 @@ search_job = dg.define_asset_job(
 
 
 class SearchRequestConfig(dg.Config):
-    """The launchpad form: every field is shown, empty, ready to fill in. A field left
-    empty (or null) is refused by the op with the others' rules, in one line."""
+    """The launchpad form: every field is shown, filled with its default, ready to edit. A
+    field left empty (or null) is refused by the op with the others' rules, in one line."""
 
     keyword: str | None = Field(default="", description='What the businesses do, e.g. "plumber".')
     location: str | None = Field(default="", description='Where, e.g. "Austin, TX".')
@@ -35,6 +39,11 @@ class SearchRequestConfig(dg.Config):
         default="",
         description="The business to profile, by name (optional: empty profiles the "
         "top-ranked result).",
+    )
+    coverage: str | None = Field(
+        default=DEFAULT_COVERAGE,
+        description='"full": every business in the area (tiles past the 60-result cap); '
+        '"top": one query, at most 60 results.',
     )
 
 
@@ -44,7 +53,9 @@ def register_search_request(
 ) -> str:
     """Validate the request, store it and add its partition; the search sensor launches the run."""
     try:
-        request = parse_search_request(config.keyword, config.location, config.target_business)
+        request = parse_search_request(
+            config.keyword, config.location, config.target_business, config.coverage
+        )
     except InvalidSearchRequest as error:
         # The reason in one line: a tag the runs list shows, and the run log's first
         # error (Dagster adds its own stack trace to the step failure that follows).
@@ -55,15 +66,19 @@ def register_search_request(
             metadata={"refused": str(error)},
             allow_retries=False,
         ) from None
-    search_store.register_search(
+    stored = search_store.register_search(
         database.engine, request, requested_by=f"{REQUESTED_BY_RUN}{context.run_id}"
     )
     context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     context.instance.add_run_tags(context.run_id, {SEARCH_ID_TAG: request.partition_key})
     context.log.info(
-        f"search {request.partition_key!r} requested: {request.text_query!r}; the "
+        f"search {request.partition_key!r} requested: {stored['text_query']!r}; the "
         f"search_requests sensor launches its run (tagged {REQUEST_RUN_TAG}={context.run_id})"
     )
+    if "requested_as" in stored:
+        context.log.info(
+            f"requested as {stored['requested_as']!r}, the same search as the first spelling"
+        )
     return request.partition_key
 
 

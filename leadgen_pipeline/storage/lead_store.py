@@ -38,6 +38,9 @@ def upsert_leads(
                 "quality_score": lead.score,
                 "score_reasons": [{"points": p, "reason": r} for p, r in lead.reasons],
                 "provenance": lead.provenance(),
+                "country_code": c.prospect.country_code,
+                "email_deliverable": c.email.deliverable if c.email else None,
+                "contacts": lead.contacts(),
                 "is_target": c.prospect.place_id == target_place_id,
                 "promoted_at": now,
                 "updated_at": now,
@@ -237,12 +240,7 @@ def collection_leads(
     if limit is not None:
         query = query.limit(limit)
     rows = [dict(row._mapping) for row in conn.execute(query)]
-    return total, _with_contacts(conn, rows)
-
-
-# Place ids per IN list when reading contacts: a whole collection is exported at once.
-_CONTACT_CHUNK = 500
-_CONTACT_FIELDS = ("kind", "value", "source", "url", "detail")
+    return total, _with_contacts(rows)
 
 
 def _lead_values(lead: Mapping[str, Any]) -> dict[str, str]:
@@ -257,23 +255,13 @@ def _lead_values(lead: Mapping[str, Any]) -> dict[str, str]:
     return {kind: value for kind, value in values.items() if value}
 
 
-def _with_contacts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each lead row with `contacts`: every stored value (best first within a kind), plus any
-    value the lead uses from elsewhere (the AI profile's owner), `chosen` marking its own."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    contacts = t.prospect_contacts
-    place_ids = [row["place_id"] for row in rows]
-    for start in range(0, len(place_ids), _CONTACT_CHUNK):
-        query = (
-            sa.select(contacts)
-            .where(contacts.c.place_id.in_(place_ids[start : start + _CONTACT_CHUNK]))
-            .order_by(contacts.c.place_id, contacts.c.kind, contacts.c.position)
-        )
-        for c in conn.execute(query):
-            found.setdefault(c.place_id, []).append({k: c._mapping[k] for k in _CONTACT_FIELDS})
+def _with_contacts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each lead row's `contacts` (every value found, stored at promotion) with any value the
+    lead uses from elsewhere (the AI profile's owner, the listing's phone) added from its
+    provenance, `chosen` marking the lead's own value of each kind."""
     for row in rows:
         chosen = _lead_values(row)
-        listed = found.get(row["place_id"], [])
+        listed = [dict(c) for c in row["contacts"] or []]
         for kind, value in chosen.items():
             if not any(c["kind"] == kind and c["value"] == value for c in listed):
                 origin = (row["provenance"] or {}).get(kind) or {}
@@ -284,6 +272,8 @@ def _with_contacts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[st
                         "source": origin.get("source", "places_search"),
                         "url": origin.get("url"),
                         "detail": row["owner_title"] if kind == "owner" else None,
+                        "type": None,
+                        "signals": None,
                     }
                 )
         row["contacts"] = [
@@ -293,7 +283,7 @@ def _with_contacts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[st
     return rows
 
 
-_KIND_ORDER = {"email": 0, "phone": 1, "owner": 2, "website": 3, "social": 4}
+_KIND_ORDER = {"email": 0, "other_email": 1, "phone": 2, "owner": 3, "website": 4, "social": 5}
 
 
 def lead_contact_values(conn: Connection) -> Iterable[tuple[str, str | None, str | None]]:

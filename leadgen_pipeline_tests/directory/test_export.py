@@ -39,6 +39,8 @@ LEAD = {
     "google_maps_uri": "https://maps.google.com/?cid=1",
     "socials": {"instagram": "https://instagram.com/a", "facebook": "https://facebook.com/a"},
     "is_target": True,
+    "country_code": "US",
+    "email_deliverable": "unknown",
     "contacts": [
         {"kind": "email", "value": "@SUM(1)", "source": "website:mailto",
          "url": "https://a.example/contact", "detail": None, "chosen": True},
@@ -71,6 +73,7 @@ def test_csv_has_the_crm_columns_defuses_formulas_but_not_phones():
     assert record["Contact Name Source"] == "AI profile of the business"
     assert "sales@a.example (website (page text) https://a.example/)" in record["All Contacts"]
     assert record["Lead Source"] == "Google Places: plumber in Austin, TX"
+    assert (record["Country"], record["Email Deliverable"]) == ("US", "unknown")
 
 
 def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
@@ -84,7 +87,7 @@ def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
     assert row["Email"].value == "@SUM(1)" and row["Email"].data_type == "s"
     assert row["Phone"].value == "+15124692300" and row["Phone"].data_type == "s"
     assert row["Reviews"].value == 12 and row["Rating"].value == 4.5
-    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AA2"
+    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AC2"
     stats = {r[0]: r[1:] for r in workbook["Collection"].iter_rows(min_row=2, values_only=True)}
     assert stats["Leads"] == (4, None)
     assert stats["With email"] == (1, 0.25)
