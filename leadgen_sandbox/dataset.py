@@ -457,6 +457,10 @@ def locality_of(text_query: str) -> City | None:
     if rest.strip():
         state = _state_code(rest.split(",")[0])
         return resolve_city(text) if state else None
+    # "portland or", as people type it: Places reads a trailing state code without a comma.
+    head, _, last = city_part.strip().rpartition(" ")
+    if head and last.upper() in STATE_AREA_CODES:
+        return resolve_city(text)
     known = [c for c in CITIES.values() if c.name.lower() == city_part.strip().lower()]
     return known[0] if known else None
 

@@ -6,7 +6,7 @@ import pytest
 from email_validator import validate_email
 
 from leadgen_sandbox import HostileKind, SandboxDataset, parse_query
-from leadgen_sandbox.dataset import KNOWN_QUERY_SIZES, OwnerStyle
+from leadgen_sandbox.dataset import KNOWN_QUERY_SIZES, OwnerStyle, locality_of
 
 KNOWN_SIZES = {
     "plumber in Austin, TX": 75,
@@ -117,3 +117,14 @@ def test_lookups_by_id_and_slug(dataset: SandboxDataset) -> None:
     assert dataset.business_by_id(business.place_id) is business
     assert dataset.business_by_slug(business.site.slug) is business
     assert dataset.business_by_id("ChIJ" + "x" * 23) is None
+
+
+@pytest.mark.parametrize("query", ["Portland, OR", "portland or", "Portland OR", "  portland  or "])
+def test_a_city_name_reads_with_or_without_the_comma(query: str) -> None:
+    city = locality_of(query)
+    assert city is not None and (city.name, city.state) == ("Portland", "OR")
+
+
+@pytest.mark.parametrize("query", ["roofer in portland or", "portland xx", "or"])
+def test_a_business_query_or_an_unknown_place_is_no_locality(query: str) -> None:
+    assert locality_of(query) is None

@@ -99,6 +99,7 @@ def test_the_launchpad_opens_with_every_field_of_the_request(dagster_url):
         "keyword": "",
         "location": "",
         "target_business": "",
+        "coverage": "full",
     }
 
 

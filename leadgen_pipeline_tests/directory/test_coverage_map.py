@@ -76,7 +76,9 @@ def test_a_collection_page_shows_its_coverage_map(covered_client):
     assert 'class="coverage-map"' in svg
     assert svg.count("<rect") >= 3  # the area and at least two tiles
     assert svg.count("<circle") >= 73  # every plumber inside Austin's viewport, located
-    assert "https://" not in html and "<script" not in html
+    # Nothing loads from anywhere else (links to a lead's profiles are only links).
+    assert not re.search(r"""\ssrc=|<link\s|url\(\s*['"]?https?:""", html)
+    assert "<script" not in html
     assert "service-area" not in html  # Austin's plumbers all have an address
 
 

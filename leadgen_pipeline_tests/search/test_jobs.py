@@ -33,6 +33,7 @@ def test_the_launchpad_opens_with_every_field_of_the_form():
         "keyword": "",
         "location": "",
         "target_business": "",
+        "coverage": "full",
     }
     descriptions = {name: root.get_field(name).description for name in root.field_names}
     assert all(descriptions.values()) and "top-ranked" in descriptions["target_business"]
