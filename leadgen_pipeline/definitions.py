@@ -55,8 +55,11 @@ def build_resources(
         ),
         "websites": WebsiteFetcherResource(
             allowed_origins=os.environ.get("LEADGEN_WEB_ALLOWED_HOSTS", ""),
-            max_requests=int(os.environ.get("LEADGEN_WEB_REQUESTS_PER_SECOND", "20")),
-            database=database,
+            host_requests_per_second=float(
+                os.environ.get("LEADGEN_WEB_HOST_REQUESTS_PER_SECOND", "4")
+            ),
+            max_in_flight_per_host=int(os.environ.get("LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST", "2")),
+            max_connections=int(os.environ.get("LEADGEN_WEB_MAX_CONNECTIONS", "64")),
         ),
     }
 

@@ -33,7 +33,8 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) -> dict[str, str]:
     """The variables that route the resources to a running sandbox."""
     urls = sandbox.env()
-    env = {"LEADGEN_WEB_ALLOWED_HOSTS": urls["LEADGEN_WEB_ALLOWED_HOSTS"]}
+    # The websites' allow list, and their politeness when one host stands for all.
+    env = {name: value for name, value in urls.items() if name.startswith("LEADGEN_WEB_")}
     if places:
         env |= {
             PLACES_KEY_ENV: "sandbox-places-key",

@@ -47,13 +47,15 @@ class WaterfallSettings:
 def crawl_site(
     fetcher: WebsiteFetcher, home_url: str, max_pages: int, region: str
 ) -> tuple[list[PageExtraction], list[dict[str, Any]]]:
-    """The home page and the contact/about pages it links to, within a page budget."""
+    """The home page and the contact/about pages it links to, within a page budget and the
+    fetcher's time budget for the whole site (a page not started in time is not fetched)."""
     pages: list[PageExtraction] = []
     log: list[dict[str, Any]] = []
     queue, seen = [home_url], {home_url}
+    site_deadline = fetcher.site_deadline()
     while queue and len(log) < max_pages:
         url = queue.pop(0)
-        fetched = fetcher.fetch(url)
+        fetched = fetcher.fetch(url, site_deadline)
         log.append(
             {
                 "url": url,
