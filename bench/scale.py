@@ -77,7 +77,7 @@ QUERY_PAGE_SIZE = 25
 REAL_PROSPECTS = 1_000
 QUEUE_SIZES = (1_000, 50_000)
 # A fast sandbox: our limiters lifted, so the drain runs as fast as this machine.
-FAST_QUOTAS = Quotas(places=1_000, web=1_000, llm=1_000)
+FAST_QUOTAS = Quotas(places=1_000, llm=1_000)
 KEYWORD_VARIANTS = ("", "services", "company", "experts", "pros")
 
 

@@ -202,22 +202,36 @@ def collection_leads(
     return total, [dict(row._mapping) for row in conn.execute(query)]
 
 
-def lead_contact_values(conn: Connection) -> Iterable[tuple[str, str | None, str | None]]:
-    query = sa.select(t.leads.c.place_id, t.leads.c.email, t.leads.c.phone_e164).order_by(
-        t.leads.c.place_id
+def _leads_of_search(search_id: str) -> sa.ColumnElement[bool]:
+    """Leads the search promoted: those it found first, and those it lists."""
+    listed = sa.select(t.search_prospects.c.place_id).where(
+        t.search_prospects.c.search_id == search_id
+    )
+    return sa.or_(t.leads.c.origin_search_id == search_id, t.leads.c.place_id.in_(listed))
+
+
+def lead_contact_values(
+    conn: Connection, search_id: str
+) -> Iterable[tuple[str, str | None, str | None]]:
+    """(place id, email, phone) of the search's leads."""
+    query = (
+        sa.select(t.leads.c.place_id, t.leads.c.email, t.leads.c.phone_e164)
+        .where(_leads_of_search(search_id))
+        .order_by(t.leads.c.place_id)
     )
     for row in conn.execution_options(yield_per=1000).execute(query):
         yield row.place_id, row.email, row.phone_e164
 
 
-def untraceable_leads(conn: Connection) -> list[str]:
-    """Leads whose prospect is gone, or that no search lists."""
+def untraceable_leads(conn: Connection, search_id: str) -> list[str]:
+    """The search's leads whose prospect is gone, or that no search lists."""
     linked = sa.select(t.search_prospects.c.place_id).where(
         t.search_prospects.c.place_id == t.leads.c.place_id
     )
     prospect = sa.select(t.prospects.c.place_id).where(t.prospects.c.place_id == t.leads.c.place_id)
     query = (
         sa.select(t.leads.c.place_id)
+        .where(_leads_of_search(search_id))
         .where(sa.or_(~sa.exists(linked), ~sa.exists(prospect)))
         .order_by(t.leads.c.place_id)
     )
