@@ -185,6 +185,12 @@ class SandboxProcess:
             raise RuntimeError("the sandbox process is not running")
         return self._urls
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the sandbox process is not running")
+        return self._process.pid
+
     def _admin_url(self, server: ServerName, path: str) -> str:
         base = {"places": self.urls.places_url, "llm": self.urls.llm_url, "web": self.urls.web_url}
         return f"{base[server].removesuffix('/v1')}/_sandbox/{path}"
@@ -430,6 +436,48 @@ def peak_rss_mb() -> float:
 def lifetime_peak_rss_mb() -> float:
     """ru_maxrss: the high-water mark over the process's whole life, imports included."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class CpuMeter:
+    """CPU time used between enter and exit: this process's, another process's (by pid) and
+    the whole machine's (busy share of all cores, other people's work included)."""
+
+    def __init__(self, other_pid: int | None = None) -> None:
+        self._other_pid = other_pid
+        self.seconds = self.own_cores = self.other_cores = self.machine_busy = 0.0
+
+    @staticmethod
+    def _own() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def _other(self) -> float:
+        if self._other_pid is None:
+            return 0.0
+        with open(f"/proc/{self._other_pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values) - idle, sum(values)
+
+    def __enter__(self) -> "CpuMeter":
+        self._started = time.monotonic()
+        self._own_before, self._other_before = self._own(), self._other()
+        self._machine_before = self._machine()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.monotonic() - self._started
+        self.own_cores = (self._own() - self._own_before) / self.seconds
+        self.other_cores = (self._other() - self._other_before) / self.seconds
+        busy, total = self._machine()
+        busy_before, total_before = self._machine_before
+        self.machine_busy = (busy - busy_before) / max(total - total_before, 1)
 
 
 # --- reporting ------------------------------------------------------------------------
