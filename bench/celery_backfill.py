@@ -22,8 +22,7 @@ def run() -> list[Report]:
     progress(f"pytest -m celery {TEST}")
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "celery", "-q", "-s", "-p", "no:cacheprovider"]
-        + [TEST],
+        [sys.executable, "-m", "pytest", "-m", "celery", "-qs", "-p", "no:cacheprovider", TEST],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
