@@ -126,11 +126,23 @@ class LeadFilters:
 
 
 def list_collections(
-    conn: Connection, location: str | None = None, keyword: str | None = None
+    conn: Connection,
+    location: str | None = None,
+    keyword: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Collections whose location / keyword contain the given text (any case), by location."""
+    """Collections whose location / keyword contain the given text (any case), by location;
+    `limit` and `offset` give one page of them (the order has an index: a page costs the
+    same at 10,000 collections as at 100)."""
     collections = t.lead_collections
-    query = sa.select(collections).order_by(collections.c.location, collections.c.keyword)
+    query = (
+        sa.select(collections)
+        .order_by(collections.c.location, collections.c.keyword, collections.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
     for column, text in ((collections.c.location, location), (collections.c.keyword, keyword)):
         if text:
             query = query.where(sa.func.lower(column).contains(text.lower(), autoescape=True))
@@ -203,11 +215,13 @@ def collection_leads(
 
 
 def _leads_of_search(search_id: str) -> sa.ColumnElement[bool]:
-    """Leads the search promoted: those it found first, and those it lists."""
-    listed = sa.select(t.search_prospects.c.place_id).where(
-        t.search_prospects.c.search_id == search_id
+    """Leads the search promoted: those it found first, and those it lists. A union of two
+    index look-ups (an OR of the two would read every lead)."""
+    places = sa.union(
+        sa.select(t.leads.c.place_id).where(t.leads.c.origin_search_id == search_id),
+        sa.select(t.search_prospects.c.place_id).where(t.search_prospects.c.search_id == search_id),
     )
-    return sa.or_(t.leads.c.origin_search_id == search_id, t.leads.c.place_id.in_(listed))
+    return t.leads.c.place_id.in_(places)
 
 
 def lead_contact_values(
