@@ -142,6 +142,20 @@ def waterfall_settings() -> WaterfallSettings:
     )
 
 
+def production_runner(engine: Engine, clients: Any, name: str) -> EnrichmentRunner:
+    """An EnrichmentRunner as a run builds it: production's settings, the resources' clients."""
+    return EnrichmentRunner(
+        engine=engine,
+        places=clients.places.client,
+        fetcher=clients.websites.fetcher,
+        llm=clients.llm.client,
+        run_id=name,
+        claimer=name,
+        settings=waterfall_settings(),
+        workers=PRODUCTION_CONFIG.workers,
+    )
+
+
 class AdmissionLog:
     """Watches (never changes) one quota's bucket: for each put the bucket admitted, the
     timestamp stored and the wall-clock moment the put returned.
@@ -298,16 +312,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
         with product_resources(sandbox.urls, database_url, scenario.our_quotas) as clients:
             places_quota = clients.places.client.rate_limit
             assert places_quota is not None
-            runner = EnrichmentRunner(
-                engine=engine,
-                places=clients.places.client,
-                fetcher=clients.websites.fetcher,
-                llm=clients.llm.client,
-                run_id="bench-ours",
-                claimer="bench-ours",
-                settings=waterfall_settings(),
-                workers=PRODUCTION_CONFIG.workers,
-            )
+            runner = production_runner(engine, clients, "bench-ours")
             arm_sandbox(sandbox, scenario)
             progress(f"{scenario.name}: EnrichmentRunner drains {len(ours)} prospects")
             timeline = DrainTimeline(Deadline(300, f"{scenario.name} drain"))

@@ -39,9 +39,8 @@ from bench.common import (
     unlimited_places_client,
     without_phone_and_website,
 )
-from bench.quota_use import PRODUCTION_CONFIG, DrainTimeline, waterfall_settings
+from bench.quota_use import DrainTimeline, production_runner
 from leadgen_pipeline.clients import rate_limit
-from leadgen_pipeline.enrichment.runner import EnrichmentRunner
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox import FaultConfig
@@ -155,16 +154,7 @@ def drain_point(sandbox: SandboxProcess, quota: int, profile: bool) -> Point:
         with product_resources(
             sandbox.urls, database_url, Quotas(places=quota, llm=LLM_QUOTA)
         ) as clients:
-            runner = EnrichmentRunner(
-                engine=engine,
-                places=clients.places.client,
-                fetcher=clients.websites.fetcher,
-                llm=clients.llm.client,
-                run_id="bench-curve",
-                claimer="bench-curve",
-                settings=waterfall_settings(),
-                workers=PRODUCTION_CONFIG.workers,
-            )
+            runner = production_runner(engine, clients, "bench-curve")
             time.sleep(1.1)  # the previous point's requests leave the server's window
             sandbox.reset()
             for server, server_quota in (("places", quota), ("llm", LLM_QUOTA), ("web", None)):

@@ -36,6 +36,8 @@ STEP_RETRY = dg.RetryPolicy(
 
 # An asset with one partition per search, retried like every other step.
 search_asset = partial(dg.asset, partitions_def=search_partitions, retry_policy=STEP_RETRY)
+# A check of one search's partition: it reads what the run wrote, not the whole table.
+search_check = partial(dg.asset_check, partitions_def=search_partitions)
 
 
 def provider_failure(error: ProviderError) -> dg.Failure:

@@ -5,13 +5,12 @@ import dagster as dg
 from leadgen_pipeline.domain.enrichment import stated_in
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.steps import offenders_result, search_partitions
+from leadgen_pipeline.steps import offenders_result, search_check
 from leadgen_pipeline.storage import prospect_store
 
 
-@dg.asset_check(
+@search_check(
     asset=enriched_prospects,
-    partitions_def=search_partitions,
     description="Owner names the LLM extracted appear in the page text it was given.",
 )
 def llm_owners_stated_in_page_text(

@@ -5,13 +5,12 @@ import dagster as dg
 from leadgen_pipeline.domain.contacts import normalise_email, normalise_phone
 from leadgen_pipeline.leads.assets import leads
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.steps import offenders_result, search_partitions
+from leadgen_pipeline.steps import offenders_result, search_check
 from leadgen_pipeline.storage import lead_store
 
 
-@dg.asset_check(
+@search_check(
     asset=leads,
-    partitions_def=search_partitions,
     description="Every lead of the search has an email and a phone that pass validation.",
 )
 def lead_contacts_valid(
@@ -27,9 +26,8 @@ def lead_contacts_valid(
     return offenders_result(offenders, "invalid lead contacts")
 
 
-@dg.asset_check(
+@search_check(
     asset=leads,
-    partitions_def=search_partitions,
     description="Every lead of the search traces back to a prospect and a search.",
 )
 def leads_traceable(

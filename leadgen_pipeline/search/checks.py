@@ -4,13 +4,12 @@ import dagster as dg
 
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import prospects
-from leadgen_pipeline.steps import offenders_result, search_partitions
+from leadgen_pipeline.steps import offenders_result, search_check
 from leadgen_pipeline.storage import prospect_store
 
 
-@dg.asset_check(
+@search_check(
     asset=prospects,
-    partitions_def=search_partitions,
     description="The search lists a place once, at one rank.",
 )
 def search_results_unique(

@@ -1,6 +1,7 @@
 """The website fetcher against the sandbox's hostile pages: cut off and recorded, never raised."""
 
 import time
+from contextlib import contextmanager
 
 from leadgen_pipeline.clients.host_politeness import HostPoliteness
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
@@ -79,17 +80,26 @@ def test_pages_of_one_site_share_its_budget(sandbox):
     assert second.status is None  # never requested
 
 
-def test_robots_crawl_delay_spaces_the_requests_to_its_host():
-    robots = b"User-agent: *\nCrawl-delay: 1\n"
+@contextmanager
+def site_asking_for(crawl_delay_s: int, **settings):
+    """A loopback site whose robots.txt asks for a Crawl-delay, and a fetcher allowed there
+    (no pace of its own); yields (base URL, fetcher, server)."""
+    robots = f"User-agent: *\nCrawl-delay: {crawl_delay_s}\n".encode()
     with loopback_server() as server:
         server.routes["/robots.txt"] = lambda h: answer(h, 200, robots, "text/plain")
         server.routes["/page/*"] = lambda h: answer(h, 200, b"<html></html>", "text/html")
         fetcher = WebsiteFetcher(
             guard=AddressGuard(allowed_origins=parse_allowed_origins(server.url)),
             politeness=HostPoliteness(min_interval_s=0),
+            **settings,
         )
+        yield server.url, fetcher, server
+
+
+def test_robots_crawl_delay_spaces_the_requests_to_its_host():
+    with site_asking_for(1) as (url, fetcher, _):
         started = time.monotonic()
-        pages = [fetcher.fetch(f"{server.url}/page/{n}") for n in range(3)]
+        pages = [fetcher.fetch(f"{url}/page/{n}") for n in range(3)]
         waited = time.monotonic() - started
     assert all(page.ok for page in pages)
     # robots.txt itself goes first at the default pace; the three pages then wait
@@ -98,18 +108,10 @@ def test_robots_crawl_delay_spaces_the_requests_to_its_host():
 
 
 def test_a_budget_too_short_for_the_crawl_delay_stops_the_crawl():
-    robots = b"User-agent: *\nCrawl-delay: 30\n"
-    with loopback_server() as server:
-        server.routes["/robots.txt"] = lambda h: answer(h, 200, robots, "text/plain")
-        server.routes["/page/*"] = lambda h: answer(h, 200, b"<html></html>", "text/html")
-        fetcher = WebsiteFetcher(
-            guard=AddressGuard(allowed_origins=parse_allowed_origins(server.url)),
-            politeness=HostPoliteness(min_interval_s=0),
-            site_budget_s=0.5,
-        )
+    with site_asking_for(30, site_budget_s=0.5) as (url, fetcher, server):
         site_deadline = fetcher.site_deadline()
-        first = fetcher.fetch(f"{server.url}/page/1", site_deadline)
-        second = fetcher.fetch(f"{server.url}/page/2", site_deadline)
+        first = fetcher.fetch(f"{url}/page/1", site_deadline)
+        second = fetcher.fetch(f"{url}/page/2", site_deadline)
     assert first.ok
     assert second.error == "site budget of 0.5 s spent"
     assert server.hits["/page/2"] == 0
