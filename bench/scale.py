@@ -60,7 +60,7 @@ from bench.common import (
     throwaway_database,
     unlimited_places_client,
 )
-from bench.quota_use import PRODUCTION_CONFIG, waterfall_settings
+from bench.quota_use import production_runner
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.domain.leads import (
     collection_stats,
@@ -71,7 +71,7 @@ from leadgen_pipeline.domain.leads import (
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, Prospect, ranked_prospects
 from leadgen_pipeline.domain.search_request import SearchRequest, parse_search_request
 from leadgen_pipeline.enrichment.checks import enrichment_checks
-from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
+from leadgen_pipeline.enrichment.runner import EnrichmentTally
 from leadgen_pipeline.leads.checks import lead_checks
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.checks import search_checks
@@ -397,16 +397,7 @@ def drain_for_memory(
             rss_along.append((tally.processed, round(rss_mb(), 1)))
 
     with product_resources(urls, database_url, FAST_QUOTAS) as clients:
-        runner = EnrichmentRunner(
-            engine=engine_for(database_url),
-            places=clients.places.client,
-            fetcher=clients.websites.fetcher,
-            llm=clients.llm.client,
-            run_id=f"memory-{queued}",
-            claimer=f"memory-{queued}",
-            settings=waterfall_settings(),
-            workers=PRODUCTION_CONFIG.workers,
-        )
+        runner = production_runner(engine_for(database_url), clients, f"memory-{queued}")
         rss_before = rss_mb()
         reset_peak_rss()
         started = time.monotonic()
