@@ -41,6 +41,7 @@ from bench.common import (
 )
 from bench.quota_use import DrainTimeline, production_runner
 from leadgen_pipeline.clients import rate_limit
+from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_sandbox import FaultConfig
@@ -187,6 +188,21 @@ def drain_point(sandbox: SandboxProcess, quota: int, profile: bool) -> Point:
     )
 
 
+def admission_capacity(samples: int = 300) -> float:
+    """Admissions per second one thread gets from a PostgreSQL-shared quota that never makes
+    it wait: the most a process can admit, each admission being the bucket's round trips
+    (lock, count, insert, commit) under the limiter's lock."""
+    with throwaway_database("admissions") as database_url:
+        quota = build_rate_limit("capacity", 1_000_000, 1.0, database_url=database_url)
+        try:
+            started = time.monotonic()
+            for _ in range(samples):
+                quota.acquire()
+            return samples / (time.monotonic() - started)
+        finally:
+            quota.close()
+
+
 def run() -> list[Report]:
     report = Report(
         "throughput_curve",
@@ -196,6 +212,7 @@ def run() -> list[Report]:
     window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + 20 + 1
     ceiling = 1000 / window_ms
     points = []
+    capacity = admission_capacity()
     with SandboxProcess() as sandbox:
         for quota in QUOTAS:
             points.append(drain_point(sandbox, quota, profile=quota == max(QUOTAS)))
@@ -222,6 +239,7 @@ def run() -> list[Report]:
     report.add_raw(
         {
             "limiter ceiling (quota bound)": round(ceiling, 3),
+            "admissions/s one process can get from the shared quota (no waiting)": round(capacity),
             "first quota where the machine, not the quota, is the limit": bound[0]
             if bound
             else "none up to the highest",
