@@ -126,17 +126,15 @@ def read_profile(path: Path, seconds: float) -> dict[str, Any]:
 
 
 def _package(location: str) -> str:
-    """'site-packages/selectolax/parser.py:12)' -> 'selectolax'; our code by its package."""
-    path = location.split(":")[0]
-    for marker in ("site-packages/", "leadgen_pipeline/", "/lib/python3"):
-        if marker in path:
-            rest = path.split(marker, 1)[1]
-            if marker == "leadgen_pipeline/":
-                return "leadgen_pipeline/" + rest.split("/")[0]
-            if marker == "/lib/python3":
-                return "python stdlib"
-            return rest.split("/")[0]
-    return path or "?"
+    """py-spy's 'psycopg/connection.py:479)' -> 'psycopg'; 'socket.py:706)' -> 'python
+    stdlib'; our code by its subpackage ('leadgen_pipeline/domain')."""
+    path = location.split(":")[0].split("site-packages/")[-1]
+    parts = path.split("/")
+    if len(parts) == 1 or "/lib/python3" in path:
+        return "python stdlib"
+    if parts[0] == "leadgen_pipeline":
+        return "/".join(parts[:2])
+    return parts[0]
 
 
 def drain_point(sandbox: SandboxProcess, quota: int, profile: bool) -> Point:
