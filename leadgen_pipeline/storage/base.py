@@ -64,6 +64,9 @@ def upsert(
         statement = statement.on_conflict_do_nothing(index_elements=list(key_columns))
     if staged:
         conn.execute(statement)
+        # Emptied now, not only at commit: a second upsert into the same table in
+        # this transaction must not insert these rows again.
+        conn.exec_driver_sql(f"DELETE FROM stage_{table.name}")
         return
     # The rows go as executemany parameters, not `.values(rows)`: a statement
     # whose text depends on the rows is compiled anew on every call; this one
