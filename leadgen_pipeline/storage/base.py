@@ -48,8 +48,8 @@ def upsert(
     if staged:
         # Many rows: COPY them into a temporary table of the same shape, then
         # one INSERT ... SELECT ... ON CONFLICT. psycopg 3 would otherwise send
-        # one INSERT per row (pipelined), and a search's 100 prospects and 100
-        # links cost twice as long (docs/benchmarks.md, scale).
+        # one INSERT per row (pipelined): about a fifth slower for a search's 100
+        # prospects and 100 links (docs/benchmarks.md, scale).
         stage = _copy_to_stage(conn, table, columns, rows)
         statement = statement.from_select(columns, sa.select(*[stage.c[c] for c in columns]))
     update = update_columns or [c for c in columns if c not in key_columns]
@@ -64,8 +64,8 @@ def upsert(
         statement = statement.on_conflict_do_nothing(index_elements=list(key_columns))
     if staged:
         conn.execute(statement)
-        # Emptied now, not only at commit: a second upsert into the same table in
-        # this transaction must not insert these rows again.
+        # Emptied at once: a second upsert into the same table, in this transaction
+        # or a later one on this connection, must not insert these rows again.
         conn.exec_driver_sql(f"DELETE FROM stage_{table.name}")
         return
     # The rows go as executemany parameters, not `.values(rows)`: a statement
@@ -77,12 +77,12 @@ def upsert(
 def _copy_to_stage(
     conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> sa.TableClause:
-    """The rows COPYed into this session's temporary twin of `table` (emptied at commit)."""
+    """The rows COPYed into this session's temporary twin of `table` (which `upsert` empties
+    once it has inserted them; a rollback empties it too)."""
     name = f"stage_{table.name}"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {name} "
-        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS)"
     )
     json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
     with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
