@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bench import (
     celery_backfill,
+    coverage,
     cross_run_quota,
     dagster_shared_quota,
     pipeline_overhead,
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "pipeline_overhead": pipeline_overhead.run,
     "scale": scale.run,
     "dagster_shared_quota": dagster_shared_quota.run,
+    "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
 }
 BUDGET_SECONDS = 20 * 60

@@ -33,8 +33,13 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) -> dict[str, str]:
     """The variables that route the resources to a running sandbox."""
     urls = sandbox.env()
-    # The websites' allow list, and their politeness when one host stands for all.
-    env = {name: value for name, value in urls.items() if name.startswith("LEADGEN_WEB_")}
+    # The websites' allow list (and their politeness when one host stands for all), and
+    # the sandbox's own DNS resolver.
+    env = {
+        name: value
+        for name, value in urls.items()
+        if name.startswith("LEADGEN_WEB_") or name == "LEADGEN_DNS_RESOLVER"
+    }
     if places:
         env |= {
             PLACES_KEY_ENV: "sandbox-places-key",

@@ -27,7 +27,9 @@ def test_urls_and_environment(sandbox: Sandbox) -> None:
         # One web host stands for every business's server: politeness opened up.
         "LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST": "16",
         "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND": "1000",
+        "LEADGEN_DNS_RESOLVER": sandbox.dns_address,
     }
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", sandbox.dns_address)
 
 
 def test_not_started_and_restarted() -> None:
@@ -62,6 +64,7 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
             "LEADGEN_WEB_ALLOWED_HOSTS",
             "LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST",
             "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND",
+            "LEADGEN_DNS_RESOLVER",
         }
         with requests.Session() as http:
             http.trust_env = False

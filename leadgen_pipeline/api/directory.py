@@ -7,11 +7,19 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.api.models import Collection, CollectionList, ErrorBody, Lead, LeadPage
+from leadgen_pipeline.api.models import (
+    Collection,
+    CollectionList,
+    ErrorBody,
+    Lead,
+    LeadContact,
+    LeadPage,
+)
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
 from leadgen_pipeline.directory.export import to_csv
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
@@ -60,6 +68,9 @@ def lead_model(row: dict[str, Any]) -> Lead:
         address=row["formatted_address"],
         socials=row["socials"] or {},
         is_target=row["is_target"],
+        country=row.get("country_code"),
+        email_deliverable=row.get("email_deliverable"),
+        contacts=[LeadContact(**contact) for contact in row.get("contacts") or []],
     )
 
 
@@ -167,8 +178,15 @@ def collection_page(
         total, rows = collection_leads(
             conn, collection_id, sort=sort, limit=page_size, offset=(page - 1) * page_size
         )
+        coverage = search_store.coverage_map(conn, collection_id)
     return HTMLResponse(
         pages.render_collection(
-            collection, rows, page=page, page_size=page_size, total=total, sort=sort.value
+            collection,
+            rows,
+            page=page,
+            page_size=page_size,
+            total=total,
+            sort=sort.value,
+            coverage=coverage,
         )
     )

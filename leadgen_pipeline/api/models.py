@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -69,6 +69,11 @@ class TriggerRequest(ApiModel):
         max_length=1000,
         description="The business to profile (default: the top result). "
         + SEARCH_TEXT_RULES.format(limit=MAX_TARGET_CHARS),
+    )
+    coverage: Literal["full", "top"] = Field(
+        default="full",
+        description="full: every business in the area, past the 60-result cap of one Places "
+        "query (the area is tiled); top: the single query's 60 most relevant.",
     )
     force: bool = Field(default=False, description="Run again even if a fresh result exists.")
 
@@ -150,6 +155,7 @@ class SearchRequestedData(ApiModel):
     keyword: str = Field(max_length=1000)
     location: str = Field(max_length=1000)
     target_business: str | None = Field(default=None, max_length=1000)
+    coverage: Literal["full", "top"] = "full"
 
 
 class ReenrichRequestedData(ApiModel):
@@ -181,6 +187,21 @@ class CollectionList(ApiModel):
     collections: list[Collection]
 
 
+class LeadContact(ApiModel):
+    """One contact value of a lead, with its type, provenance and signals."""
+
+    kind: str = Field(description='"email", "other_email", "phone", "owner", "social:<network>"')
+    value: str
+    source: str = Field(description='"places_search", "website:<method>", "llm:..."')
+    url: str | None = Field(description="the page it was found on")
+    detail: str | None = Field(description="an owner's title; why an email is another's")
+    type: str | None = Field(description="a phone's line type; a profile's holder")
+    signals: dict[str, Any] | None = Field(
+        description="an email's deliverability: syntax_valid, mail_domain, role_account, "
+        "free_mail, disposable, deliverable (yes | no | unknown)"
+    )
+
+
 class Lead(ApiModel):
     place_id: str
     rank: int
@@ -196,6 +217,9 @@ class Lead(ApiModel):
     address: str | None
     socials: dict[str, str]
     is_target: bool
+    country: str | None = None
+    email_deliverable: str | None = None
+    contacts: list[LeadContact] = []
 
 
 class LeadPage(ApiModel):

@@ -142,7 +142,9 @@ def trigger_orchestrator(
     dagster: Dagster,
 ) -> TriggerResponse:
     try:
-        search = parse_search_request(body.keyword, body.location, body.target_business)
+        search = parse_search_request(
+            body.keyword, body.location, body.target_business, body.coverage
+        )
     except InvalidSearchRequest as error:
         raise ApiError(422, "invalid_search_request", str(error)) from None
     search_id = search.partition_key

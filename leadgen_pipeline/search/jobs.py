@@ -2,7 +2,11 @@
 
 import dagster as dg
 
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
 from leadgen_pipeline.steps import search_partitions
@@ -22,6 +26,8 @@ class SearchRequestConfig(dg.Config):
     keyword: str
     location: str
     target_business: str | None = None
+    # "full": every business in the area (tiles past the 60-result cap); "top": one query.
+    coverage: str = DEFAULT_COVERAGE
 
 
 @dg.op
@@ -30,14 +36,20 @@ def register_search_request(
 ) -> str:
     """Validate the request, store it and add its partition; the search sensor launches the run."""
     try:
-        request = parse_search_request(config.keyword, config.location, config.target_business)
+        request = parse_search_request(
+            config.keyword, config.location, config.target_business, config.coverage
+        )
     except InvalidSearchRequest as error:
         raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
-    search_store.register_search(
+    stored = search_store.register_search(
         database.engine, request, requested_by=f"dagster-run:{context.run_id}"
     )
     context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
-    context.log.info(f"search {request.partition_key!r} requested: {request.text_query!r}")
+    context.log.info(f"search {request.partition_key!r} requested: {stored['text_query']!r}")
+    if "requested_as" in stored:
+        context.log.info(
+            f"requested as {stored['requested_as']!r}, the same search as the first spelling"
+        )
     return request.partition_key
 
 

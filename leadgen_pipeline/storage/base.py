@@ -81,9 +81,7 @@ def _copy_to_stage(
     once it has inserted them; a rollback empties it too)."""
     name = f"stage_{table.name}"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS)"
-    )
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS)")
     json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
     with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

@@ -42,6 +42,17 @@ searches = Table(
     Column("result_count", Integer),
     Column("result_capped", Boolean),
     Column("last_error", Text),
+    # Coverage (sql/006_coverage.sql): the mode, the resolved area, the outcome.
+    Column("coverage", Text, nullable=False, server_default="full"),
+    Column("area_name", Text),
+    Column("area_south", Float),
+    Column("area_west", Float),
+    Column("area_north", Float),
+    Column("area_east", Float),
+    Column("country_code", Text),
+    Column("language_code", Text),
+    Column("coverage_status", Text),
+    Column("coverage_report", Json),
 )
 
 places_results = Table(
@@ -53,6 +64,28 @@ places_results = Table(
     Column("response", Json, nullable=False),
     Column("place_count", Integer, nullable=False),
     Column("fetched_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+    Column("request_kind", Text, nullable=False, server_default="area"),
+    Column("tile_key", Text),
+)
+
+search_tiles = Table(
+    "search_tiles",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("tile_key", Text, primary_key=True),
+    Column("south", Float, nullable=False),
+    Column("west", Float, nullable=False),
+    Column("north", Float, nullable=False),
+    Column("east", Float, nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("result_count", Integer, nullable=False),
+    Column("saturated", Boolean, nullable=False),
+    Column("dense_point", Boolean, nullable=False),
+    Column("leaf", Boolean, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("searched_at", Timestamp, nullable=False),
     Column("run_id", Text),
 )
 
@@ -82,6 +115,7 @@ prospects = Table(
     Column("enrichment_run_id", Text),
     Column("next_attempt_at", Timestamp),
     Column("enrichment_report", Json),
+    Column("country_code", Text),
 )
 
 search_prospects = Table(
@@ -127,6 +161,9 @@ leads = Table(
     Column("is_target", Boolean, nullable=False),
     Column("promoted_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("country_code", Text),
+    Column("email_deliverable", Text),
+    Column("contacts", Json),
 )
 
 lead_collections = Table(
@@ -176,6 +213,8 @@ prospect_contacts = Table(
     Column("detail", Text),
     Column("position", Integer, nullable=False),
     Column("found_at", Timestamp, nullable=False),
+    Column("contact_type", Text),
+    Column("signals", Json),
 )
 
 # --- the HTTP API and monitoring (sql/003_api.sql) ---

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from leadgen_pipeline.domain.enrichment import ContactValue, EnrichmentOutcome
 from leadgen_pipeline.storage import prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline_tests.support.prospects import REQUEST, prospect
@@ -29,3 +30,32 @@ def test_enqueueing_many_prospects_goes_in_chunks_and_keeps_the_higher_priority(
         assert queue_store.queued_counts(conn) == {0: 63, 2: len(many) - 63}
         statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
     assert statuses == {"queued"}
+
+
+def test_contacts_are_stored_with_their_type_and_signals(engine):
+    shop = prospect("p1", "Bäckerei")
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, [shop])
+    signals = {"deliverable": "no", "mail_domain": "none", "role_account": True}
+    outcome = EnrichmentOutcome(
+        "enriched",
+        (
+            ContactValue("email", "info@example-baeckerei.de", "website:mailto", signals=signals),
+            ContactValue("phone", "+491712345678", "website:tel", contact_type="mobile"),
+            ContactValue(
+                "social:linkedin",
+                "https://www.linkedin.com/in/lena",
+                "website:link",
+                contact_type="person",
+            ),
+        ),
+    )
+    queue_store.save_enrichment(engine, "p1", outcome, "run-1", None)
+    queue_store.save_enrichment(engine, "p1", outcome, "run-2", None)
+    with engine.connect() as conn:
+        stored = prospect_store.contacts_by_place(conn, ["p1"])["p1"]
+    assert sorted((c.kind, c.contact_type, c.signals) for c in stored) == [
+        ("email", None, signals),
+        ("phone", "mobile", None),
+        ("social:linkedin", "person", None),
+    ]
