@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,16 +24,31 @@ EXPORT_COLUMNS = (
     "socials",
     "place_id",
 )
-# Cells a spreadsheet would run as a formula are prefixed with ' so they stay
-# text (CSV injection). Plain numbers, E.164 phones included, are left alone.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection (OWASP): a cell a spreadsheet would run as a formula starts,
+# after any blanks or line breaks, with = + - @ or their fullwidth and small
+# forms (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which NFKC folds to ASCII), or with a tab or a
+# carriage return. Such a cell is prefixed with ' so it stays text. Data that
+# cannot call anything is left intact: plain numbers (E.164 phones included)
+# and plain email addresses, such as one whose local part starts with "-".
+_FORMULA_STARTS = frozenset("=+-@")
+_CONTROL_STARTS = ("\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _runs_as_formula(value: str) -> bool:
+    if value.startswith(_CONTROL_STARTS):
+        return True
+    stripped = value.lstrip()
+    return bool(stripped) and unicodedata.normalize("NFKC", stripped[0])[:1] in _FORMULA_STARTS
 
 
 def _spreadsheet_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return value if _PLAIN_NUMBER.fullmatch(value) else f"'{value}"
-    return value
+    if not isinstance(value, str) or not _runs_as_formula(value):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value) or _PLAIN_EMAIL.fullmatch(value):
+        return value
+    return f"'{value}"
 
 
 def _export_value(value: Any) -> Any:
@@ -49,7 +65,11 @@ def export_records(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    # Every cell quoted (OWASP): a line break or a separator inside a value
+    # stays inside its cell.
+    writer = csv.DictWriter(
+        buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     for record in export_records(rows):
         writer.writerow({key: _spreadsheet_safe(value) for key, value in record.items()})

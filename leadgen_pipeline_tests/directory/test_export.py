@@ -2,6 +2,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from leadgen_pipeline.directory.export import EXPORT_COLUMNS, to_csv, to_json
 
 ROW = {
@@ -29,3 +31,53 @@ def test_json_keeps_values_as_they_are():
     assert record["name"] == ROW["name"]
     assert record["socials"] == ROW["socials"]
     assert record["quality_score"] == 80
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        ' =HYPERLINK("http://evil")',
+        "  @SUM(1)",
+        "\n=cmd|' /C calc'!A0",
+        "\r\n+1+cmd|' /C calc'!A0",
+        "\t=1",
+        "\r=1",
+        '＝HYPERLINK("http://evil")',  # fullwidth equals sign
+        "＋1+1",
+        "－1+1",
+        "＠SUM(1)",
+        "﹦1+1",  # small equals sign
+        "\u3000=1+1",  # ideographic space first
+        "-2+3+cmd|' /C calc'!A0",
+        "+1 (512) 469-2300",
+    ],
+)
+def test_every_cell_a_spreadsheet_would_run_as_a_formula_is_defused(value):
+    [record] = list(csv.DictReader(io.StringIO(to_csv([{"name": value}]))))
+    assert record["name"] == f"'{value}"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("email", "-info@example.com"),
+        ("email", "+sales@example.com"),
+        ("email", "a-b.c+tag@mail.example.co.uk"),
+        ("phone_e164", "+4930123456"),
+        ("rating", "-1.5"),
+        ("name", "Müller & Söhne, Bäckerei"),
+        ("name", "line\nbreak inside"),
+        ("name", 'quote " inside'),
+        ("name", "ends with ="),
+    ],
+)
+def test_valid_data_is_exported_intact(column, value):
+    [record] = list(csv.DictReader(io.StringIO(to_csv([{column: value}]))))
+    assert record[column] == value
+
+
+def test_every_cell_is_quoted():
+    header, row = to_csv([{"rank": 1, "name": "A"}]).splitlines()
+    assert header.startswith('"rank","name",')
+    assert row.startswith('"1","A",')
