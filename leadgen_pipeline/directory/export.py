@@ -26,7 +26,7 @@ EXPORT_COLUMNS = (
 )
 # CSV injection (OWASP): a cell a spreadsheet would run as a formula starts,
 # after any blanks or line breaks, with = + - @ or their fullwidth and small
-# forms (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which NFKC folds to ASCII), or with a tab or a
+# forms (U+FF1D, U+FF0B, U+FF0D, U+FF20, U+FE66...: NFKC folds them to ASCII), or a tab or a
 # carriage return. Such a cell is prefixed with ' so it stays text. Data that
 # cannot call anything is left intact: plain numbers (E.164 phones included)
 # and plain email addresses, such as one whose local part starts with "-".

@@ -43,11 +43,11 @@ def test_json_keeps_values_as_they_are():
         "\r\n+1+cmd|' /C calc'!A0",
         "\t=1",
         "\r=1",
-        '＝HYPERLINK("http://evil")',  # fullwidth equals sign
-        "＋1+1",
-        "－1+1",
-        "＠SUM(1)",
-        "﹦1+1",  # small equals sign
+        '\uff1dHYPERLINK("http://evil")',  # fullwidth equals sign
+        "\uff0b1+1",
+        "\uff0d1+1",
+        "\uff20SUM(1)",
+        "\ufe661+1",  # small equals sign
         "\u3000=1+1",  # ideographic space first
         "-2+3+cmd|' /C calc'!A0",
         "+1 (512) 469-2300",
