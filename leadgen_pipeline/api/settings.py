@@ -22,6 +22,10 @@ class ApiSettings:
     # A search run within this many hours is reused instead of spending quota again.
     search_freshness_hours: float = 24.0
     dagster_timeout_seconds: float = 15.0
+    # A job's status is read at most once per this many seconds, by at most this
+    # many threads at once (api/status_cache.py).
+    status_cache_seconds: float = 2.0
+    status_read_threads: int = 8
 
     @classmethod
     def from_env(cls) -> "ApiSettings":

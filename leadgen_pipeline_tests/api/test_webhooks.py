@@ -24,7 +24,9 @@ SEARCH_EVENT = {
 def post_event(client, event: dict, source: str = "crm", headers: dict | None = None):
     body = json.dumps(event).encode()
     return client.post(
-        f"/api/webhooks/{source}", content=body, headers=headers if headers else signed(body)
+        f"/api/webhooks/{source}",
+        content=body,
+        headers=headers if headers else signed(body, source),
     )
 
 
@@ -70,11 +72,13 @@ def test_a_replayed_event_is_stored_once(client, database_url, capsys):
     )
     assert event.payload["data"]["keyword"] == "Electrician"
     assert event.claimed_at is None
-    # The same id from another source is another event.
-    assert post_event(client, SEARCH_EVENT, source="forms").status_code == 202
+    # The same event sent (and signed) for another source is the same event.
+    across = post_event(client, SEARCH_EVENT, source="forms")
+    assert (across.status_code, across.json()["duplicate"]) == (200, True)
+    assert len(stored_events(database_url)) == 1
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
     received = [line for line in logged if line.get("event") == "WEBHOOK_RECEIVED"]
-    assert [line["duplicate"] for line in received] == [False, True, False]
+    assert [line["duplicate"] for line in received] == [False, True, True]
     assert WEBHOOK_SECRET not in json.dumps(logged)
 
 

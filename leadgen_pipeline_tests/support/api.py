@@ -30,8 +30,13 @@ def api_settings(database_url: str, dagster_url: str = UNREACHABLE_DAGSTER_URL) 
     )
 
 
-def signed(body: bytes) -> dict[str, str]:
-    return {"X-Leadgen-Signature": webhook_signature(WEBHOOK_SECRET, body)}
+def signed(body: bytes, source: str = "crm", timestamp: float | None = None) -> dict[str, str]:
+    """The headers a sender puts on `body` sent to /api/webhooks/`source` (now, by default)."""
+    sent_at = str(int(time.time() if timestamp is None else timestamp))
+    return {
+        "X-Leadgen-Timestamp": sent_at,
+        "X-Leadgen-Signature": webhook_signature(WEBHOOK_SECRET, sent_at, source, body),
+    }
 
 
 def free_port() -> int:
