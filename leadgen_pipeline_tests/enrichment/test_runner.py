@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.enrichment.runner import CLAIM_LEASE, EnrichmentRunner
+from leadgen_pipeline.enrichment.runner import EnrichmentRunner
+from leadgen_pipeline.storage.queue_store import CLAIM_LEASE
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage import schema as t
