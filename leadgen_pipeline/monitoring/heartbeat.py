@@ -24,10 +24,12 @@ from leadgen_pipeline.storage import job_store
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10.0
-# Six missed beats: longer than any stall of a live process (a garbage
-# collection, a database failover), far shorter than a run.
-SILENCE_LIMIT = timedelta(seconds=60)
+SILENCE_LIMIT_ENV = "LEADGEN_RUN_SILENCE_LIMIT_SECONDS"
+# Longer than any stall of a live process (a garbage collection, a database
+# failover), far shorter than a run.
+SILENCE_LIMIT = timedelta(seconds=float(os.environ.get(SILENCE_LIMIT_ENV, "60")))
+# Six beats per silence limit: a few lost writes are not a death.
+HEARTBEAT_SECONDS = SILENCE_LIMIT.total_seconds() / 6
 
 
 class Ticker:

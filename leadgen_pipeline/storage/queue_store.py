@@ -1,6 +1,7 @@
 """The enrichment queue: enqueue with priorities, claim with leases, start and finish a
 prospect's enrichment."""
 
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +21,11 @@ from leadgen_pipeline.storage.prospect_store import (
 )
 
 PRIORITIES = {"high": 0, "normal": 1, "low": 2}
-# A claim is a lease: its holder renews it (claimed_at) every few seconds while
-# it drains, so one older than this belongs to a process that died, and anyone
-# may take it. The run reaper frees a dead run's claims even sooner.
-CLAIM_LEASE = timedelta(minutes=2)
+CLAIM_LEASE_ENV = "LEADGEN_CLAIM_LEASE_SECONDS"
+# A claim is a lease: its holder renews it (claimed_at) several times a lease
+# while it drains, so one older than this belongs to a process that died, and
+# anyone may take it. The run reaper frees a dead run's claims even sooner.
+CLAIM_LEASE = timedelta(seconds=float(os.environ.get(CLAIM_LEASE_ENV, "120")))
 
 
 ENQUEUE_CHUNK = 500
