@@ -58,8 +58,11 @@ def record_run_failures(context: dg.RunFailureSensorContext, database: DatabaseR
     )
 
 
+REAP_INTERVAL_SECONDS = 30
+
+
 @dg.sensor(
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=REAP_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Mark failed each STARTED run whose process stopped beating (a machine "
     "restart, a killed process), and free its enrichment claims.",
@@ -70,9 +73,10 @@ def reap_dead_runs(
     now = utcnow()
     last_tick = float(context.cursor) if context.cursor else None
     context.update_cursor(str(now.timestamp()))
-    if last_tick is None or now.timestamp() - last_tick > SILENCE_LIMIT.total_seconds():
-        # The daemon (or this sensor) was down too: live runs' beats may be as
-        # old as the pause. They get one interval to show they are alive.
+    if last_tick is None or now.timestamp() - last_tick > 1.5 * REAP_INTERVAL_SECONDS:
+        # A tick was missed: the daemon was down, or the database (whose
+        # outage also kept live runs from beating). Runs get one interval to
+        # show they are alive before silence counts against them.
         return dg.SkipReason("first tick after a pause: heartbeats get one interval to resume")
     started = context.instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
     with database.engine.connect() as conn:
@@ -89,17 +93,18 @@ def reap_dead_runs(
             continue  # alive, or it ended meanwhile
         beat = beats[run.run_id]
         silence = int((now - as_utc(beat.beat_at)).total_seconds())
+        # Claims first: whoever sees the run failed may retry it at once. A
+        # re-execution of the same root that is alive holds the same claims.
+        released = (
+            queue_store.release_claims(database.engine, beat.root_run_id)
+            if beat.root_run_id not in alive_roots
+            else 0
+        )
         context.instance.report_run_failed(
             run,
             message=f"the run's process stopped: no heartbeat from pid {beat.pid} on "
             f"{beat.host} for {silence} s (a machine restart or a killed process); "
             "retry it to resume from the failed steps",
-        )
-        # A re-execution of the same root that is alive holds the same claims.
-        released = (
-            queue_store.release_claims(database.engine, beat.root_run_id)
-            if beat.root_run_id not in alive_roots
-            else 0
         )
         job_store.forget_heartbeats(database.engine, [run.run_id])
         reaped.append(run.run_id)

@@ -12,7 +12,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from leadgen_pipeline.monitoring.heartbeat import SILENCE_LIMIT
-from leadgen_pipeline.monitoring.sensors import reap_dead_runs
+from leadgen_pipeline.monitoring.sensors import REAP_INTERVAL_SECONDS, reap_dead_runs
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.storage import job_store, queue_store
 from leadgen_pipeline.storage import schema as t
@@ -111,13 +111,11 @@ def test_a_dead_run_whose_retry_is_alive_keeps_the_shared_claims(instance, datab
         assert conn.execute(sa.select(t.enrichment_queue.c.claimed_by)).scalar() == dead.run_id
 
 
-def test_after_a_pause_longer_than_the_silence_limit_runs_get_a_tick_to_beat(
-    instance, database_url
-):
+def test_after_a_missed_tick_runs_get_a_tick_to_beat(instance, database_url):
     engine = store_field(database_url)
     run = started_run(instance)
     heartbeat(engine, run, SILENCE_LIMIT * 3)
-    long_ago = str((utcnow() - SILENCE_LIMIT * 2).timestamp())
+    long_ago = str((utcnow() - timedelta(seconds=REAP_INTERVAL_SECONDS * 2)).timestamp())
     skipped, cursor = tick(instance, database_url, long_ago)
     assert "first tick" in skipped.skip_message
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
