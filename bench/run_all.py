@@ -22,7 +22,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import cross_run_quota, dagster_shared_quota, pipeline_overhead, quota_use, scale
+from bench import (
+    api_under_load,
+    cross_run_quota,
+    dagster_shared_quota,
+    pipeline_overhead,
+    quota_use,
+    scale,
+)
 from bench.common import PG_ADMIN_URL, Report
 
 BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
@@ -31,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "pipeline_overhead": pipeline_overhead.run,
     "scale": scale.run,
     "dagster_shared_quota": dagster_shared_quota.run,
+    "api_under_load": api_under_load.run,
 }
 BUDGET_SECONDS = 20 * 60
 

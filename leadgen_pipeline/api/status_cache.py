@@ -34,15 +34,18 @@ class StatusCache(Generic[T]):
         self._limiter: anyio.CapacityLimiter | None = None
 
     @property
-    def limiter(self) -> anyio.CapacityLimiter:
-        # Created on first use: a limiter belongs to the running event loop.
-        if self._limiter is None:
+    def limiter(self) -> anyio.CapacityLimiter | None:
+        """The reads' own limiter, created on first use (it belongs to the running event
+        loop); None (max_threads 0) shares the default one every sync route uses."""
+        if self._limiter is None and self.max_threads > 0:
             self._limiter = anyio.CapacityLimiter(self.max_threads)
         return self._limiter
 
     async def get(self, key: str, read: Callable[[], T]) -> T:
         """The cached value of `key`, or `read()` run on the limiter's threads (once for
-        all callers asking at the same time)."""
+        all callers asking at the same time); with no ttl, every caller reads."""
+        if self.ttl_seconds <= 0:
+            return await anyio.to_thread.run_sync(read, limiter=self.limiter)
         entry = self._entries.get(key)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
