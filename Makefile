@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := leadgen_pipeline leadgen_pipeline_tests leadgen_sandbox leadgen_sandbox_tests bench deploy
+SOURCES := leadgen_pipeline leadgen_pipeline_tests leadgen_sandbox leadgen_sandbox_tests bench deploy scripts
 DEV_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: demo test lint bench deploy-check dev sandbox serve chromium clean

@@ -1,6 +1,7 @@
 """The `leadgen` command: run searches, the demo, exports and the sandbox from a terminal."""
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.markup import escape
@@ -54,7 +56,14 @@ def run_search(keyword: str, location: str, target: str | None, instance: Any) -
     from leadgen_pipeline.steps import search_partitions
 
     request = parse_search_request(keyword, location, target)
-    search_store.register_search(engine_for(database_url_from_env()), request, requested_by="cli")
+    stored = search_store.register_search(
+        engine_for(database_url_from_env()), request, requested_by="cli"
+    )
+    if "requested_as" in stored:
+        console.print(
+            f"[yellow]{stored['requested_as']!r} is the search {request.partition_key!r}, "
+            f"first requested as {stored['text_query']!r}: it runs as that[/]"
+        )
     instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
     job = build_definitions().resolve_job_def("search")
     steps = [node.name for node in job.nodes_in_topological_order]
@@ -221,6 +230,178 @@ def cmd_export(args: argparse.Namespace) -> None:
     sys.stdout.write(to_csv(rows) if args.format == "csv" else to_json(rows) + "\n")
 
 
+WEB_ALLOWED_HOSTS_ENV = "LEADGEN_WEB_ALLOWED_HOSTS"
+
+
+def _website_target(url: str, country: str | None) -> tuple[str, str | None]:
+    """The URL and country of an enrich-website request, checked before anything is fetched."""
+    import phonenumbers
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(f"{url!r} is not an http(s) URL with a host")
+    if country is not None:
+        country = country.strip().upper()
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise CliError(f"--country {country!r} is not an ISO 3166 country code (e.g. DE, GB)")
+    return urlunsplit(parts._replace(path=parts.path or "/")), country
+
+
+@contextmanager
+def _website_llm(use_llm: bool) -> Iterator[Any]:
+    """The LLM the waterfall asks for what the rules miss: the configured endpoint, the
+    sandbox in a development install when no key is set, or none with --no-llm."""
+    if not use_llm:
+        yield None
+        return
+    from leadgen_pipeline.clients.llm import LLMClient
+
+    model = os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini")
+    if key := os.environ.get(LLM_KEY_ENV):
+        yield LLMClient(api_key=key, model=model, base_url=os.environ.get("LEADGEN_LLM_BASE_URL"))
+        return
+    try:
+        from leadgen_sandbox.sandbox import Sandbox
+    except ImportError:
+        raise CliError(
+            f"the LLM step needs {LLM_KEY_ENV} (or run with --no-llm for the rules alone); "
+            "the local sandbox that stands in for it is part of a development install"
+        ) from None
+    console.print(
+        f"[yellow]no {LLM_KEY_ENV} set: the local sandbox's LLM stands in (development "
+        "install); its answers are fictional. Set the key, or pass --no-llm.[/]"
+    )
+    with Sandbox() as sandbox:
+        yield LLMClient(api_key="sandbox-llm-key", model=model, base_url=sandbox.llm_url)
+
+
+def website_document(url: str, country: str, enrichment: Any) -> dict[str, Any]:
+    """What `leadgen enrich-website --json` prints (docs/extraction.md describes it)."""
+    site = enrichment.site
+
+    def provenance(contact: Any) -> dict[str, Any]:
+        source, _, method = contact.source.partition(":")
+        return {"source": source, "method": method, "page": contact.url}
+
+    by_kind: dict[str, list[Any]] = {}
+    for contact in enrichment.contacts:
+        by_kind.setdefault(contact.kind.split(":")[0], []).append(contact)
+    llm = enrichment.report.get("llm")
+    return {
+        "url": url,
+        "country": country,
+        "business_name": site.business_name if site else None,
+        "site_domain": site.site_domain if site else None,
+        "emails": [
+            {"address": c.value, **dict(c.signals or {}), **provenance(c)}
+            for c in by_kind.get("email", [])
+        ],
+        "other_emails": [
+            {"address": c.value, "reason": c.detail, **dict(c.signals or {}), **provenance(c)}
+            for c in by_kind.get("other_email", [])
+        ],
+        "phones": [
+            {"number": c.value, "type": c.contact_type, **provenance(c)}
+            for c in by_kind.get("phone", [])
+        ],
+        "socials": [
+            {
+                "network": c.kind.partition(":")[2],
+                "url": c.value,
+                "holder": c.contact_type or "business",
+                **provenance(c),
+            }
+            for c in by_kind.get("social", [])
+        ],
+        "owners": [
+            {"name": c.value, "title": c.detail, **provenance(c)} for c in by_kind.get("owner", [])
+        ],
+        "pages": [
+            {key: page[key] for key in ("url", "reason", "status", "bytes", "error")}
+            for page in enrichment.crawl.log
+        ],
+        "skipped": enrichment.crawl.skipped,
+        "llm": {
+            "used": llm is not None,
+            "why_not": enrichment.report.get("llm_skipped"),
+            "cost_usd": llm["cost_usd"] if llm else 0.0,
+        },
+    }
+
+
+def _print_website_document(document: dict[str, Any]) -> None:
+    out = _stdout_console()
+    out.print(
+        f"[bold]{document['business_name'] or document['url']}[/] "
+        f"({document['url']}, phones read as {document['country']})"
+    )
+    sections = (
+        ("emails", "address", lambda e: f"deliverable: {e['deliverable']}"),
+        ("other_emails", "address", lambda e: e["reason"] or ""),
+        ("phones", "number", lambda p: p["type"]),
+        ("socials", "url", lambda s: s["holder"]),
+        ("owners", "name", lambda o: o["title"] or ""),
+    )
+    for key, value_key, note in sections:
+        table = Table(title=key.replace("_", " "), title_justify="left", show_edge=False)
+        for column in ("value", "note", "method", "page"):
+            table.add_column(column, overflow="fold")
+        for item in document[key]:
+            table.add_row(item[value_key], note(item), item["method"], item["page"] or "")
+        out.print(table if document[key] else f"[dim]{key.replace('_', ' ')}: none found[/]")
+    pages = Table(title="pages fetched", title_justify="left", show_edge=False)
+    for column in ("url", "why", "result"):
+        pages.add_column(column, overflow="fold")
+    for page in document["pages"]:
+        pages.add_row(page["url"], page["reason"], page["error"] or f"HTTP {page['status']}")
+    out.print(pages)
+    for skipped in document["skipped"]:
+        out.print(f"[dim]not fetched: {skipped['url']}: {skipped['reason']}[/]")
+    llm = document["llm"]
+    out.print(
+        f"LLM: used, ${llm['cost_usd']:.5f}" if llm["used"] else f"LLM: not used ({llm['why_not']})"
+    )
+
+
+def cmd_enrich_website(args: argparse.Namespace) -> None:
+    from leadgen_pipeline.clients.dns import RESOLVER_ENV, InvalidResolver, MailDomainResolver
+    from leadgen_pipeline.clients.web import (
+        AddressGuard,
+        BlockedAddress,
+        WebsiteFetcher,
+        parse_allowed_origins,
+    )
+    from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_website
+
+    url, country = _website_target(args.url, args.country)
+    try:
+        allowed = parse_allowed_origins(os.environ.get(WEB_ALLOWED_HOSTS_ENV, ""))
+    except BlockedAddress as error:
+        raise CliError(f"{WEB_ALLOWED_HOSTS_ENV}: {error}") from None
+    try:
+        # No resolver configured: no lookup, every email's deliverability is "unknown".
+        mail_domains = MailDomainResolver.from_spec(os.environ.get(RESOLVER_ENV))
+    except InvalidResolver as error:
+        raise CliError(f"{RESOLVER_ENV}: {error}") from None
+    fetcher = WebsiteFetcher(guard=AddressGuard(allowed_origins=allowed))
+    settings = WaterfallSettings(max_pages_per_site=args.max_pages, use_llm=not args.no_llm)
+    with _website_llm(not args.no_llm) as llm:
+        enrichment = enrich_website(
+            fetcher,
+            llm,
+            url,
+            business_name=None,
+            region=country,
+            settings=settings,
+            mail_domains=mail_domains,
+        )
+    document = website_document(url, enrichment.region, enrichment)
+    if args.json:
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_website_document(document)
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     _sandbox_module().serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
 
@@ -260,6 +441,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=cmd_serve)
+
+    website = commands.add_parser(
+        "enrich-website",
+        help="run the website part of the enrichment on one site and show what it found",
+    )
+    website.add_argument("url", help="the site's home page, e.g. https://www.example.de/")
+    website.add_argument(
+        "--country",
+        help="ISO country code national phone numbers are read in (default: from the site)",
+    )
+    website.add_argument("--no-llm", action="store_true", help="rules only, no LLM call")
+    website.add_argument("--json", action="store_true", help="a JSON document on stdout")
+    website.add_argument(
+        "--max-pages", type=int, default=6, help="pages fetched at most, home page included"
+    )
+    website.set_defaults(handler=cmd_enrich_website)
 
     sandbox = commands.add_parser("sandbox", help="run the local API servers in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -6,12 +6,14 @@ from typing import Any
 
 import dagster as dg
 
+from leadgen_pipeline.clients.dns import RESOLVER_ENV as DNS_RESOLVER_ENV
 from leadgen_pipeline.clients.places import PLACES_API_URL
 from leadgen_pipeline.enrichment import definitions as enrichment
 from leadgen_pipeline.leads import definitions as leads
 from leadgen_pipeline.monitoring import definitions as monitoring
 from leadgen_pipeline.resources import (
     DatabaseResource,
+    DnsResource,
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
@@ -58,6 +60,7 @@ def build_resources(
             max_requests=int(os.environ.get("LEADGEN_WEB_REQUESTS_PER_SECOND", "20")),
             database=database,
         ),
+        "dns": DnsResource(resolver=os.environ.get(DNS_RESOLVER_ENV, "")),
     }
 
 

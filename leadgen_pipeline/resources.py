@@ -10,6 +10,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 from sqlalchemy.engine import Engine
 
+from leadgen_pipeline.clients.dns import MailDomainResolver
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
@@ -161,6 +162,26 @@ class WebsiteFetcherResource(RateLimitedResource):
         if self._fetcher is None:
             raise RuntimeError("WebsiteFetcherResource used outside of a Dagster execution")
         return self._fetcher
+
+
+class DnsResource(ConfigurableResource):
+    """The DNS resolver mail domains are looked up through (MX, then A).
+
+    `resolver` is "ip[:port]" (several comma-separated); empty means no lookups at all,
+    and every email's deliverability is "unknown". The machine's own resolver
+    configuration is never read.
+    """
+
+    resolver: str = ""
+    timeout_seconds: float = 3.0
+    _client: MailDomainResolver | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._client = MailDomainResolver.from_spec(self.resolver, self.timeout_seconds)
+
+    @property
+    def client(self) -> MailDomainResolver | None:
+        return self._client
 
 
 def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from leadgen_pipeline.cli import main
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox.corpus.score import serve_corpus
 from leadgen_sandbox.environment import sandbox_environ
 
 
@@ -94,3 +95,98 @@ def test_the_installed_command_searches_postgres_twice_without_duplicates(pg_url
             == 1
         )
     assert len(place_ids) == len(set(place_ids)) == 60
+
+
+# --- leadgen enrich-website ---------------------------------------------------------
+
+
+@pytest.fixture
+def corpus_site(sandbox, monkeypatch):
+    """A corpus site on loopback, its origin allowed, mail domains asked of the sandbox."""
+    with serve_corpus() as base:
+        monkeypatch.setenv("LEADGEN_WEB_ALLOWED_HOSTS", base)
+        monkeypatch.setenv("LEADGEN_DNS_RESOLVER", sandbox.dns_address)
+        yield base
+
+
+def enrich_website_json(capsys, *argv):
+    """The JSON document the command printed, and what it said on stderr."""
+    assert main(["enrich-website", *argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    return json.loads(captured.out), captured.err
+
+
+def test_enrich_website_prints_every_contact_typed_with_provenance(corpus_site, capsys):
+    document, _ = enrich_website_json(
+        capsys, f"{corpus_site}/de-baeckerei-schmidt/", "--country", "DE", "--no-llm"
+    )
+    assert document["country"] == "DE"
+    assert document["site_domain"] == "baeckerei-schmidt.de"
+    first = document["emails"][0]
+    assert first["address"] == "info@baeckerei-schmidt.de"
+    assert first["deliverable"] in ("yes", "no")
+    assert {"role_account", "free_mail", "disposable", "mail_domain"} <= set(first)
+    assert first["source"] == "website" and first["page"].startswith(corpus_site)
+    assert [(p["number"], p["type"]) for p in document["phones"]] == [("+49301234567", "landline")]
+    assert [o["address"] for o in document["other_emails"]] == ["kontakt@pixelwerk-medien.de"]
+    assert [(o["name"], o["title"]) for o in document["owners"]] == [
+        ("Lena Schmidt", "Geschäftsführerin")
+    ]
+    assert {s["holder"] for s in document["socials"]} == {"business"}
+    reasons = [page["reason"] for page in document["pages"]]
+    assert reasons[0] == "home page" and any(r.startswith("legal notice") for r in reasons)
+    assert document["llm"] == {"used": False, "why_not": None, "cost_usd": 0.0}
+
+
+def test_enrich_website_reads_the_country_from_the_site_when_not_told(corpus_site, capsys):
+    document, _ = enrich_website_json(capsys, f"{corpus_site}/fr-plomberie-martin/", "--no-llm")
+    assert document["country"] == "FR"
+    assert "+33465712345" in [phone["number"] for phone in document["phones"]]
+
+
+def test_enrich_website_honours_the_private_address_guard(sandbox, capsys, monkeypatch):
+    monkeypatch.delenv("LEADGEN_WEB_ALLOWED_HOSTS", raising=False)
+    monkeypatch.delenv("LEADGEN_DNS_RESOLVER", raising=False)
+    url = f"{sandbox.web_url}/sites/anything/"
+    document, _ = enrich_website_json(capsys, url, "--no-llm")
+    assert document["pages"][0]["error"].startswith("blocked: ")
+    assert sandbox.stats("web").requests_total == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ftp://example.org/"], "is not an http(s) URL"),
+        (["https://"], "is not an http(s) URL"),
+        (["https://example.org/", "--country", "XX"], "not an ISO 3166 country code"),
+    ],
+)
+def test_enrich_website_refuses_bad_input_before_fetching(capsys, argv, message):
+    assert main(["enrich-website", *argv, "--no-llm"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_enrich_website_refuses_a_resolver_that_is_no_address(corpus_site, capsys, monkeypatch):
+    monkeypatch.setenv("LEADGEN_DNS_RESOLVER", "dns.example.org")
+    assert main(["enrich-website", f"{corpus_site}/uk-the-larder/", "--no-llm"]) == 1
+    assert "LEADGEN_DNS_RESOLVER" in capsys.readouterr().err
+
+
+def test_enrich_website_without_an_llm_key_says_the_sandbox_stands_in(
+    corpus_site, capsys, monkeypatch
+):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    document, stderr = enrich_website_json(
+        capsys, f"{corpus_site}/uk-the-larder/", "--country", "GB"
+    )
+    assert "no OPENAI_API_KEY set: the local sandbox's LLM stands in" in stderr
+    assert document["owners"]
+
+
+def test_enrich_website_without_an_llm_key_or_the_sandbox_refuses(capsys, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    # A production install: the development-only sandbox package is absent.
+    monkeypatch.setitem(sys.modules, "leadgen_sandbox.sandbox", None)
+    assert main(["enrich-website", "https://example.org/"]) == 1
+    error = capsys.readouterr().err
+    assert "needs OPENAI_API_KEY (or run with --no-llm" in error

@@ -27,7 +27,7 @@ SENSORS = {
     "reap_dead_runs",
 }
 SCHEDULES = {"refresh_searches", "retry_failed_enrichment", "reenrich_stale_leads"}
-RESOURCES = {"database", "places", "llm", "websites"}
+RESOURCES = {"database", "places", "llm", "websites", "dns"}
 
 
 def test_the_code_location_holds_exactly_its_assets_checks_jobs_sensors_and_schedules():

@@ -33,7 +33,10 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) -> dict[str, str]:
     """The variables that route the resources to a running sandbox."""
     urls = sandbox.env()
-    env = {"LEADGEN_WEB_ALLOWED_HOSTS": urls["LEADGEN_WEB_ALLOWED_HOSTS"]}
+    env = {
+        "LEADGEN_WEB_ALLOWED_HOSTS": urls["LEADGEN_WEB_ALLOWED_HOSTS"],
+        "LEADGEN_DNS_RESOLVER": urls["LEADGEN_DNS_RESOLVER"],
+    }
     if places:
         env |= {
             PLACES_KEY_ENV: "sandbox-places-key",

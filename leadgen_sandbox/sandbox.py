@@ -9,6 +9,7 @@ from types import FrameType, TracebackType
 from typing import Literal
 
 from leadgen_sandbox.dataset import SandboxDataset
+from leadgen_sandbox.dns import SandboxDNSServer
 from leadgen_sandbox.faults import FaultConfig, SandboxStats
 from leadgen_sandbox.http_server import SandboxApp, SandboxHTTPServer
 from leadgen_sandbox.llm import LlmApp
@@ -48,6 +49,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._servers: dict[ServerName, SandboxHTTPServer] = {}
+        self._dns: SandboxDNSServer | None = None
         self._dataset: SandboxDataset | None = None
 
     def start(self) -> Sandbox:
@@ -70,6 +72,7 @@ class Sandbox:
             }
             for name, server in servers.items():
                 server.start(apps[name], name=f"sandbox-{name}")
+            self._dns = SandboxDNSServer(self.host).start()
             self._servers, self._dataset = servers, dataset
         return self
 
@@ -78,6 +81,8 @@ class Sandbox:
             self._stopping.set()  # wakes handlers that hang, drip or add latency
             for server in self._servers.values():
                 server.stop()
+            if self._dns is not None:
+                self._dns.stop()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -113,6 +118,13 @@ class Sandbox:
         return self._server("web").base_url
 
     @property
+    def dns_address(self) -> str:
+        """The DNS server's "host:port": what LEADGEN_DNS_RESOLVER is set to."""
+        if self._dns is None:
+            raise RuntimeError("the Sandbox is not started")
+        return self._dns.address
+
+    @property
     def dataset(self) -> SandboxDataset:
         if self._dataset is None:
             raise RuntimeError("the Sandbox is not started")
@@ -128,6 +140,7 @@ class Sandbox:
             "LEADGEN_PLACES_BASE_URL": self.places_url,
             "LEADGEN_LLM_BASE_URL": self.llm_url,
             "LEADGEN_WEB_ALLOWED_HOSTS": self.web_url,
+            "LEADGEN_DNS_RESOLVER": self.dns_address,
         }
 
     def set_faults(self, server: ServerName, faults: FaultConfig) -> None:
@@ -160,6 +173,7 @@ def serve_forever(
         print(f"  Google Places API (New):   {sandbox.places_url}")
         print(f"  OpenAI-compatible LLM:     {sandbox.llm_url}")
         print(f"  Business websites:         {sandbox.web_url}")
+        print(f"  DNS (mail domains, UDP):   {sandbox.dns_address}")
         print("Point the product at it with:")
         for name, value in sandbox.env().items():
             print(f"export {name}={value}")

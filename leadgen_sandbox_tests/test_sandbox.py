@@ -24,7 +24,9 @@ def test_urls_and_environment(sandbox: Sandbox) -> None:
         "LEADGEN_PLACES_BASE_URL": sandbox.places_url,
         "LEADGEN_LLM_BASE_URL": sandbox.llm_url,
         "LEADGEN_WEB_ALLOWED_HOSTS": sandbox.web_url,
+        "LEADGEN_DNS_RESOLVER": sandbox.dns_address,
     }
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", sandbox.dns_address)
 
 
 def test_not_started_and_restarted() -> None:
@@ -57,6 +59,7 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
             "LEADGEN_PLACES_BASE_URL",
             "LEADGEN_LLM_BASE_URL",
             "LEADGEN_WEB_ALLOWED_HOSTS",
+            "LEADGEN_DNS_RESOLVER",
         }
         with requests.Session() as http:
             http.trust_env = False

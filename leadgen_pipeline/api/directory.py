@@ -7,7 +7,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
-from leadgen_pipeline.api.models import Collection, CollectionList, ErrorBody, Lead, LeadPage
+from leadgen_pipeline.api.models import (
+    Collection,
+    CollectionList,
+    ErrorBody,
+    Lead,
+    LeadContact,
+    LeadPage,
+)
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
@@ -60,6 +67,9 @@ def lead_model(row: dict[str, Any]) -> Lead:
         address=row["formatted_address"],
         socials=row["socials"] or {},
         is_target=row["is_target"],
+        country=row.get("country_code"),
+        email_deliverable=row.get("email_deliverable"),
+        contacts=[LeadContact(**contact) for contact in row.get("contacts") or []],
     )
 
 

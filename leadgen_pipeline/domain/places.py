@@ -13,12 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+
 from leadgen_pipeline.domain.contacts import normalise_phone
 
 PLACE_FIELDS: tuple[str, ...] = (
     "id",
     "displayName",
     "formattedAddress",
+    # The country of each business: its national phone numbers are read in it.
+    "addressComponents",
     "location",
     "types",
     "primaryType",
@@ -37,6 +41,7 @@ DETAILS_FIELD_MASK = ",".join(
     [
         "id",
         "displayName",
+        "addressComponents",
         "businessStatus",
         "nationalPhoneNumber",
         "internationalPhoneNumber",
@@ -66,15 +71,42 @@ class Prospect:
     google_maps_uri: str | None
     rating: float | None
     user_rating_count: int | None
+    # ISO 3166 code of the business's country, from Places; None when Places tells none.
+    country_code: str | None = None
 
 
 def phone_to_e164(
-    international: str | None, national: str | None, region: str = "US"
+    international: str | None, national: str | None, region: str | None
 ) -> str | None:
-    """E.164 form of the first valid number among the place's phone fields."""
-    for raw in (international, national):
-        if raw and (e164 := normalise_phone(raw, region)):
+    """E.164 form of the first valid number among the place's phone fields; the national
+    number is read only in a known country."""
+    for raw, needs_region in ((international, False), (national, True)):
+        if raw and (region or not needs_region) and (e164 := normalise_phone(raw, region or "ZZ")):
             return e164
+    return None
+
+
+def place_country(place: Mapping[str, Any]) -> str | None:
+    """The country of a place: its ``country`` address component, else the country of
+    its international phone number ("+49 30 ..." is Germany)."""
+    components = place.get("addressComponents")
+    if isinstance(components, list):
+        for component in components:
+            if (
+                isinstance(component, Mapping)
+                and "country" in (component.get("types") or [])
+                and isinstance(short := component.get("shortText"), str)
+                and re.fullmatch(r"[A-Za-z]{2}", short)
+            ):
+                return short.upper()
+    international = place.get("internationalPhoneNumber")
+    if isinstance(international, str):
+        try:
+            number = phonenumbers.parse(international, None)
+        except phonenumbers.NumberParseException:
+            return None
+        region = phonenumbers.region_code_for_number(number)
+        return region if region and region != "001" else None
     return None
 
 
@@ -104,8 +136,12 @@ def is_place_id(text: str) -> bool:
     return bool(_PLACE_ID.match(text))
 
 
-def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospect:
-    """Normalise one Places v1 `Place` object; raises MalformedPlace on a broken one."""
+def prospect_from_place(place: Mapping[str, Any], region: str | None = None) -> Prospect:
+    """Normalise one Places v1 `Place` object; raises MalformedPlace on a broken one.
+
+    National numbers are read in the place's own country (``place_country``); ``region``
+    (the searched area's country, if known) stands in only for a place that tells none.
+    """
     if not isinstance(place, Mapping):
         raise MalformedPlace(f"a place must be an object, got {type(place).__name__}")
     place_id = place.get("id")
@@ -123,6 +159,7 @@ def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospec
         raise MalformedPlace(f"place {place_id!r}: types is not a list of text")
     national = _optional_text(place, "nationalPhoneNumber")
     international = _optional_text(place, "internationalPhoneNumber")
+    country = place_country(place) or region
     return Prospect(
         place_id=place_id,
         name=name.strip(),
@@ -132,16 +169,19 @@ def prospect_from_place(place: Mapping[str, Any], region: str = "US") -> Prospec
         primary_type=_optional_text(place, "primaryType"),
         types=tuple(types),
         business_status=_optional_text(place, "businessStatus"),
-        phone_e164=phone_to_e164(international, national, region),
+        phone_e164=phone_to_e164(international, national, country),
         national_phone=national,
         website=_optional_text(place, "websiteUri"),
         google_maps_uri=_optional_text(place, "googleMapsUri"),
         rating=_optional_number(place, "rating", float),
         user_rating_count=_optional_number(place, "userRatingCount", int),
+        country_code=country,
     )
 
 
-def ranked_prospects(pages: Iterable[Mapping[str, Any]], region: str = "US") -> list[Prospect]:
+def ranked_prospects(
+    pages: Iterable[Mapping[str, Any]], region: str | None = None
+) -> list[Prospect]:
     """Prospects of a search in result order, each place once (first rank wins)."""
     seen: dict[str, Prospect] = {}
     for page in pages:

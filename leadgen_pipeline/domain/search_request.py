@@ -6,11 +6,23 @@ location, each folded to a slug, joined by `@`:
     plumber in "Austin, TX"           -> "plumber@austin-tx"
     "Emergency Plumber" in "St. Louis" -> "emergency-plumber@st-louis"
 
-Slugs keep letters of any script and digits, lower-cased, with every other run
-of characters folded to one `-`. So the key never holds Dagster's reserved
-characters (`|` joins multi-partition keys, `,` splits UI backfill selections,
-`...` means a range), and spellings that differ only in case or punctuation
-name the same search. The original spelling is kept on the `searches` row.
+Slugs keep letters of any script, their marks and digits, lower-cased, with
+every other run of characters folded to one `-`. So the key never holds
+Dagster's reserved characters (`|` joins multi-partition keys, `,` splits UI
+backfill selections, `...` means a range), and spellings that differ only in
+case or punctuation name the same search.
+
+Accents are folded only where the letter has an ASCII form ("Zürich" and
+"Zurich", "Café" and "Cafe" are one search, as a Places query reads them). Marks
+that are parts of other scripts' letters are kept, because they change the
+word: Japanese dakuten (`ジム` gym is not `シム` sim), Thai vowel signs
+(`กรุงเทพ`), Devanagari vowel signs and viramas (`दिल्ली`, `मुंबई`).
+
+Two spellings of one key are one search: the first spelling owns the key and
+its row; a later request spelled differently is the same search, and
+`storage.search_store.register_search` reports the spelling it was stored
+under instead of rewriting the row (which would re-run the search under the
+new spelling and drop the old one's prospects).
 """
 
 import re
@@ -23,10 +35,19 @@ MAX_TARGET_CHARS = 200
 MAX_PARTITION_KEY_CHARS = MAX_KEYWORD_CHARS + MAX_LOCATION_CHARS + 1
 KEY_SEPARATOR = "@"
 
-# Letters (any script), combining marks, digits, spaces and the punctuation
+# Besides letters, marks and digits of any script and spaces: the punctuation
 # business names and place names use. Anything else (control characters,
 # quotes used for injection, brackets, pipes, emoji) is refused.
-_ALLOWED_TEXT = re.compile(r"^[\w\s.,'\u2019&()/#+:-]+$")
+_ALLOWED_PUNCTUATION = frozenset(".,'\u2019&()/#+:-_")
+_WORD_CATEGORIES = ("L", "M", "N")
+
+
+def _is_word_character(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in _WORD_CATEGORIES
+
+
+def _is_allowed(ch: str) -> bool:
+    return _is_word_character(ch) or ch.isspace() or ch in _ALLOWED_PUNCTUATION
 
 
 class InvalidSearchRequest(ValueError):
@@ -48,11 +69,21 @@ class SearchRequest:
         return f"{slugify(self.keyword)}{KEY_SEPARATOR}{slugify(self.location)}"
 
 
+def _fold(ch: str) -> str:
+    """An accented letter with an ASCII form ("ü", "é", "ﬁ") as that form; any other
+    character as it is, marks included (NFC keeps "ジ" one character)."""
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return base if base.isascii() and base else ch
+
+
 def slugify(text: str) -> str:
-    """Lower-case, accents folded where an ASCII form exists, other runs -> '-'."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[\W_]+", "-", folded).strip("-")
+    """Lower-case; accents folded where an ASCII form exists; runs of anything but
+    letters, marks and digits -> '-'."""
+    folded = "".join(_fold(ch) for ch in unicodedata.normalize("NFC", text)).lower()
+    folded = unicodedata.normalize("NFC", folded)
+    slug = "".join(ch if _is_word_character(ch) else "-" for ch in folded)
+    return re.sub(r"-+", "-", slug).strip("-")
 
 
 def _clean_field(name: str, value: object, max_chars: int, *, required: bool) -> str | None:
@@ -72,8 +103,8 @@ def _clean_field(name: str, value: object, max_chars: int, *, required: bool) ->
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if len(text) > max_chars:
         raise InvalidSearchRequest(f"{name} is {len(text)} characters; the limit is {max_chars}")
-    if not _ALLOWED_TEXT.match(text):
-        bad = sorted({ch for ch in text if not _ALLOWED_TEXT.match(ch)})
+    if not all(_is_allowed(ch) for ch in text):
+        bad = sorted({ch for ch in text if not _is_allowed(ch)})
         raise InvalidSearchRequest(f"{name} contains characters that are not allowed: {bad!r}")
     slug = slugify(text)
     if not slug:

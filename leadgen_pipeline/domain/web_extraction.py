@@ -11,33 +11,44 @@ Public API
 ``extract_page(html, url, *, site_url=None, default_region="US") -> PageExtraction``
     Everything one page says. ``html`` may be ``str`` or ``bytes`` (UTF-8, else the
     declared charset, else windows-1252). ``site_url`` is the site's home page; it bounds
-    ``follow_links`` and defaults to ``url``. ``default_region`` reads national numbers.
+    ``links`` and defaults to ``url``. ``default_region`` reads national numbers. The
+    page also tells the links worth following (by topic: contact, legal notice, about,
+    team, in seven languages; ``PAGE_TOPICS``) and those left out, its declared URL
+    (canonical, og:url), the country it is for (``region_hint``) and its site names.
 ``combine(pages, *, site_url=None, business_name=None) -> WebsiteContacts``
     The pages of one site (home page first) merged: each value once, with the provenance
-    (url + method) of its first sighting, ranked best first. ``business_name`` (default:
-    the schema.org name) lets an address at a domain spelling the business rank as the
-    site's own, which matters for sites served from an IP.
+    (url + method) of its first sighting, ranked best first; other businesses' addresses
+    apart (``other_emails``); the owners' personal profiles beside the business's; former
+    owners and other businesses' owners left out. ``business_name`` (default: the
+    schema.org name, else the site's name) lets an address at a domain spelling the
+    business rank as the site's own, which matters for sites served from an IP.
 ``trimmed_text(pages, max_chars) -> str``
-    The pages' visible text for an LLM prompt: about, team and contact pages first, lines
-    repeated across pages (menus, footers) once, at most ``max_chars`` characters.
+    The pages' visible text for an LLM prompt: about, team, legal and contact pages first,
+    lines repeated across pages (menus, footers) once, at most ``max_chars`` characters.
 ``canonical_social_profile(url) -> tuple[str, str] | None``
     ``("social:<network>", canonical profile URL)`` for a profile link, ``None`` otherwise.
+``document_key(url)``: the document a URL names (no fragment, no ``index.html``).
 
 ``Finding(value, kind, method, url, detail)`` is one value: ``kind`` is ``email``,
-``phone``, ``owner`` or ``social:<network>`` (facebook, instagram, linkedin, x, youtube,
-tiktok). ``method`` says how it was found:
+``other_email``, ``phone``, ``owner`` or ``social:<network>`` (facebook, instagram,
+linkedin, x, youtube, tiktok). ``detail`` is an owner's title, a phone's line type
+(``contacts.phone_type``), a profile's holder ("business" or "person"), or why an
+address is another business's. ``method`` says how it was found:
 
-- ``json-ld`` / ``microdata``: schema.org data of a LocalBusiness / Organization (or a
-  subtype), its contactPoint, sameAs, founder, or a Person titled owner / founder / CEO.
+- ``json-ld`` / ``microdata``: schema.org data of an Organization or any subtype
+  (``schema_org_types``), its contactPoint, sameAs, founder, employees, or a Person
+  whose job title makes them an owner (``owners.is_owner_title``).
 - ``mailto`` / ``tel``: link targets. ``cfemail``: Cloudflare email protection, decoded.
-- ``obfuscated``: "info [at] acme [dot] com", "info(at)acme.com", "info at acme dot com".
+- ``obfuscated``: "info [at] acme [dot] com", "info(at)acme.com", "contact [arobase]
+  acme [point] fr", "info at acme dot com".
 - ``text``: plain visible text (HTML entities are decoded by the parser).
 - ``link``: an ``<a href>`` to a social profile.
-- ``pattern:<name>``: an owner-name pattern: ``founded_by`` ("Founded in 1998 by Maria
-  Lopez"), ``owned_by`` ("owned and operated by ..."), ``title_label`` ("Owner: Dan
-  Smith"), ``title_name`` ("our founder Jim O'Neil"), ``name_title`` ("Jane Doe, Owner",
-  "Meet Jane Doe, our founder"), ``is_title`` ("Jane Doe is the owner"), ``heading`` (a
-  name block next to a title block). ``detail`` holds the title.
+- ``pattern:<name>``: an owner phrasing of ``owners.py`` (``title_label``, ``name_title``,
+  ``runs_by``, ``founded_by``, ``self``, ``heading``, ...).
+
+Numbers labelled as fax, company, tax, bank, licence or policy numbers are not phones;
+addresses, phones and profiles named in a credit (web designer, host, photographer,
+supplier, partner) are another business's. docs/extraction.md describes every rule.
 
 Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed and the first
 ``MAX_SCANNED_TEXT_CHARS`` of its visible text are kept and scanned by the text rules.
@@ -46,13 +57,13 @@ Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed and the first
 from __future__ import annotations
 
 import codecs
-import itertools
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit, urlunsplit
 
 import extruct
@@ -70,8 +81,16 @@ from leadgen_pipeline.domain.contacts import (
     is_freemail_domain,
     normalise_email,
     normalise_phone,
+    phone_type,
     registered_domain,
 )
+from leadgen_pipeline.domain.owners import (
+    is_owner_title,
+    owner_mentions,
+    person_name,
+    title_elsewhere,
+)
+from leadgen_pipeline.domain.schema_org_types import ORGANIZATION_TYPES
 
 MAX_HTML_CHARS = 2_000_000
 MAX_SCANNED_TEXT_CHARS = 200_000
@@ -92,20 +111,50 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """A same-site link to a page worth reading, and what it is about."""
+
+    url: str  # absolute, without fragment
+    topic: str  # see PAGE_TOPICS
+    text: str  # the link text (or the path segment that told the topic)
+
+    @property
+    def priority(self) -> int:
+        return PAGE_TOPICS.index(self.topic)
+
+    @property
+    def reason(self) -> str:
+        return f"{self.topic} link {self.text!r}"
+
+
+@dataclass(frozen=True)
 class PageExtraction:
     url: str
     emails: tuple[Finding, ...]
+    other_emails: tuple[Finding, ...]  # named as another business's (credits, partners)
     phones: tuple[Finding, ...]
     socials: tuple[Finding, ...]  # at most one per network
     owners: tuple[Finding, ...]
     schema_org: tuple[dict[str, Any], ...]  # LocalBusiness / Organization nodes
-    follow_links: tuple[str, ...]  # same-site contact / about / team pages, best first
+    links: tuple[PageLink, ...]  # same-site contact / legal / about / team pages, best first
+    skipped_links: tuple[tuple[str, str], ...]  # (link, why it is not fetched)
     text: str  # visible text, one line per block, whitespace collapsed within lines
+    # The site's own address as the page declares it (canonical link, og:url), which is
+    # how a site served from an IP or through a proxy says which domain is its own.
+    declared_url: str | None = None
+    region_hint: str | None = None  # the country the page says it is for (lang, domain)
+    site_names: tuple[str, ...] = ()  # og:site_name, then the parts of the title
+    linked_domains: frozenset[str] = frozenset()  # registered domains of other sites linked
+
+    @property
+    def follow_links(self) -> tuple[str, ...]:
+        return tuple(link.url for link in self.links)
 
 
 @dataclass(frozen=True)
 class WebsiteContacts:
     emails: tuple[Finding, ...]
+    other_emails: tuple[Finding, ...]  # at other businesses' domains (design credits, partners)
     phones: tuple[Finding, ...]
     socials: tuple[Finding, ...]  # at most one per network
     owners: tuple[Finding, ...]
@@ -113,6 +162,7 @@ class WebsiteContacts:
     address: str | None  # the schema.org address, on one line
     schema_org: tuple[dict[str, Any], ...]
     pages: tuple[str, ...]  # the pages combined, in the order given
+    site_domain: str | None = None  # the registered domain the site calls its own
 
 
 # --------------------------------------------------------------------------- public API
@@ -126,6 +176,8 @@ def extract_page(
     base_url = _base_url(tree, url)
     anchors = _anchors(tree, base_url)
     structured = _StructuredData.from_document(document, base_url)
+    declared_url = _declared_url(tree)
+    site_names = _site_names(tree)
 
     email_candidates = [
         *structured.emails(url),
@@ -136,22 +188,39 @@ def extract_page(
         *structured.phones(url, default_region),
         *_tel_phones(anchors, url, default_region),
     ]
-    social_candidates = [*structured.socials(url), *_link_socials(anchors, url)]
+    social_candidates = [
+        *structured.socials(url),
+        *structured.person_socials(url),
+        *_link_socials(anchors, url),
+    ]
     owner_candidates = list(structured.owners(url))
 
-    lines = _visible_lines(tree)
-    email_candidates += _text_emails(lines, url)
-    phone_candidates += _text_phones(lines, url, default_region)
-    owner_candidates += _text_owners(lines, url)
+    links, skipped_links = _follow_links(anchors, url, _SiteScope.of(site_url or url))
+    text = _visible_text(tree)
+    lines = text.lines
+    credit = _credit_lines(text)
+    email_candidates += _text_emails(lines, credit, url)
+    phone_candidates += _text_phones(lines, credit, url, default_region)
+    owner_candidates += _text_owners(lines, text.quoted, url)
 
+    emails = _best_per_value([f for f in email_candidates if f.kind == "email"])
+    business_addresses = {finding.value for finding in emails}
     return PageExtraction(
         url=url,
-        emails=_best_per_value(email_candidates),
+        emails=emails,
+        other_emails=_best_per_value(
+            [f for f in email_candidates if f.kind != "email" and f.value not in business_addresses]
+        ),
         phones=_best_per_value(phone_candidates),
-        socials=_one_per_network(social_candidates),
+        socials=_best_per_value(social_candidates),
         owners=_merge_owners(_best_per_value(owner_candidates)),
         schema_org=tuple(structured.businesses),
-        follow_links=_follow_links(anchors, url, _SiteScope.of(site_url or url)),
+        declared_url=declared_url,
+        region_hint=_region_hint(tree, declared_url or url),
+        site_names=site_names,
+        linked_domains=_linked_domains(anchors, _SiteScope.of(site_url or url)),
+        links=links,
+        skipped_links=skipped_links,
         text="\n".join(lines),
     )
 
@@ -164,24 +233,40 @@ def combine(
 ) -> WebsiteContacts:
     """Merge the pages of one site (home page first).
 
-    Emails rank: the site's own domain (or a domain that spells ``business_name``), then
+    Emails rank: the site's own domain (or a domain that spells the business's name), then
     mailbox providers such as gmail, then other domains; within a tier by method, then by
-    how many pages show it. Phones rank by method, then by how many pages show them.
+    how many pages show it. An address at a domain the site links to as another site, or
+    named in a credit, is another business's (``other_emails``), unless it is at the
+    site's own domain. Phones and owners rank by method, then by how many pages show them.
     """
     schema_org = _unique_dicts(node for page in pages for node in page.schema_org)
     name = business_name or _first_text(schema_org, "name")
-    own_domain = (
-        registered_domain(urlsplit(site_url or pages[0].url).hostname or "") if pages else ""
-    )
+    site_names = list(pages[0].site_names) if pages else []
+    name = name or next(iter(site_names), None)
+    own_domain = _site_domain(pages, site_url)
+    names = [name, *site_names, own_domain.split(".", 1)[0] if own_domain else None]
+    linked = frozenset().union(*(page.linked_domains for page in pages)) - {own_domain}
+
+    def is_own(address: str) -> bool:
+        return _is_own_domain(address.rpartition("@")[2], own_domain, name)
 
     def email_tier(finding: Finding) -> int:
         domain = finding.value.rpartition("@")[2]
-        if _is_own_domain(domain, own_domain, name):
+        if is_own(finding.value):
             return 0
         return 1 if is_freemail_domain(domain) else 2
 
+    def is_linked_elsewhere(address: str) -> bool:
+        return not is_own(address) and registered_domain(address.rpartition("@")[2]) in linked
+
+    # A credit line that also shows the business's own address does not make it another's.
+    own_named_in_credits = [
+        [replace(f, kind="email") for f in page.other_emails if own_domain and is_own(f.value)]
+        for page in pages
+    ]
     emails = _merged(
-        [page.emails for page in pages],
+        [[f for f in page.emails if not is_linked_elsewhere(f.value)] for page in pages]
+        + own_named_in_credits,
         lambda finding, pages_seen, order: (
             email_tier(finding),
             _method_rank(finding),
@@ -189,26 +274,95 @@ def combine(
             order,
         ),
     )
+    kept = {finding.value for finding in emails}
+    other_emails = _merged(
+        [
+            [
+                replace(
+                    f,
+                    kind="other_email",
+                    detail="at a domain the site links to as another business's",
+                )
+                for f in page.emails
+                if f.value not in kept
+            ]
+            + [f for f in page.other_emails if f.value not in kept]
+            for page in pages
+        ],
+        lambda finding, pages_seen, order: (order,),
+    )
     phones = _merged(
         [page.phones for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
     owners = _merged(
-        [page.owners for page in pages],
+        [_owners_of_this_business(page.owners, names) for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
+    site_owners = _site_owners(owners)
     return WebsiteContacts(
         emails=emails,
+        other_emails=other_emails,
         phones=phones,
-        socials=_one_per_network([finding for page in pages for finding in page.socials]),
-        owners=_merge_owners(owners),
+        socials=_site_socials(
+            [finding for page in pages for finding in page.socials],
+            names,
+            [owner.value.split()[-1] for owner in site_owners],
+        ),
+        owners=site_owners,
         business_name=name,
         address=next(
             filter(None, (_format_address(node.get("address")) for node in schema_org)), None
         ),
         schema_org=schema_org,
         pages=tuple(page.url for page in pages),
+        site_domain=own_domain or None,
     )
+
+
+_FOUNDING_METHODS = frozenset({"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"})
+
+
+def _owners_of_this_business(
+    owners: Sequence[Finding], names: Sequence[str | None]
+) -> list[Finding]:
+    """Without the owners of other businesses: a title naming one ("Owner, Hill's BBQ")."""
+    return [
+        finding
+        for finding in owners
+        if not (
+            (elsewhere := title_elsewhere(finding.detail or ""))
+            and not any(
+                name
+                and fuzz.partial_ratio(_letters_and_digits(elsewhere), _letters_and_digits(name))
+                >= 80
+                for name in names
+            )
+        )
+    ]
+
+
+def _site_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The site's owners, once each. A person known only as the founder is a former owner
+    when the site names another person as running the business now ("founded in 1985 by
+    Giuseppe; today run by his son Paolo")."""
+    current = [finding for finding in owners if finding.method not in _FOUNDING_METHODS]
+    kept = []
+    for finding in owners:
+        named_now = any(_same_person(finding.value, other.value) for other in current)
+        if finding.method in _FOUNDING_METHODS and current and not named_now:
+            continue
+        kept.append(finding)
+    return _merge_owners(kept)
+
+
+def _site_domain(pages: Sequence[PageExtraction], site_url: str | None) -> str:
+    """The site's registered domain: its URL's, else the one its pages declare (canonical)."""
+    if not pages:
+        return ""
+    domain = registered_domain(urlsplit(site_url or pages[0].url).hostname or "")
+    declared = (page.declared_url for page in pages if page.declared_url)
+    return domain or next((registered_domain(urlsplit(url).hostname or "") for url in declared), "")
 
 
 def trimmed_text(pages: Sequence[PageExtraction], max_chars: int) -> str:
@@ -349,6 +503,83 @@ class _Anchor:
     url: str  # absolute, fragment dropped; "" when not http(s)
     text: str
     order: int
+    context: str = ""  # the text of the block the link sits in ("Website by <a>Acme</a>")
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013—·:-]\s+")
+
+
+def _site_names(tree: LexborHTMLParser) -> tuple[str, ...]:
+    """The names a site gives itself: og:site_name, then the parts of its title
+    ("Sparks Electrical | Electricians in London")."""
+    names = []
+    node = tree.css_first('meta[property="og:site_name"]')
+    if node is not None and (name := " ".join((node.attributes.get("content") or "").split())):
+        names.append(name)
+    title = tree.css_first("title")
+    text = " ".join((title.text() if title is not None else "").split())
+    names += [part for part in _TITLE_SEPARATORS.split(text) if part]
+    return tuple(names)
+
+
+# Sites every small business links to that are no business of its own.
+_PLATFORM_DOMAINS = frozenset(
+    {
+        "google.com", "goo.gl", "wix.com", "squarespace.com", "godaddy.com", "jimdo.com",
+        "wordpress.org", "wordpress.com", "elegantthemes.com", "wpastra.com", "shopify.com",
+        "weebly.com", "yelp.com", "tripadvisor.com", "apple.com", "whatsapp.com", "wa.me",
+        "gstatic.com", "googleapis.com", "cloudflare.com", "w3.org", "schema.org",
+    }
+)  # fmt: skip
+
+
+def _linked_domains(anchors: Iterable[_Anchor], scope: _SiteScope) -> frozenset[str]:
+    """Registered domains of the other sites a page links to (not networks or platforms)."""
+    domains = set()
+    for anchor in anchors:
+        if not anchor.url or scope.contains(anchor.url):
+            continue
+        domain = registered_domain(urlsplit(anchor.url).hostname or "")
+        if domain and domain not in _SOCIAL_NETWORKS and domain not in _PLATFORM_DOMAINS:
+            domains.add(domain)
+    return frozenset(domains)
+
+
+def _declared_url(tree: LexborHTMLParser) -> str | None:
+    for selector, attribute in (
+        ("link[rel=canonical]", "href"),
+        ('meta[property="og:url"]', "content"),
+        ("link[rel=alternate][hreflang]", "href"),
+    ):
+        for node in tree.css(selector):
+            value = (node.attributes.get(attribute) or "").strip()
+            if value.startswith(("http://", "https://")) and registered_domain(
+                urlsplit(value).hostname or ""
+            ):
+                return value
+    return None
+
+
+# Generic top-level domains say nothing about a country; a country's own does (.uk is GB).
+_TLD_REGIONS = {"uk": "GB"}
+_LANGUAGE_REGIONS = {
+    "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT", "pl": "PL",
+    "da": "DK", "sv": "SE", "fi": "FI", "cs": "CZ", "el": "GR", "ja": "JP", "ko": "KR",
+}  # fmt: skip
+
+
+def _region_hint(tree: LexborHTMLParser, url: str) -> str | None:
+    """The country a page is for: its lang's region ("de-AT"), its country domain, its language."""
+    lang = ((tree.root.attributes.get("lang") if tree.root else None) or "").replace("_", "-")
+    subtags = [tag for tag in lang.split("-") if tag]
+    if len(subtags) >= 2 and len(subtags[-1]) == 2 and subtags[-1].isalpha():
+        return subtags[-1].upper()
+    tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1].lower()
+    if len(tld) == 2 and tld.isalpha() and not tld.isdigit():
+        region = _TLD_REGIONS.get(tld, tld.upper())
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+    return _LANGUAGE_REGIONS.get(subtags[0].lower()) if subtags else None
 
 
 def _base_url(tree: LexborHTMLParser, url: str) -> str:
@@ -376,8 +607,33 @@ def _anchors(tree: LexborHTMLParser, base_url: str) -> list[_Anchor]:
             else ""
         )
         label = node.text(separator=" ", strip=True) or node.attributes.get("aria-label") or ""
-        anchors.append(_Anchor(href=href, url=web_url, text=" ".join(label.split()), order=order))
+        anchors.append(
+            _Anchor(
+                href=href,
+                url=web_url,
+                text=" ".join(label.split()),
+                order=order,
+                context=_block_text(node),
+            )
+        )
     return anchors
+
+
+_INLINE_TAGS = frozenset(
+    {"a", "span", "b", "strong", "i", "em", "small", "font", "u", "sup", "sub", "abbr", "img",
+     "svg", "br", "label", "cite", "mark", "bdi", "bdo", "s", "code"}
+)  # fmt: skip
+_MAX_CONTEXT_CHARS = 300
+
+
+def _block_text(node: Any) -> str:
+    """The text of the nearest block element around ``node`` (its paragraph, cell or item)."""
+    parent = node.parent
+    while parent is not None and parent.tag in _INLINE_TAGS:
+        parent = parent.parent
+    if parent is None or parent.tag in ("body", "html", "-undef"):
+        return ""
+    return " ".join((parent.text(separator=" ") or "").split())[:_MAX_CONTEXT_CHARS]
 
 
 _NOISE_SELECTOR = (
@@ -396,28 +652,58 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _BLOCK_BREAK = "\ue000"
 
 
-def _visible_lines(tree: LexborHTMLParser) -> list[str]:
-    """The body's visible text, one line per block element. Mutates ``tree``."""
+# Testimonials, reviews and quotes: they name customers, not the business's people.
+_QUOTE_SELECTOR = (
+    "blockquote, q, [class*=testimonial], [class*=review], [class*=quote], [class*=temoignage],"
+    " [class*=bewertung], [class*=kundenstimme], [class*=recensione], [class*=opinion],"
+    " [class*=resena], [class*=depoimento], [itemtype*=Review]"
+)
+_QUOTE_START, _QUOTE_END, _LINE_BREAK = "\ue001", "\ue002", "\ue003"
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A page's visible text: one line per block element or ``<br>``."""
+
+    lines: list[str]
+    quoted: list[bool]  # inside a testimonial, a review or a quotation
+    blocks: list[int]  # the block each line is part of (lines split by <br> share one)
+
+
+def _visible_text(tree: LexborHTMLParser) -> _Text:
+    """The body's visible text. Mutates ``tree``."""
+    text = _Text([], [], [])
     if tree.body is None:
-        return []
+        return text
     for node in tree.css(_NOISE_SELECTOR):
         node.decompose()
+    for node in tree.css(_QUOTE_SELECTOR):
+        node.insert_before(_QUOTE_START)
+        node.insert_after(_QUOTE_END)
     for node in tree.css("br"):
-        node.replace_with(_BLOCK_BREAK)
+        node.replace_with(_LINE_BREAK)
     for node in tree.css(_BLOCK_SELECTOR):
         node.insert_before(_BLOCK_BREAK)
         node.insert_after(_BLOCK_BREAK)
-    lines: list[str] = []
+    depth = 0
     budget = MAX_SCANNED_TEXT_CHARS
-    for raw_line in tree.body.text().translate(_INVISIBLE).split(_BLOCK_BREAK):
-        line = " ".join(raw_line.split())[:budget]
-        if not line or (lines and lines[-1] == line):
-            continue
-        lines.append(line)
-        budget -= len(line) + 1
-        if budget <= 0:
-            break
-    return lines
+    body = tree.body.text().translate(_INVISIBLE)
+    for block, raw_block in enumerate(body.split(_BLOCK_BREAK)):
+        for raw_line in raw_block.split(_LINE_BREAK):
+            starts, ends = raw_line.count(_QUOTE_START), raw_line.count(_QUOTE_END)
+            inside = depth > 0 or starts > 0
+            depth = max(0, depth + starts - ends)
+            raw_line = raw_line.replace(_QUOTE_START, "").replace(_QUOTE_END, "")
+            line = " ".join(raw_line.split())[:budget]
+            if not line or (text.lines and text.lines[-1] == line):
+                continue
+            text.lines.append(line)
+            text.quoted.append(inside)
+            text.blocks.append(block)
+            budget -= len(line) + 1
+            if budget <= 0:
+                return text
+    return text
 
 
 # ------------------------------------------------------------------------------ emails
@@ -426,9 +712,12 @@ def _visible_lines(tree: LexborHTMLParser) -> list[str]:
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
 )
-_BRACKETED_AT = r"\s*[\[({<]\s*(?i:at|@)\s*[\])}>]\s*"
-_BRACKETED_DOT = r"\s*[\[({<]\s*(?i:dot|\.)\s*[\])}>]\s*"
-# "info [at] acme [dot] com", "info(at)acme.com", "info {at} acme {dot} com"
+# The words sites write for "@" and "." to hide an address, in the languages read here.
+_AT_WORDS = r"(?i:at|@|arobase|arroba|ät|chiocciola|apenstaartje|klammeraffe|chez)"
+_DOT_WORDS = r"(?i:dot|\.|punkt|point|punto|punt|ponto)"
+_BRACKETED_AT = rf"\s*[\[({{<]\s*{_AT_WORDS}\s*[\])}}>]\s*"
+_BRACKETED_DOT = rf"\s*[\[({{<]\s*{_DOT_WORDS}\s*[\])}}>]\s*"
+# "info [at] acme [dot] com", "info(at)acme.com", "contact [arobase] acme [point] fr"
 _BRACKETED_EMAIL = re.compile(
     rf"(?<![\w.%+-])(?P<local>[\w.%+-]+){_BRACKETED_AT}"
     rf"(?P<domain>[A-Za-z0-9-]+(?:(?:{_BRACKETED_DOT}|\.)[A-Za-z0-9-]+)+)"
@@ -445,22 +734,78 @@ _PROSE_LOCAL_PARTS = frozenset(
 )
 _CLOUDFLARE_PROTECTION_PATH = "/cdn-cgi/l/email-protection"
 
+# Where a site names another business: its web designer, host, photographer, supplier or
+# partner ("Website by", "Webdesign:", "Hébergeur", "Sito realizzato da", "Gemaakt door").
+_CREDIT = re.compile(
+    r"(?i:\b(?:web\s?design(?:er)?|design(?:ed)?\s+(?:by|and)|website\s+by|site\s+by"
+    r"|(?:made|built|created|developed|designed|hosted|powered)\s+by|hosting|hoster"
+    r"|theme\s+by|photo(?:s|graphy)?\s+by|seo\s+by|agency|erstellt\s+(?:von|durch|mit)"
+    r"|umsetzung|konzeption|realisierung|gestaltung|programmierung|agentur"
+    r"|h[ée]bergeu?r|h[ée]bergement|r[ée]alis(?:é|e|ée|ation)|con[çc]u\s+par|cr[ée]ation"
+    r"|cr[ée]dits?|agence|dise[ñn]o(?:\s+web)?|dise[ñn]ad[oa]|desarrollad[oa]\s+por"
+    r"|alojamiento|agencia|realizzat[oa]|realizzazione|progettat[oa]|sviluppat[oa]"
+    r"|agenzia|gemaakt\s+door|ontwerp|ontwikkeld\s+door|realisatie|desenvolvid[oa]\s+por"
+    r"|criad[oa]\s+por|alojad[oa]|ag[eê]ncia|partner(?:s|in)?\b|partenaires?"
+    r"|proveedor(?:es)?|fornitor[ei]|lieferant(?:en)?|suppliers?|fournisseurs?"
+    r"|leveranciers?|fornecedor(?:es)?|financing|finanzierung|financement"
+    r"|financiaci[oó]n|finanziamento|financiering|financiamento|roaster(?:y|s)?))"
+)
+_MAX_HEADING_CHARS = 60
+# A credit that names its business on the same line: "Site by Acme", "Webdesign: Acme".
+_CREDIT_WITH_NAME = re.compile(r"(?i:\b(?:by|von|par|por|da|door)\s+\S|[:\uff1a]\s*\S)")
 
-def _email_finding(raw: str, method: str, url: str, detail: str | None = None) -> Finding | None:
+
+def _credit_lines(text: _Text) -> list[bool]:
+    """Which lines name another business: a credit on the line, above it in its block
+    ("Webdesign: Acme<br>info@acme.de"), or a short credit heading over its block
+    ("Hébergeur" above the host's address)."""
+    flags: list[bool] = []
+    under_heading: int | None = None  # the block a credit heading stands over
+    heading_pending = False
+    for index, line in enumerate(text.lines):
+        block = text.blocks[index]
+        new_block = not index or text.blocks[index - 1] != block
+        if new_block:
+            under_heading = block if heading_pending else None
+            heading_pending = False
+        credit = bool(_CREDIT.search(line))
+        flags.append(credit or (not new_block and flags[-1]) or block == under_heading)
+        last_of_block = index + 1 == len(text.lines) or text.blocks[index + 1] != block
+        # A heading is a credit and nothing else: no address, number or name after it.
+        if (
+            credit
+            and new_block
+            and last_of_block
+            and len(line) <= _MAX_HEADING_CHARS
+            and "@" not in line
+            and not _CREDIT_WITH_NAME.search(line)
+        ):
+            heading_pending = True
+    return flags
+
+
+def _email_finding(
+    raw: str, method: str, url: str, detail: str | None = None, *, credit: bool = False
+) -> Finding | None:
     address = normalise_email(raw)
-    return Finding(address, "email", method, url, detail) if address else None
+    if not address:
+        return None
+    if credit:
+        return Finding(address, "other_email", method, url, "named as another business's")
+    return Finding(address, "email", method, url, detail)
 
 
 def _link_emails(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
     for anchor in anchors:
+        credit = bool(_CREDIT.search(anchor.context))
         if anchor.href[:7].lower() == "mailto:":
             recipients = unquote(anchor.href[7:].split("?", 1)[0])
             for recipient in recipients.split(","):
-                if finding := _email_finding(recipient, "mailto", url):
+                if finding := _email_finding(recipient, "mailto", url, credit=credit):
                     yield finding
         elif _CLOUDFLARE_PROTECTION_PATH in anchor.href and "#" in anchor.href:
             decoded = decode_cloudflare_email(anchor.href.rsplit("#", 1)[1])
-            if decoded and (finding := _email_finding(decoded, "cfemail", url)):
+            if decoded and (finding := _email_finding(decoded, "cfemail", url, credit=credit)):
                 yield finding
 
 
@@ -471,47 +816,80 @@ def _cloudflare_emails(tree: LexborHTMLParser, url: str) -> list[Finding]:
         decoded = decode_cloudflare_email(node.attributes.get("data-cfemail") or "")
         if decoded is None:
             continue
+        credit = bool(_CREDIT.search(_block_text(node)))
         node.replace_with(decoded)
-        if finding := _email_finding(decoded, "cfemail", url):
+        if finding := _email_finding(decoded, "cfemail", url, credit=credit):
             findings.append(finding)
     return findings
 
 
-def _text_emails(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    text = "\n".join(lines)
-    for match in _EMAIL.finditer(text):
-        if finding := _email_finding(match.group(), "text", url):
-            yield finding
-    for match in _BRACKETED_EMAIL.finditer(text):
-        domain = _BRACKETED_SEPARATOR.sub(".", match["domain"])
-        if finding := _email_finding(
-            f"{match['local']}@{domain}", "obfuscated", url, match.group()
-        ):
-            yield finding
-    for match in _SPELLED_EMAIL.finditer(text):
-        if match["local"].lower() in _PROSE_LOCAL_PARTS:
-            continue
-        domain = _SPELLED_SEPARATOR.sub(".", match["domain"])
-        if finding := _email_finding(
-            f"{match['local']}@{domain}", "obfuscated", url, match.group()
-        ):
-            yield finding
+def _text_emails(lines: Sequence[str], credit: Sequence[bool], url: str) -> Iterator[Finding]:
+    for line, named_elsewhere in zip(lines, credit, strict=True):
+        for match in _EMAIL.finditer(line):
+            if finding := _email_finding(match.group(), "text", url, credit=named_elsewhere):
+                yield finding
+        for match in _BRACKETED_EMAIL.finditer(line):
+            domain = _BRACKETED_SEPARATOR.sub(".", match["domain"])
+            address = f"{match['local']}@{domain}"
+            if finding := _email_finding(
+                address, "obfuscated", url, match.group(), credit=named_elsewhere
+            ):
+                yield finding
+        for match in _SPELLED_EMAIL.finditer(line):
+            if match["local"].lower() in _PROSE_LOCAL_PARTS:
+                continue
+            domain = _SPELLED_SEPARATOR.sub(".", match["domain"])
+            address = f"{match['local']}@{domain}"
+            if finding := _email_finding(
+                address, "obfuscated", url, match.group(), credit=named_elsewhere
+            ):
+                yield finding
 
 
 # ------------------------------------------------------------------------------ phones
 
 
-# Words just before a number that make it something other than a phone to call.
-_NOT_A_PHONE_BEFORE = re.compile(
-    r"(?:\b(?:fax|f|lic(?:ense)?|reg(?:istration)?|id|order|invoice|acct|account|tax|ein|sku"
-    r"|serial|model|ref)\b\W{0,3}(?:(?:no|number|#)\W{0,3})?|#\W{0,2})$",
-    re.IGNORECASE,
+# Labels of numbers that are no phone to call: fax, company, tax, bank, licence, policy
+# and practitioner numbers, in the languages read here. The label nearest before a number
+# (in its field, or on the line above when it stands alone) decides.
+_FAX_LABEL = r"(?:tele)?fax|t[ée]l[ée]copie(?:ur)?|facs[ií]mile?|fac-?s[ií]mile|f"
+_NOT_A_PHONE_LABEL = (
+    rf"{_FAX_LABEL}|lic|licen[cs]e|lizenz|licencia|licenza|vergunning|alvar[aá]|impic|reg"
+    r"|registration|registered|register|registro|registre|registergericht|rcs|rc|siren|siret"
+    r"|ape|naf|tva|vat|btw|ust|uid|ust-?idnr|umsatzsteuer[-\w]*|steuer(?:nummer)?|st\.?-?nr"
+    r"|hrb|hra|pr|amtsgericht|handelsregister|kvk|iban|bic|swift|blz|konto|account|acct"
+    r"|sort code|nif|nie|cif|dni|nipc|nipc|p\.?\s?iva|partita iva|codice fiscale|c\.?f"
+    r"|rea|cciaa|abn|acn|arbn|hst|gst|qst|tps|tvq|neq|bn|ein|tax|ik|rpps|adeli|finess"
+    r"|mrb|mls|policy|police|polizza|p[oó]liza|ap[oó]lice|assurance|versicherung|insurance"
+    r"|d[ée]cennale|seguro|assicurazione|verzekering|order|invoice|rechnung|facture|factura"
+    r"|fattura|ref|sku|serial|model|id|capital|kapital|capitale|stammkapital|tomo|folio|hoja"
+    r"|fn|firmenbuch(?:nummer)?|zvr|gisa|handwerksrolle|albo|iscrizione|company|[\w-]*nummer"
 )
+# Words that only say "number": the label before them decides ("Phone No.", "Reg. No.").
+_NUMBER_WORDS = re.compile(r"(?i)(?:no|nr|n[°º]|n\.?º|#|number|num[ée]ro|n[úu]mero|numero|num)")
+_PHONE_LABEL = (
+    r"tel|t|phone|telephone|telefon|telefone|telefoon|t[ée]l[ée]phone|tel[ée]fono|telefono"
+    r"|fon|ruf|handy|mobil|mobile|mob|cell|cellulare|cell\.|portable|m[oó]vil|mobiel"
+    r"|telem[oó]vel|tlm|tlf|whatsapp|office|bureau|b[üu]ro|notdienst|hotline|call|ring"
+    r"|freephone|free call|toll free|urgences|urgencias|emergenza|spoed|text"
+    r"|phone number|telefonnummer|rufnummer|num[ée]ro de t[ée]l[ée]phone"
+)
+_PHONE_WORD = re.compile(rf"(?i)(?:{_PHONE_LABEL})")
+_NOT_A_PHONE_WORD = re.compile(rf"(?i)(?:{_NOT_A_PHONE_LABEL})")
+# What separates the fields of a line: "Tel. 030 1 · Fax 030 2", "T: 604 | F: 604".
+_FIELD_SEPARATOR = re.compile(r"[·•|;,/]\s|\s[-\u2013—]\s|\s{2,}")
+_MAX_LABEL_LINE_CHARS = 40
+_LABEL_WINDOW_CHARS = 60
+# Candidates phonenumbers may reject on one line before it stops: a contact line holds a
+# few numbers; a line of thousands (a price list, a hostile page) is not read to its end.
+_MAX_TRIES_PER_LINE = 200
+# Opening hours read as a number: "08.00 - 17.00", "9:00-18:00", "8h00 - 12h30".
+_TIME_RANGE = re.compile(r"\b\d{1,2}[.:h]\d{2}\s*[-\u2013—/]\s*\d{1,2}[.:h]\d{2}\b")
 
 
 def _phone_finding(raw: str, method: str, url: str, region: str) -> Finding | None:
     e164 = normalise_phone(raw, region)
-    return Finding(e164, "phone", method, url) if e164 else None
+    return Finding(e164, "phone", method, url, phone_type(e164)) if e164 else None
 
 
 def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
@@ -520,21 +898,54 @@ def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[F
         if (
             scheme.lower() in ("tel", "callto")
             and number
+            and not _CREDIT.search(anchor.context)
             and (finding := _phone_finding(unquote(number), "tel", url, region))
         ):
             yield finding
 
 
-def _text_phones(lines: Sequence[str], url: str, region: str) -> Iterator[Finding]:
-    # Line by line, so numbers never run across blocks ("Suite 200" + next line).
-    for line in lines:
-        if sum(character.isdigit() for character in line) < 7:
+def _is_a_phone_label(field: str) -> bool | None:
+    """Whether the last label in ``field`` names a phone (True), another number (False),
+    or neither (None)."""
+    words = re.split(r"[\s:()]+|\.(?=\s|$)", field.strip().lower())
+    for word in reversed([word.strip(".") for word in words if word.strip(".")]):
+        if _PHONE_WORD.fullmatch(word):
+            return True
+        if _NUMBER_WORDS.fullmatch(word):
             continue
-        for match in phonenumbers.PhoneNumberMatcher(line, region):
-            if _NOT_A_PHONE_BEFORE.search(line[max(0, match.start - 16) : match.start]):
+        if _NOT_A_PHONE_WORD.fullmatch(word):
+            return False
+    return None
+
+
+def _label_line(line: str) -> bool | None:
+    """A short line that is only a label ("Fax", "Telefax:", "Telefono"): what it labels."""
+    if len(line) > _MAX_LABEL_LINE_CHARS or sum(ch.isdigit() for ch in line) > 2:
+        return None
+    return _is_a_phone_label(line)
+
+
+def _text_phones(
+    lines: Sequence[str], credit: Sequence[bool], url: str, region: str
+) -> Iterator[Finding]:
+    # Line by line, so numbers never run across blocks ("Suite 200" + next line).
+    previous_label: bool | None = None
+    for line, named_elsewhere in zip(lines, credit, strict=True):
+        label_above, previous_label = previous_label, _label_line(line)
+        if named_elsewhere or sum(character.isdigit() for character in line) < 7:
+            continue
+        leading_blanks = len(line) - len(line.lstrip())
+        for match in phonenumbers.PhoneNumberMatcher(line, region, max_tries=_MAX_TRIES_PER_LINE):
+            # The label is in the few words before the number: a bounded window keeps a
+            # long line of numbers linear.
+            before = line[max(0, match.start - _LABEL_WINDOW_CHARS) : match.start]
+            is_phone = _is_a_phone_label(_FIELD_SEPARATOR.split(before)[-1])
+            if is_phone is None and match.start <= leading_blanks:
+                is_phone = label_above
+            if is_phone is False or _TIME_RANGE.search(match.raw_string):
                 continue
             if e164 := e164_if_valid(match.number):
-                yield Finding(e164, "phone", "text", url, match.raw_string)
+                yield Finding(e164, "phone", "text", url, phone_type(e164))
 
 
 # ----------------------------------------------------------------------------- socials
@@ -558,7 +969,11 @@ _NOT_A_BUSINESS_HANDLE = frozenset(
     {
         "facebook", "meta", "instagram", "linkedin", "twitter", "x", "youtube", "tiktok",
         "wix", "squarespace", "godaddy", "wordpress", "wordpressdotcom", "shopify", "weebly",
-        "yelp", "google",
+        "yelp", "google", "jimdo", "webflow", "strikingly", "ionos", "strato", "hostinger",
+        "elementor", "elegantthemes", "divithemes", "themeforest", "envato", "yoast", "wpastra",
+        # a theme's demo links, left in place
+        "yourpage", "yourprofile", "yourhandle", "yourusername", "username", "yourname",
+        "yourcompany", "your-page", "your-profile", "example", "page", "profile",
     }
 )  # fmt: skip
 _FACEBOOK_NOT_PROFILES = frozenset(
@@ -671,64 +1086,84 @@ _PROFILE_BUILDERS: dict[str, Callable[[list[str], dict[str, list[str]]], str | N
 }
 
 
+_PERSONAL_PROFILE = re.compile(r"^https://www\.linkedin\.com/in/")
+
+
 def _social_finding(link: str, method: str, url: str) -> Finding | None:
+    """A profile, its holder in ``detail``: "person" for a personal page (LinkedIn /in/)."""
     profile = canonical_social_profile(link)
-    return Finding(profile[1], profile[0], method, url) if profile else None
+    if profile is None:
+        return None
+    holder = "person" if _PERSONAL_PROFILE.match(profile[1]) else "business"
+    return Finding(profile[1], profile[0], method, url, holder)
 
 
 def _link_socials(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
+    """Profile links, except those a credit names ("Photos by <a>@annaleephoto</a>")."""
     for anchor in anchors:
-        if anchor.url and (finding := _social_finding(anchor.url, "link", url)):
+        if (
+            anchor.url
+            and (finding := _social_finding(anchor.url, "link", url))
+            and not _CREDIT.search(anchor.context)
+        ):
             yield finding
 
 
-def _one_per_network(candidates: Sequence[Finding]) -> tuple[Finding, ...]:
-    """The best profile per network: schema.org sameAs first, a company page before a person's."""
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda item: (_method_rank(item[1]), "linkedin.com/in/" in item[1].value, item[0]),
-    )
-    chosen: dict[str, Finding] = {}
-    for _, finding in ranked:
-        chosen.setdefault(finding.kind, finding)
-    return tuple(
-        chosen[f"social:{network}"] for network in _NETWORK_ORDER if f"social:{network}" in chosen
+def _site_socials(
+    candidates: Sequence[Finding],
+    names: Sequence[str | None],
+    owner_surnames: Sequence[str] = (),
+) -> tuple[Finding, ...]:
+    """The business's profiles and its people's, best first, by network.
+
+    People's pages are all kept. Of a network's business pages, those whose handle spells
+    the business (its name or its domain) are kept; when none does, the best one only
+    (schema.org sameAs first): a second page there is a partner's, a franchise's or a
+    builder's template link.
+    """
+    ranked = [
+        finding
+        for _, finding in sorted(
+            enumerate(_best_per_value(candidates)),
+            key=lambda item: (_method_rank(item[1]), item[0]),
+        )
+    ]
+    kept: list[Finding] = []
+    for network in _NETWORK_ORDER:
+        found = [finding for finding in ranked if finding.kind == f"social:{network}"]
+        business = [finding for finding in found if finding.detail != "person"]
+        spelled = [finding for finding in business if _handle_spells(finding.value, names)]
+        kept += spelled or business[:1]
+    people = [finding for finding in ranked if finding.detail == "person"]
+    # A person's page is kept when it is an owner's: named so in schema.org, its handle
+    # spelling an owner's surname, or the only person's page a small business links to
+    # (a team page linking every employee's is not the owner's).
+    kept += [
+        finding
+        for finding in people
+        if finding.method in ("json-ld", "microdata")
+        or len(people) == 1
+        or any(_handle_spells(finding.value, [surname], 3) for surname in owner_surnames)
+    ]
+    return tuple(kept)
+
+
+def _handle_spells(profile: str, names: Sequence[str | None], min_chars: int = 4) -> bool:
+    """Whether a profile's handle spells one of ``names`` (at least ``min_chars`` letters)."""
+    handle = _letters_and_digits(profile.rstrip("/").rsplit("/", 1)[-1].rsplit("=", 1)[-1])
+    return any(
+        len(key := _letters_and_digits(name)) >= min_chars and fuzz.partial_ratio(handle, key) >= 80
+        for name in names
+        if name
     )
 
 
 # -------------------------------------------------------------------------- schema.org
 
 
-# schema.org LocalBusiness and Organization with their subtypes (types ending in Business,
-# Store or Organization are accepted without being listed).
-_BUSINESS_TYPES = frozenset(
-    {
-        "Organization", "LocalBusiness", "Corporation", "Consortium", "Cooperative", "NGO",
-        "OnlineBusiness", "OnlineStore", "Airline", "MedicalOrganization",
-        "SportsOrganization", "SportsTeam", "PerformingGroup", "MusicGroup",
-        "EducationalOrganization", "School", "Preschool", "ResearchOrganization",
-        "ProfessionalService", "AnimalShelter", "ArchiveOrganization", "ChildCare",
-        "Dentist", "DryCleaningOrLaundry", "EmergencyService", "EmploymentAgency",
-        "FinancialService", "FoodEstablishment", "GovernmentOffice", "InternetCafe",
-        "LegalService", "Library", "LodgingBusiness", "MedicalBusiness", "RadioStation",
-        "RealEstateAgent", "RecyclingCenter", "SelfStorage", "ShoppingCenter",
-        "SportsActivityLocation", "TelevisionStation", "TouristInformationCenter",
-        "TravelAgency", "AutoBodyShop", "AutoDealer", "AutoPartsStore", "AutoRental",
-        "AutoRepair", "AutoWash", "GasStation", "MotorcycleDealer", "MotorcycleRepair",
-        "FireStation", "Hospital", "PoliceStation", "AmusementPark", "ArtGallery", "Casino",
-        "ComedyClub", "MovieTheater", "NightClub", "AccountingService", "AutomatedTeller",
-        "BankOrCreditUnion", "InsuranceAgency", "Bakery", "BarOrPub", "Brewery",
-        "CafeOrCoffeeShop", "Distillery", "FastFoodRestaurant", "IceCreamShop",
-        "Restaurant", "Winery", "PostOffice", "BeautySalon", "DaySpa", "HairSalon",
-        "HealthClub", "NailSalon", "TattooParlor", "Electrician", "GeneralContractor",
-        "HVACBusiness", "HousePainter", "Locksmith", "MovingCompany", "Plumber",
-        "RoofingContractor", "Attorney", "Notary", "BedAndBreakfast", "Campground",
-        "Hostel", "Hotel", "Motel", "Resort", "VacationRental", "DiagnosticLab",
-        "MedicalClinic", "Optician", "Pharmacy", "Physician", "VeterinaryCare",
-        "BowlingAlley", "ExerciseGym", "GolfCourse", "PublicSwimmingPool", "SkiResort",
-        "SportsClub", "StadiumOrArena", "TennisComplex", "Florist", "PawnShop", "TireShop",
-    }
-)  # fmt: skip
+# The schema.org types of a business: Organization and every subtype, LocalBusiness's
+# among them (schema_org_types.py, generated from the vocabulary). A type ending in
+# Business, Store or Organization that a newer release or an extension adds counts too.
 _BUSINESS_TYPE_SUFFIXES = ("Business", "Store", "Organization")
 # Properties through which a page-level node (WebPage, WebSite, Service) names the business.
 _BUSINESS_CARRIERS = ("mainEntity", "about", "provider", "publisher")
@@ -764,7 +1199,7 @@ def _type_names(node: dict[str, Any]) -> list[str]:
 
 def _is_business(node: dict[str, Any]) -> bool:
     return any(
-        name in _BUSINESS_TYPES or name.endswith(_BUSINESS_TYPE_SUFFIXES)
+        name in ORGANIZATION_TYPES or name.endswith(_BUSINESS_TYPE_SUFFIXES)
         for name in _type_names(node)
     )
 
@@ -904,13 +1339,27 @@ class _StructuredData:
             title = _as_text(person.get("jobTitle")) or default_title
         else:
             return None
-        if not name or not title or (default_title is None and not _OWNER_TITLE.search(title)):
+        if not name or not title or (default_title is None and not is_owner_title(title)):
             return None
         # Structured data is often typed in one case throughout ("TOM BAKER").
-        if name.isupper() or name.islower():
-            name = name.title()
-        clean_name = _person_name(_LEADING_HONORIFIC.sub("", name).split(), keep="all")
+        clean_name = person_name(name)
         return Finding(clean_name, "owner", method, url, title) if clean_name else None
+
+    def person_socials(self, url: str) -> Iterator[Finding]:
+        """The profiles (sameAs) of the people the business's data names as its owners."""
+        for business, method in self._businesses:
+            people = [
+                self._resolve(person)
+                for key in ("founder", "founders", *_PERSON_LISTS)
+                for person in _as_list(business.get(key))
+            ]
+            for person in people:
+                title = _as_text(person.get("jobTitle")) if isinstance(person, dict) else None
+                if not isinstance(person, dict) or not (title is None or is_owner_title(title)):
+                    continue
+                for link in _as_list(person.get("sameAs")):
+                    if isinstance(link, str) and (finding := _social_finding(link, method, url)):
+                        yield replace(finding, detail="person")
 
 
 def _format_address(value: object) -> str | None:
@@ -946,202 +1395,15 @@ def _unique_dicts(nodes: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]
 # ------------------------------------------------------------------------------ owners
 
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
-# "Maria", "McDonald", "DeAngelo", "Mary-Jane", "O'Neil", or an initial "J."
-_NAME_WORD = (
-    rf"(?:[{_UPPER}]'[{_UPPER}][{_LOWER}]+"
-    rf"|[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
-    rf"|[{_UPPER}]\.)"
-)
-# Up to five words: leading words such as "Meet" are trimmed off before the 2-4 word check.
-_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{1,4}}"
-_HONORIFIC = r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?"
-_LEADING_HONORIFIC = re.compile(rf"^{_HONORIFIC}")
-# Letters after a name: "Ana Ruiz, DDS", "Tom Baker Jr."
-_CREDENTIAL = r"(?:,? (?:[A-Z]{2,5}|Jr\.|Sr\.|III?))?"
-_TITLE = (
-    r"(?i:(?<!vice )(?<!vice-)(?:co-?owner|owner(?: ?/ ?operator)?|co-?founder|founder|proprietor"
-    r"|ceo|chief executive officer|president|principal|managing director|managing partner"
-    r"|general manager))"
-)
-_TITLES = rf"{_TITLE}(?: ?(?:&|(?i:and)|/|,) ?{_TITLE})*"
-_OWNER_TITLE = re.compile(rf"\b{_TITLE}\b")
-
-# (pattern name, regex with groups name [and title], fixed title, where the name sits)
-# "start" / "end": which end of the matched name is anchored by the context; words on the
-# other end may be sentence words and are trimmed.
-_OWNER_PATTERNS: tuple[tuple[str, re.Pattern[str], str | None, Literal["start", "end"]], ...] = (
-    (
-        "founded_by",
-        re.compile(
-            rf"\b(?i:founded|established|started|opened)\b[^.!?]{{0,40}}?\b(?i:by) "
-            rf"(?:(?i:our|the|its) (?i:owner|founder)s?,? )?{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        "Founder",
-        "start",
-    ),
-    (
-        "owned_by",
-        re.compile(
-            rf"\b(?i:owned|operated|run)(?: (?i:and|&) (?i:operated|owned|run))? (?i:by) "
-            rf"{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        "Owner",
-        "start",
-    ),
-    (
-        "title_label",
-        re.compile(
-            rf"(?<![\w-])(?P<title>{_TITLES}) ?[:\u2013\u2014|-] ?{_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        None,
-        "start",
-    ),
-    (
-        "title_name",
-        re.compile(
-            rf"\b(?i:our|the|meet|with) (?P<title>{_TITLES}),? {_HONORIFIC}(?P<name>{_NAME})"
-        ),
-        None,
-        "start",
-    ),
-    (
-        "name_title",
-        re.compile(
-            rf"(?P<name>{_NAME}){_CREDENTIAL} ?[,\u2013\u2014|(-] ?"
-            rf"(?:(?i:our|the|and|is) )?(?P<title>{_TITLES})\b"
-        ),
-        None,
-        "end",
-    ),
-    (
-        "is_title",
-        re.compile(
-            rf"(?P<name>{_NAME}) (?i:is|was|has been) (?i:the|our) "
-            rf"(?:(?i:proud|current|original) )?(?P<title>{_TITLES})\b"
-        ),
-        None,
-        "end",
-    ),
-)
-# A block that is only a name ("Tom Baker", "Dr. Ana Ruiz, DDS") or only a title ("Owner:").
-_NAME_LINE = re.compile(rf"{_HONORIFIC}(?P<name>{_NAME}){_CREDENTIAL}")
-_TITLE_LINE = re.compile(rf"(?P<title>{_TITLES}) ?:?")
-_TITLE_LINE_START = re.compile(rf"{_TITLES}\b")
-_MAX_TITLE_LINE_CHARS = 80
-
-# Capitalised words that are not parts of a person's name.
-_NOT_NAME_WORDS = frozenset(
-    {
-        "our", "team", "contact", "us", "about", "today", "meet", "the", "call", "home",
-        "welcome", "free", "estimate", "estimates", "read", "more", "learn", "click",
-        "here", "privacy", "policy", "terms", "get", "in", "touch", "why", "choose",
-        "family", "owned", "operated", "licensed", "insured", "bonded", "service",
-        "services", "hours", "open", "now", "book", "schedule", "request", "quote", "view",
-        "see", "all", "my", "your", "we", "and", "of", "for", "with", "by", "at", "on", "a",
-        "an", "to", "from", "new", "best", "top", "local", "serving", "since", "customer",
-        "customers", "reviews", "review", "testimonials", "gallery", "blog", "news", "faq",
-        "careers", "jobs", "menu", "shop", "cart", "login", "sign", "up", "follow", "like",
-        "share", "email", "phone", "fax", "address", "directions", "map", "monday",
-        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "owner",
-        "owners", "founder", "founders", "ceo", "president", "manager", "director",
-        "partner", "principal", "master", "senior", "certified", "emergency", "residential",
-        "commercial", "north", "south", "east", "west", "street", "avenue", "road", "suite",
-        "copyright", "rights", "reserved", "story", "mission", "values", "quality",
-        "satisfaction", "guaranteed", "trusted", "professional",
-    }
-)  # fmt: skip
-_BUSINESS_WORDS = frozenset(
-    {
-        "plumbing", "plumber", "plumbers", "electric", "electrical", "electrician",
-        "electricians", "heating", "cooling", "air", "hvac", "roofing", "roofers",
-        "roof", "construction", "contractors", "contracting", "contractor", "builders",
-        "remodeling", "landscaping", "lawn", "pest", "control", "cleaning", "cleaners",
-        "painting", "painters", "dental", "dentistry", "clinic", "medical", "health",
-        "law", "legal", "firm", "attorneys", "attorney", "associates", "group",
-        "company", "co", "corp", "corporation", "inc", "llc", "ltd", "lp", "llp",
-        "pllc", "pc", "solutions", "systems", "enterprises", "industries", "holdings",
-        "partners", "agency", "studio", "salon", "spa", "store", "restaurant", "cafe",
-        "kitchen", "bakery", "auto", "repair", "motors", "garage", "realty",
-        "properties", "insurance", "financial", "consulting", "marketing", "media",
-        "design", "pros", "experts", "specialists", "center", "centre", "works",
-        "supply", "lock", "key", "locksmith", "brothers", "bros", "sons", "doors",
-        "windows",
-    }
-)  # fmt: skip
-
-
-def _is_name_word(word: str) -> bool:
-    plain = word.rstrip(".").lower()
-    return plain not in _NOT_NAME_WORDS and plain not in _BUSINESS_WORDS
-
-
-def _person_name(words: Sequence[str], *, keep: Literal["start", "end", "all"]) -> str | None:
-    """A 2-4 word person name, or ``None``.
-
-    ``keep="start"`` keeps the leading run of name words ("Maria Lopez" of "Maria Lopez
-    Today"), ``"end"`` the trailing run ("Jane Doe" of "Meet Jane Doe"), ``"all"`` accepts
-    only if every word is a name word.
-    """
-    words = list(words)
-    if keep == "end":
-        words.reverse()
-    run: list[str] = []
-    for word in words:
-        if not _is_name_word(word):
-            if keep == "all":
-                return None
-            if run:
-                break
-            continue
-        run.append(word)
-    if keep == "end":
-        run.reverse()
-    while run and run[-1].endswith(".") and len(run[-1]) == 2:  # a trailing initial
-        run.pop()
-    full_words = [word for word in run if not (len(word) == 2 and word.endswith("."))]
-    if not 2 <= len(run) <= 4 or len(full_words) < 2:
-        return None
-    return " ".join(run)
-
-
-def _tidy_title(title: str) -> str:
-    tidy = " ".join(title.split()).strip(" :,-\u2013\u2014|")
-    return tidy[:1].upper() + tidy[1:]
-
-
-def _text_owners(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    for line in lines:
-        for pattern_name, pattern, fixed_title, anchored in _OWNER_PATTERNS:
-            for match in pattern.finditer(line):
-                name = _person_name(match["name"].split(), keep=anchored)
-                if name:
-                    title = fixed_title or _tidy_title(match["title"])
-                    yield Finding(name, "owner", f"pattern:{pattern_name}", url, title)
-    yield from _heading_owners(lines, url)
-
-
-def _heading_owners(lines: Sequence[str], url: str) -> Iterator[Finding]:
-    """A name block next to a title block: ``<h3>Tom Baker</h3><p>Owner & Master Plumber</p>``."""
-    for first, second in itertools.pairwise(lines):
-        name_match = _NAME_LINE.fullmatch(first)
-        if (
-            name_match
-            and len(second) <= _MAX_TITLE_LINE_CHARS
-            and _TITLE_LINE_START.match(second)
-            and (name := _person_name(name_match["name"].split(), keep="all"))
-        ):
-            yield Finding(name, "owner", "pattern:heading", url, _tidy_title(second))
-            continue
-        title_match = _TITLE_LINE.fullmatch(first)
-        name_match = _NAME_LINE.fullmatch(second)
-        if (
-            title_match
-            and name_match
-            and (name := _person_name(name_match["name"].split(), keep="all"))
-        ):
-            yield Finding(name, "owner", "pattern:heading", url, _tidy_title(title_match["title"]))
+def _text_owners(lines: Sequence[str], quoted: Sequence[bool], url: str) -> list[Finding]:
+    """Owners the text names; a title naming a business ("owner of Acme") is given last,
+    since whether Acme is this business is known only when the site's pages are combined."""
+    found = [
+        Finding(mention.name, "owner", f"pattern:{mention.pattern}", url, mention.title)
+        for mention in owner_mentions(lines, quoted)
+        if not mention.former
+    ]
+    return sorted(found, key=lambda finding: title_elsewhere(finding.detail or "") is not None)
 
 
 def _same_person(first: str, second: str) -> bool:
@@ -1168,31 +1430,67 @@ _DOCUMENT_EXTENSIONS = frozenset(
         "json", "rss", "mp3", "mp4", "mov", "avi", "webm", "css", "js", "ics", "vcf",
     }
 )  # fmt: skip
-# Page topics, also the order follow_links are given in: by path segment, else link text.
-_CONTACT, _ABOUT, _TEAM = 0, 1, 2
-_PAGE_TOPICS_BY_PATH = (
-    re.compile(r"contact(?:[-_]?us)?|get[-_]?in[-_]?touch|reach[-_]?us"),
-    re.compile(r"about(?:[-_]?us)?|our[-_]?story|who[-_]?we[-_]?are|(?:our[-_]?)?history|company"),
-    re.compile(
-        r"(?:(?:our|the)[-_]?)?team|meet[-_]?(?:the[-_]?|our[-_]?)?(?:team|owners?|staff|us)"
-        r"|staff|leadership|(?:our[-_]?)?people|founders?|owners?"
-    ),
+# Page topics, in the order a crawl fetches them: where a business lists its contact
+# details, its legal notice (which names the owner in the markets that require one), who
+# it is, and who works there. Words in English, German, French, Spanish, Italian, Dutch and
+# Portuguese; page addresses spell them without accents and with - or _ between words.
+PAGE_TOPICS = ("contact", "legal notice", "about", "team")
+_S = r"[-_ ]?"  # between the words of a path segment or a link text
+_TOPIC_WORDS = (
+    # contact: the page itself, and pages named for how one reaches or buys from the business
+    rf"contact(?:s|{_S}us|o|os|e|ez{_S}nous|ar|anos)?|kontakt(?:formular)?|contatt[oi](?:ci)?"
+    rf"|nous{_S}(?:contacter|joindre)|fale{_S}conosco|get{_S}in{_S}touch|reach{_S}(?:us|out)"
+    rf"|find{_S}us|visit{_S}us|how{_S}to{_S}find{_S}us|directions|location|anfahrt"
+    rf"|infos?{_S}pratiques|acc[eè]s|plan{_S}d{_S}acc[eè]s|ubicaci[oó]n|como{_S}llegar"
+    rf"|dove{_S}siamo|bereikbaarheid|route|onde{_S}estamos|localiza[cç][aã]o"
+    rf"|(?:get{_S}a{_S}|free{_S}|request{_S}a{_S})?(?:quote|estimate)|devis|presupuesto"
+    rf"|preventivo|offerte|or[cç]amento|book(?:{_S}online|{_S}now|ing)?|reservations?"
+    rf"|reservas?|prenotazion[ei]|termin(?:{_S}buchen|e)?|encomendas|bestellen|commandes"
+    rf"|kontaktier(?:en|e)?|schreiben{_S}sie{_S}uns|write{_S}to{_S}us|e-?mail{_S}us|call{_S}us"
+    rf"|anfrage|angebot(?:{_S}anfordern)?|demande{_S}de{_S}devis|[ée]crivez{_S}nous"
+    rf"|richiedi(?:{_S}un)?{_S}preventivo|scrivici|solicita(?:r)?{_S}presupuesto|escr[ií]benos"
+    rf"|pide{_S}cita|pedir{_S}or[cç]amento|fale{_S}connosco|neem{_S}contact{_S}op",
+    # legal notice: Impressum (DE, AT, CH), mentions légales, aviso legal, note legali, ...
+    rf"impressum|imprint|legal{_S}(?:notice|info(?:rmation)?)|site{_S}notice|offenlegung"
+    rf"|anbieterkennzeichnung|mentions(?:{_S}l[eé]gales)?|informations{_S}l[eé]gales"
+    rf"|aviso{_S}legal|nota{_S}legal|note{_S}legali|informazioni{_S}legali|colofon|colophon"
+    rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information|rechtliches"
+    rf"|rechtliche{_S}hinweise|anbieter|informations{_S}juridiques|avis{_S}l[eé]gal",
+    # about: the business, its story, its owner
+    rf"about(?:{_S}us|{_S}me)?|our{_S}story|(?:our{_S})?history|who{_S}we{_S}are|company"
+    rf"|(?:wir{_S})?[uü](?:e)?ber{_S}(?:uns|mich)|unternehmen|geschichte|philosophie"
+    rf"|unsere{_S}(?:geschichte|kanzlei|praxis)|kanzlei|praxis"
+    rf"|[aà]{_S}propos|qui{_S}sommes{_S}nous|notre{_S}histoire|histoire|la{_S}maison"
+    rf"|(?:l{_S}|notre{_S})?entreprise|le{_S}cabinet|cabinet"
+    rf"|sobre{_S}(?:nosotros|m[ií]|n[oó]s)|nosotros|qui[eé]nes{_S}somos|(?:nuestra{_S})?historia"
+    rf"|(?:la{_S})?empresa|chi{_S}s(?:iamo|ono)|(?:la{_S}nostra{_S})?storia|azienda|lo{_S}studio"
+    rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre"
+    rf"|wer{_S}wir{_S}sind|qui{_S}suis{_S}je|nuestra{_S}empresa|wie{_S}zijn{_S}wij",
+    # team: the people
+    rf"(?:(?:our|the|meet{_S}the|meet{_S}our){_S})?(?:team|staff|people|doctors|dentists"
+    rf"|attorneys|lawyers|founders?|owners?)|leadership|meet{_S}[a-z]+"
+    rf"|(?:unser|das){_S}team|mitarbeiter|(?:notre{_S}|l{_S})?[eé]quipe|(?:nuestro{_S}|el{_S})?equipo"
+    rf"|(?:il{_S})?team|la{_S}squadra|(?:ons|het){_S}team|medewerkers|(?:a{_S}nossa{_S})?equipa",
 )
+_TOPIC_BY_SEGMENT = tuple(re.compile(words, re.IGNORECASE) for words in _TOPIC_WORDS)
 # Link text must start with the topic: "About Acme" is an about page, "Read about pipes" not.
-_PAGE_TOPICS_BY_TEXT = (
-    re.compile(r"(?:contact|get in touch|reach us|reach out)\b", re.IGNORECASE),
-    re.compile(r"(?:about|our story|who we are|(?:our )?history)\b", re.IGNORECASE),
-    re.compile(
-        r"(?:(?:our |the )?(?:team|staff|people|founders?|owners?)|meet|leadership)\b",
-        re.IGNORECASE,
-    ),
-)
+_TOPIC_BY_TEXT = tuple(re.compile(rf"(?:{words})\b", re.IGNORECASE) for words in _TOPIC_WORDS)
 _MAX_LINK_TEXT_CHARS = 40
 # Links that lead to an app, not to a page about the business ("Staff login").
 _APP_LINK = re.compile(
-    r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout",
+    r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout|wp-json"
+    r"|feed\b|konto|anmelden|warenkorb|kasse|compte|connexion|panier|cuenta|carrito"
+    r"|iniciar|carrello|accedi|inloggen|winkelwagen|conta\b|carrinho|entrar",
     re.IGNORECASE,
 )
+# Privacy and cookie pages name no one: followed only when the link also names a topic
+# first ("Impressum & Datenschutz").
+_PRIVACY_LINK = re.compile(
+    r"privacy|datenschutz|confidentialit|privacidad|privacit|cookie|rgpd|gdpr|dsgvo",
+    re.IGNORECASE,
+)
+# A folder's default document is the folder: ".../index.html#contact" is the home page.
+_DEFAULT_DOCUMENT = re.compile(r"/(?:index|default|home)\.(?:html?|php|aspx?)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -1230,33 +1528,33 @@ class _SiteScope:
 
 
 def _segment_topic(path: str) -> int | None:
-    for segment in unquote(path).lower().split("/"):
+    for segment in reversed(unquote(path).lower().split("/")):
         stem = (
             segment.rsplit(".", 1)[0]
-            if segment.endswith((".html", ".htm", ".php", ".aspx"))
+            if segment.endswith((".html", ".htm", ".php", ".aspx", ".asp"))
             else segment
         )
-        for rank, pattern in enumerate(_PAGE_TOPICS_BY_PATH):
+        for rank, pattern in enumerate(_TOPIC_BY_SEGMENT):
             if pattern.fullmatch(stem):
                 return rank
     return None
 
 
 def _link_topic(path: str, text: str) -> int | None:
+    """The topic of a link, by its text first (what a visitor reads), else by its address."""
     if _APP_LINK.search(path) or _APP_LINK.search(text):
         return None
-    by_path = _segment_topic(path)
-    if by_path is not None:
-        return by_path
     if len(text) <= _MAX_LINK_TEXT_CHARS:
-        for rank, pattern in enumerate(_PAGE_TOPICS_BY_TEXT):
+        for rank, pattern in enumerate(_TOPIC_BY_TEXT):
             if pattern.match(text):
                 return rank
-    return None
+    if _PRIVACY_LINK.search(path) or _PRIVACY_LINK.search(text):
+        return None
+    return _segment_topic(path)
 
 
 # The order an LLM prompt gives pages in: who runs the business first.
-_READING_ORDER = {_ABOUT: 0, _TEAM: 1, _CONTACT: 2}
+_READING_ORDER = {2: 0, 3: 1, 1: 2, 0: 3}
 
 
 def _page_topic_rank(url: str) -> int:
@@ -1264,9 +1562,19 @@ def _page_topic_rank(url: str) -> int:
     return len(_READING_ORDER) if topic is None else _READING_ORDER[topic]
 
 
-def _follow_links(anchors: Iterable[_Anchor], url: str, scope: _SiteScope) -> tuple[str, ...]:
-    skipped = {_without_fragment(url).rstrip("/")}
-    ranked: list[tuple[int, int, str]] = []
+def document_key(url: str) -> str:
+    """The document a URL names: no fragment, no trailing slash, no default document name."""
+    return _DEFAULT_DOCUMENT.sub("", _without_fragment(url)).rstrip("/")
+
+
+def _follow_links(
+    anchors: Iterable[_Anchor], url: str, scope: _SiteScope
+) -> tuple[tuple[PageLink, ...], tuple[tuple[str, str], ...]]:
+    """Same-site links worth reading, best first, and topic links left out with the reason."""
+    page_key = document_key(url)
+    seen = {page_key}
+    ranked: list[tuple[int, int, PageLink]] = []
+    skipped: dict[str, str] = {}
     for anchor in anchors:
         if not anchor.url or not scope.contains(anchor.url):
             continue
@@ -1275,10 +1583,22 @@ def _follow_links(anchors: Iterable[_Anchor], url: str, scope: _SiteScope) -> tu
         if "." in last_segment and last_segment.rpartition(".")[2].lower() in _DOCUMENT_EXTENSIONS:
             continue
         topic = _link_topic(path, anchor.text)
-        if topic is not None and anchor.url.rstrip("/") not in skipped:
-            skipped.add(anchor.url.rstrip("/"))
-            ranked.append((topic, anchor.order, anchor.url))
-    return tuple(link for _, _, link in sorted(ranked)[:MAX_FOLLOW_LINKS])
+        if topic is None:
+            continue
+        key = document_key(anchor.url)
+        if key == page_key:
+            skipped.setdefault(anchor.href, "a part of the page already read (fragment)")
+        elif key not in seen:
+            seen.add(key)
+            link = PageLink(anchor.url, PAGE_TOPICS[topic], anchor.text or last_segment)
+            ranked.append((topic, anchor.order, link))
+    ranked.sort(key=lambda item: item[:2])
+    skipped |= {
+        link.url: f"more than {MAX_FOLLOW_LINKS} links to follow on one page"
+        for _, _, link in ranked[MAX_FOLLOW_LINKS:]
+    }
+    links = tuple(link for _, _, link in ranked[:MAX_FOLLOW_LINKS])
+    return links, tuple(skipped.items())
 
 
 def _without_fragment(url: str) -> str:
@@ -1345,7 +1665,8 @@ def _is_own_domain(domain: str, own_domain: str, business_name: str | None) -> b
 
 
 def _letters_and_digits(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
 def _fair_shares(lengths: Sequence[int], budget: int) -> list[int]:

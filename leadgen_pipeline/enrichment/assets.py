@@ -9,6 +9,7 @@ from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import (
     DatabaseResource,
+    DnsResource,
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
@@ -22,7 +23,7 @@ from leadgen_pipeline.storage.base import utcnow
 
 class EnrichmentConfig(dg.Config):
     workers: int = 8
-    max_pages_per_site: int = 4
+    max_pages_per_site: int = 6
     use_llm: bool = True
     # Enriched (or skipped) prospects older than this are enriched again.
     stale_after_days: int = 30
@@ -43,6 +44,7 @@ def _run_enrichment(
     places: PlacesResource,
     llm: LLMResource,
     websites: WebsiteFetcherResource,
+    dns: DnsResource,
     **drain: object,
 ) -> tuple[EnrichmentTally, dict]:
     clients = {"places": places.client, "llm": llm.client, "websites": websites.fetcher}
@@ -55,12 +57,15 @@ def _run_enrichment(
         run_id=context.run.run_id,
         # A re-execution of a killed run shares its root id and so resumes its claims.
         claimer=context.run.root_run_id or context.run.run_id,
+        # Each prospect's own country reads its phones; the search region stands in
+        # only for a prospect whose country Places did not tell.
         settings=WaterfallSettings(
             max_pages_per_site=config.max_pages_per_site,
             use_llm=config.use_llm,
             region=places.region_code,
         ),
         workers=config.workers,
+        mail_domains=dns.client,
     )
     tally = runner.drain(**drain)  # type: ignore[arg-type]
     usage = {name: usage_delta(before[name], c.usage.snapshot()) for name, c in clients.items()}
@@ -98,6 +103,7 @@ def enriched_prospects(
     places: PlacesResource,
     llm: LLMResource,
     websites: WebsiteFetcherResource,
+    dns: DnsResource,
 ) -> dg.MaterializeResult:
     """The search's prospects enriched: pending, failed and stale ones queued and drained here."""
     search = load_search(database, context.partition_key)
@@ -110,7 +116,7 @@ def enriched_prospects(
         queued=queued,
     )
     tally, usage = _run_enrichment(
-        context, config, database, places, llm, websites, search_id=search["id"]
+        context, config, database, places, llm, websites, dns, search_id=search["id"]
     )
     with database.engine.connect() as conn:
         statuses = prospect_store.search_enrichment_statuses(conn, search["id"])
@@ -137,6 +143,7 @@ def queued_enrichment(
     places: PlacesResource,
     llm: LLMResource,
     websites: WebsiteFetcherResource,
+    dns: DnsResource,
 ) -> dg.MaterializeResult:
     """The enrichment queue (batches, retries, re-enrichment) drained, by priority, in one run."""
     now = utcnow()
@@ -148,7 +155,7 @@ def queued_enrichment(
             database.engine, now - timedelta(days=config.stale_after_days)
         )
     tally, usage = _run_enrichment(
-        context, config, database, places, llm, websites, max_prospects=config.max_prospects
+        context, config, database, places, llm, websites, dns, max_prospects=config.max_prospects
     )
     with database.engine.connect() as conn:
         touched = queue_store.searches_enriched_by_run(conn, context.run.run_id)

@@ -17,6 +17,7 @@ import psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from leadgen_pipeline.clients.dns import MailDomainResolver
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.resilience import ProviderError
@@ -63,12 +64,15 @@ class EnrichmentRunner:
     claimer: str  # the root run id: a re-execution resumes the claims of the run it retries
     settings: WaterfallSettings = field(default_factory=WaterfallSettings)
     workers: int = 8
+    mail_domains: MailDomainResolver | None = None  # no resolver: deliverability "unknown"
     now: Callable[[], datetime] = utcnow
 
     def _enrich_one(self, place_id: str) -> EnrichmentOutcome:
         prospect, attempts = queue_store.start_enrichment(self.engine, place_id)
         try:
-            outcome = enrich_prospect(prospect, self.places, self.fetcher, self.llm, self.settings)
+            outcome = enrich_prospect(
+                prospect, self.places, self.fetcher, self.llm, self.settings, self.mail_domains
+            )
         except ProviderError as error:
             outcome = EnrichmentOutcome("failed", reason=str(error))
         except (DBAPIError, psycopg.Error):

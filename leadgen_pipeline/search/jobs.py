@@ -36,11 +36,15 @@ def register_search_request(
         request = parse_search_request(config.keyword, config.location, config.target_business)
     except InvalidSearchRequest as error:
         raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
-    search_store.register_search(
+    stored = search_store.register_search(
         database.engine, request, requested_by=f"dagster-run:{context.run_id}"
     )
     context.instance.add_dynamic_partitions(search_partitions.name, [request.partition_key])
-    context.log.info(f"search {request.partition_key!r} requested: {request.text_query!r}")
+    context.log.info(f"search {request.partition_key!r} requested: {stored['text_query']!r}")
+    if "requested_as" in stored:
+        context.log.info(
+            f"requested as {stored['requested_as']!r}, the same search as the first spelling"
+        )
     return request.partition_key
 
 

@@ -28,6 +28,7 @@ PROSPECT_LISTING_COLUMNS = (
     "google_maps_uri",
     "rating",
     "user_rating_count",
+    "country_code",
 )
 
 
@@ -102,7 +103,9 @@ def contacts_by_place(conn: Connection, place_ids: Sequence[str]) -> dict[str, l
     found: dict[str, list[ContactValue]] = {}
     for row in conn.execute(query):
         found.setdefault(row.place_id, []).append(
-            ContactValue(row.kind, row.value, row.source, row.url, row.detail)
+            ContactValue(
+                row.kind, row.value, row.source, row.url, row.detail, row.contact_type, row.signals
+            )
         )
     return found
 

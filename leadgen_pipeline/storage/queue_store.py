@@ -268,6 +268,8 @@ def save_enrichment(
                         "detail": contact.detail,
                         "position": position,
                         "found_at": now,
+                        "contact_type": contact.contact_type,
+                        "signals": dict(contact.signals) if contact.signals is not None else None,
                     }
                 )
             if rows:

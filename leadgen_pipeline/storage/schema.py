@@ -82,6 +82,7 @@ prospects = Table(
     Column("enrichment_run_id", Text),
     Column("next_attempt_at", Timestamp),
     Column("enrichment_report", Json),
+    Column("country_code", Text),
 )
 
 search_prospects = Table(
@@ -127,6 +128,9 @@ leads = Table(
     Column("is_target", Boolean, nullable=False),
     Column("promoted_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("country_code", Text),
+    Column("email_deliverable", Text),
+    Column("contacts", Json),
 )
 
 lead_collections = Table(
@@ -176,6 +180,8 @@ prospect_contacts = Table(
     Column("detail", Text),
     Column("position", Integer, nullable=False),
     Column("found_at", Timestamp, nullable=False),
+    Column("contact_type", Text),
+    Column("signals", Json),
 )
 
 # --- the HTTP API and monitoring (sql/003_api.sql) ---
@@ -219,7 +225,7 @@ run_failures = Table(
     Column("failed_at", Timestamp, nullable=False),
 )
 
-# --- hardening (sql/005_hardening.sql) ---
+# --- hardening (sql/006_hardening.sql) ---
 
 idempotency_keys = Table(
     "idempotency_keys",

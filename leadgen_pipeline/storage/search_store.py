@@ -19,6 +19,12 @@ def register_search(
 
     A caller that launches the run itself says so with another `status`, in
     the same write, so the search_requests sensor never launches it too.
+
+    The first spelling owns the key: a request spelled differently that folds to
+    the same key ("Zürich" after "Zurich") is the same search and keeps the
+    stored keyword, location and query, so a re-run searches what the first run
+    searched and no prospect of it is dropped. The stored row is returned, with
+    `requested_as` (the new spelling's query) when the spellings differ.
     """
     row = {
         "id": request.partition_key,
@@ -31,8 +37,19 @@ def register_search(
         "requested_by": requested_by,
     }
     with engine.begin() as conn:
-        upsert(conn, t.searches, [row], ["id"])
-    return row
+        upsert(
+            conn,
+            t.searches,
+            [row],
+            ["id"],
+            update_columns=["target_business", "status", "requested_at", "requested_by"],
+        )
+        stored = dict(
+            conn.execute(sa.select(t.searches).where(t.searches.c.id == row["id"])).one()._mapping
+        )
+    if stored["text_query"] != request.text_query:
+        stored["requested_as"] = request.text_query
+    return stored
 
 
 def get_search(conn: Connection, search_id: str) -> Row | None:

@@ -117,3 +117,17 @@ def test_unknown_collections_and_bad_parameters_are_refused(directory_client):
     assert (
         directory_client.get("/api/collections", params={"location": "x" * 121}).status_code == 422
     )
+
+
+def test_each_lead_carries_its_country_email_verdict_and_typed_contacts(directory_client):
+    leads = all_leads(directory_client)
+    with_email = [lead for lead in leads if lead["email"]]
+    assert with_email
+    for lead in with_email:
+        assert lead["country"] == "US"
+        assert lead["emailDeliverable"] in ("yes", "unknown")
+        [chosen] = [c for c in lead["contacts"] if c["value"] == lead["email"]]
+        assert chosen["signals"]["deliverable"] == lead["emailDeliverable"]
+        assert chosen["source"].startswith(("website:", "llm:"))
+    phones = [c for lead in leads for c in lead["contacts"] if c["kind"] == "phone"]
+    assert phones and all(c["type"] == "landline_or_mobile" for c in phones)

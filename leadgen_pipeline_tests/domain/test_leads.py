@@ -122,3 +122,43 @@ def test_the_intelligence_owner_is_kept_only_if_the_targets_pages_state_it():
     # Another prospect never takes the target's owner, stated or not.
     [other] = lead_candidates([SHOP], {}, "b", owner, "Owner: Maria Lopez")
     assert other.owner is None
+
+
+def _email(address, deliverable, **signals):
+    return ContactValue(
+        "email",
+        address,
+        "website:mailto",
+        "https://www.austinpipepros.com/contact",
+        signals={"deliverable": deliverable, "disposable": False, **signals},
+    )
+
+
+def test_an_email_whose_domain_takes_no_mail_is_not_the_leads_email():
+    contacts = {
+        "a": [
+            _email("info@austinpipe.com", "no"),
+            _email("jo@austinpipepros.com", "unknown"),
+        ]
+    }
+    [candidate] = lead_candidates([SHOP], contacts, None, None)
+    assert candidate.email.value == "jo@austinpipepros.com"
+    assert [c.value for c in candidate.contacts] == ["info@austinpipe.com", "jo@austinpipepros.com"]
+    [nowhere] = lead_candidates([SHOP], {"a": [_email("info@austinpipe.com", "no")]}, None, None)
+    assert nowhere.email is None
+
+
+def test_the_score_counts_a_deliverable_email_and_a_disposable_one_against():
+    def reasons(*contacts):
+        [candidate] = lead_candidates([SHOP], {"a": list(contacts)}, None, None)
+        return [reason for _, reason in score_lead(candidate).reasons]
+
+    assert "email's domain takes mail (MX or A record)" in reasons(
+        _email("jo@austinpipepros.com", "yes")
+    )
+    assert "email's domain takes mail (MX or A record)" not in reasons(
+        _email("jo@austinpipepros.com", "unknown")
+    )
+    assert "email at a disposable-mail domain" in reasons(
+        _email("jo@mailinator.com", "yes", disposable=True)
+    )

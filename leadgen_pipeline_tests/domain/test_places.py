@@ -55,7 +55,41 @@ def test_missing_fields_are_none_not_errors():
     ],
 )
 def test_phones_become_e164_only_when_valid(international, national, expected):
-    assert phone_to_e164(international, national) == expected
+    assert phone_to_e164(international, national, "US") == expected
+
+
+def test_a_national_number_is_read_only_in_a_known_country():
+    assert phone_to_e164(None, "(512) 469-2300", None) is None
+    assert phone_to_e164(None, "030 1234567", "DE") == "+49301234567"
+
+
+def place_in(country_component, international=None, national=None):
+    place = {"id": "p1", "displayName": {"text": "Bäckerei"}}
+    if country_component:
+        place["addressComponents"] = [
+            {"longText": "Berlin", "shortText": "Berlin", "types": ["locality", "political"]},
+            {
+                "longText": country_component[0],
+                "shortText": country_component[1],
+                "types": ["country", "political"],
+            },
+        ]
+    if international:
+        place["internationalPhoneNumber"] = international
+    if national:
+        place["nationalPhoneNumber"] = national
+    return place
+
+
+def test_each_place_reads_its_phone_in_its_own_country_whatever_the_search_region():
+    german = prospect_from_place(place_in(("Germany", "DE"), national="030 1234567"), "US")
+    assert (german.country_code, german.phone_e164) == ("DE", "+49301234567")
+    british = prospect_from_place(place_in(None, international="+44 20 7946 0321"))
+    assert british.country_code == "GB"
+    unknown = prospect_from_place(place_in(None, national="(02) 5550 1234"))
+    assert (unknown.country_code, unknown.phone_e164) == (None, None)
+    searched = prospect_from_place(place_in(None, national="(02) 5550 1234"), "AU")
+    assert (searched.country_code, searched.phone_e164) == ("AU", "+61255501234")
 
 
 @pytest.mark.parametrize(

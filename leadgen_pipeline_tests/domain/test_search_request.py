@@ -92,3 +92,29 @@ def test_malformed_partition_keys_are_refused(key):
 
 def test_slugify_folds_runs_of_punctuation():
     assert slugify("  St. Louis -- MO  ") == "st-louis-mo"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("ジム", "シム"), ("ガス", "カス"), ("パン", "ハン"), ("ไก่", "ไก"), ("कमल", "कोमल")],
+)
+def test_marks_that_change_a_word_make_another_search(first, second):
+    assert slugify(first) != slugify(second)
+
+
+@pytest.mark.parametrize(
+    ("location", "slug"),
+    [("กรุงเทพ", "กรุงเทพ"), ("दिल्ली", "दिल्ली"), ("मुंबई", "मुंबई"), ("Zürich", "zurich")],
+)
+def test_thai_and_indic_place_names_are_accepted_with_their_marks(location, slug):
+    request = parse_search_request("gym", location)
+    assert request.partition_key == f"gym@{slug}"
+    assert validate_partition_key(request.partition_key) == ("gym", slug)
+    assert (
+        not any(ch in request.partition_key for ch in "|,") and "..." not in request.partition_key
+    )
+
+
+def test_a_decomposed_spelling_is_the_same_key_as_the_composed_one():
+    decomposed = "\u30b7\u3099\u30e0"  # シ + combining dakuten + ム, as some keyboards type it
+    assert slugify(decomposed) == slugify("ジム") == "ジム"

@@ -168,9 +168,12 @@ def test_phone_numbers_in_text(text, expected):
     assert provenance(extraction.phones) == [(expected, "text")]
 
 
-def test_text_phone_keeps_the_raw_number_as_detail():
-    (finding,) = page("<p>Call (512) 867-5309 now</p>").phones
-    assert finding.detail == "(512) 867-5309"
+def test_a_phone_carries_its_line_type():
+    landline, mobile, free = page(
+        "<p>Büro 030 1234567 · Mobil 0171 2345678 · kostenlos 0800 1234567</p>",
+        default_region="DE",
+    ).phones
+    assert (landline.detail, mobile.detail, free.detail) == ("landline", "mobile", "toll_free")
 
 
 def test_default_region_reads_national_numbers():
@@ -291,7 +294,7 @@ def test_links_that_are_not_profiles(url):
     assert canonical_social_profile(url) is None
 
 
-def test_one_profile_per_network_per_page():
+def test_every_profile_of_a_page_is_kept_with_its_holder():
     extraction = page(
         '<header><a href="https://www.facebook.com/sharer.php?u=x">Share</a>'
         '<a href="https://www.facebook.com/acmeplumbing">Facebook</a></header>'
@@ -300,15 +303,11 @@ def test_one_profile_per_network_per_page():
         '<a href="https://www.linkedin.com/company/acme-plumbing">in</a>'
         '<a href="https://www.instagram.com/acmeplumbing/">ig</a></footer>'
     )
-    assert provenance(extraction.socials) == [
-        ("https://www.facebook.com/acmeplumbing", "link"),
-        ("https://www.instagram.com/acmeplumbing", "link"),
-        ("https://www.linkedin.com/company/acme-plumbing", "link"),
-    ]
-    assert [finding.kind for finding in extraction.socials] == [
-        "social:facebook",
-        "social:instagram",
-        "social:linkedin",
+    assert [(f.value, f.detail) for f in extraction.socials] == [
+        ("https://www.facebook.com/acmeplumbing", "business"),
+        ("https://www.linkedin.com/in/maria-lopez", "person"),
+        ("https://www.linkedin.com/company/acme-plumbing", "business"),
+        ("https://www.instagram.com/acmeplumbing", "business"),
     ]
 
 
@@ -322,9 +321,9 @@ def test_json_ld_same_as_comes_before_links():
                 "sameAs": ["https://www.facebook.com/AcmeOfficial", "https://twitter.com/acme"],
             }
         )
-        + '<a href="https://www.facebook.com/acme.old">Facebook</a>'
+        + '<a href="https://www.facebook.com/bobsdiner">Facebook</a>'
     )
-    assert provenance(extraction.socials) == [
+    assert provenance(combine([extraction]).socials) == [
         ("https://www.facebook.com/acmeofficial", "json-ld"),
         ("https://x.com/acme", "json-ld"),
     ]
@@ -480,7 +479,7 @@ def test_microdata():
         (
             "<p>Owner/Operator \u2013 Rick James</p>",
             "Rick James",
-            "pattern:title_label",
+            "pattern:title_dash",
             "Owner/Operator",
         ),
         ("<p>Meet Jane Doe, our founder.</p>", "Jane Doe", "pattern:name_title", "Founder"),
@@ -495,7 +494,7 @@ def test_microdata():
         (
             "<p>Hi, I'm Sam Carter, the owner of Carter Roofing.</p>",
             "Sam Carter",
-            "pattern:name_title",
+            "pattern:self",
             "Owner",
         ),
         (
@@ -520,7 +519,7 @@ def test_microdata():
         (
             "<p>Locally owned and operated by Carlos Ruiz since 2005.</p>",
             "Carlos Ruiz",
-            "pattern:owned_by",
+            "pattern:runs_by",
             "Owner",
         ),
         (
@@ -766,11 +765,9 @@ def test_combine_ranks_own_domain_then_freemail_then_other_domains():
         "<p>Site by hello@webdesignco.com</p><p>Owner: acme.plumbing.tx@gmail.com</p>"
         "<p>Office: office@acmeplumbing.com</p>"
     )
-    assert values(combine([home]).emails) == [
-        "office@acmeplumbing.com",
-        "acme.plumbing.tx@gmail.com",
-        "hello@webdesignco.com",
-    ]
+    contacts = combine([home])
+    assert values(contacts.emails) == ["office@acmeplumbing.com", "acme.plumbing.tx@gmail.com"]
+    assert values(contacts.other_emails) == ["hello@webdesignco.com"]
 
 
 def test_combine_recognises_the_business_domain_on_a_path_based_site():
@@ -810,9 +807,10 @@ def test_combine_merges_owners_socials_and_schema():
         ("Maria Lopez", "json-ld", HOME),
         ("Tom Baker", "pattern:name_title", "https://www.acmeplumbing.com/about"),
     ]
-    assert values(contacts.socials) == [
-        "https://www.facebook.com/acmeplumbing",
-        "https://www.linkedin.com/company/acme-plumbing",
+    assert [(f.value, f.detail) for f in contacts.socials] == [
+        ("https://www.facebook.com/acmeplumbing", "business"),
+        ("https://www.linkedin.com/company/acme-plumbing", "business"),
+        ("https://www.linkedin.com/in/maria-lopez", "person"),
     ]
     assert len(contacts.schema_org) == 1
     assert contacts.business_name == "Acme Plumbing"
@@ -829,7 +827,18 @@ def test_combine_of_nothing():
 
 
 def text_page(url: str, text: str) -> PageExtraction:
-    return PageExtraction(url, (), (), (), (), (), (), text)
+    return PageExtraction(
+        url=url,
+        emails=(),
+        other_emails=(),
+        phones=(),
+        socials=(),
+        owners=(),
+        schema_org=(),
+        links=(),
+        skipped_links=(),
+        text=text,
+    )
 
 
 def test_trimmed_text_puts_about_team_and_contact_pages_first_and_drops_repeated_lines():
@@ -895,3 +904,41 @@ def test_binary_bytes_served_as_html_do_not_read_as_prose():
 @pytest.mark.parametrize("text", ["", "Home", "Home About Contact", "555-0134 555-0199 78701"])
 def test_too_few_words_do_not_read_as_prose(text):
     assert not reads_as_prose(text)
+
+
+def test_of_several_personal_profiles_the_owners_is_kept():
+    team = page(
+        "<h3>Maria Lopez</h3><p>Owner</p>"
+        '<a href="https://www.linkedin.com/in/maria-lopez-plumbing">in</a>'
+        "<h3>Tom Baker</h3><p>Technician</p>"
+        '<a href="https://www.linkedin.com/in/tombaker77">in</a>'
+        '<a href="https://www.linkedin.com/in/sam-ortiz">in</a>'
+        '<a href="https://www.linkedin.com/company/acme-plumbing">Acme on LinkedIn</a>',
+        url="https://www.acmeplumbing.com/team",
+    )
+    assert values(combine([team]).socials) == [
+        "https://www.linkedin.com/company/acme-plumbing",
+        "https://www.linkedin.com/in/maria-lopez-plumbing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Kontaktieren Sie uns", "contact"),
+        ("Demande de devis", "contact"),
+        ("Richiedi un preventivo", "contact"),
+        ("Rechtliches", "legal notice"),
+        ("Impressum & Datenschutz", "legal notice"),
+        ("Mentions légales", "legal notice"),
+        ("Wer wir sind", "about"),
+        ("Qui suis-je ?", "about"),
+        ("Unser Team", "team"),
+        ("Datenschutzerklärung", None),
+        ("Mein Konto", None),
+    ],
+)
+def test_link_topics_in_the_languages_read(text, topic):
+    extraction = page(f'<a href="seite-{len(text)}/">{text}</a>')
+    found = [(link.topic) for link in extraction.links]
+    assert found == ([topic] if topic else [])

@@ -4,9 +4,19 @@ from dataclasses import replace
 
 import pytest
 
+from leadgen_pipeline.clients.dns import MailDomainResolver, parse_resolvers
+from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, prospect_from_place
-from leadgen_pipeline.enrichment.waterfall import LLM_SOURCE, WaterfallSettings, enrich_prospect
+from leadgen_pipeline.enrichment.waterfall import (
+    LLM_SOURCE,
+    WaterfallSettings,
+    enrich_prospect,
+    enrich_website,
+)
+from leadgen_pipeline_tests.support.prospects import prospect
 from leadgen_sandbox import HostileKind
+from leadgen_sandbox.corpus.score import serve_corpus
+from leadgen_sandbox.dns import domain_state
 
 SETTINGS = WaterfallSettings()
 
@@ -157,3 +167,55 @@ def test_robots_txt_is_respected(sandbox, places, fetcher):
     outcome = enrich_prospect(listing(sandbox, places, business), places, fetcher, None, SETTINGS)
     assert outcome.report["pages"][0]["error"] == "disallowed by robots.txt"
     assert not contacts_of(outcome, "email")
+
+
+def test_a_prospect_abroad_is_read_in_its_own_country_with_typed_contacts(places, sandbox):
+    """A German bakery found by a search whose region is the US: its phones are German."""
+    with serve_corpus() as base:
+        fetcher = WebsiteFetcher(guard=AddressGuard(allowed_origins=parse_allowed_origins(base)))
+        mail_domains = MailDomainResolver(parse_resolvers(sandbox.dns_address), timeout_s=1.0)
+        bakery = prospect(
+            "ChIJbaeckerei",
+            "Bäckerei Schmidt",
+            phone_e164="+49301234567",
+            national_phone="030 1234567",
+            website=f"{base}/de-baeckerei-schmidt/",
+            country_code="DE",
+        )
+        outcome = enrich_prospect(
+            bakery, places, fetcher, None, WaterfallSettings(region="US"), mail_domains
+        )
+    assert outcome.status == "enriched"
+    phones = contacts_of(outcome, "phone")
+    assert {(c.value, c.contact_type) for c in phones} == {("+49301234567", "landline")}
+    [email, *_] = contacts_of(outcome, "email")
+    assert email.value == "info@baeckerei-schmidt.de"
+    assert email.signals["deliverable"] == (
+        "no" if domain_state("baeckerei-schmidt.de") == "none" else "yes"
+    )
+    assert email.signals["role_account"] is True
+    [credit] = contacts_of(outcome, "other_email")
+    assert credit.value == "kontakt@pixelwerk-medien.de"
+    assert {c.contact_type for c in outcome.contacts if c.kind.startswith("social:")} == {
+        "business"
+    }
+    [owner] = contacts_of(outcome, "owner")
+    assert (owner.value, owner.detail) == ("Lena Schmidt", "Geschäftsführerin")
+    assert places.usage.snapshot()["calls"] == 0
+
+
+def test_without_a_resolver_deliverability_is_unknown_and_nothing_is_looked_up(places):
+    with serve_corpus() as base:
+        fetcher = WebsiteFetcher(guard=AddressGuard(allowed_origins=parse_allowed_origins(base)))
+        settings = WaterfallSettings(region="GB")
+        site = enrich_website(
+            fetcher,
+            None,
+            f"{base}/uk-the-larder/",
+            business_name=None,
+            region="GB",
+            settings=settings,
+        )
+    [email] = [c for c in site.contacts if c.kind == "email"]
+    assert email.signals["deliverable"] == "unknown"
+    assert email.signals["free_mail"] is True

@@ -2,7 +2,14 @@
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, collection_stats, score_lead
+from leadgen_pipeline.domain.enrichment import ContactValue
+from leadgen_pipeline.domain.leads import (
+    LeadCandidate,
+    Sourced,
+    collection_stats,
+    lead_candidates,
+    score_lead,
+)
 from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.storage import lead_store, prospect_store, search_store
 from leadgen_pipeline.storage import schema as t
@@ -66,3 +73,31 @@ def test_collection_membership_is_exactly_the_searchs_leads(engine):
         collections = lead_store.list_collections(conn)
     assert [(m["place_id"], m["rank"]) for m in members] == [("b", 1), ("c", 2)]
     assert len(collections) == 1 and collections[0]["lead_count"] == 2
+
+
+def test_a_lead_carries_its_country_email_verdict_and_every_typed_contact(engine):
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, FIELD)
+    contacts = {
+        FIELD[0].place_id: [
+            ContactValue(
+                "email",
+                "info@austinpipepros.com",
+                "website:mailto",
+                "https://www.austinpipepros.com/",
+                signals={"deliverable": "yes", "role_account": True, "disposable": False},
+            ),
+            ContactValue("phone", "+15124692300", "website:tel", contact_type="landline_or_mobile"),
+        ]
+    }
+    scored = [score_lead(c) for c in lead_candidates(FIELD[:1], contacts, None, None)]
+    lead_store.upsert_leads(engine, REQUEST.partition_key, scored, target_place_id=None)
+    with engine.connect() as conn:
+        [row] = lead_store.search_lead_rows(conn, REQUEST.partition_key)
+    assert row["email_deliverable"] == "yes"
+    assert [
+        (c["kind"], c["type"], (c["signals"] or {}).get("deliverable")) for c in row["contacts"]
+    ] == [
+        ("email", None, "yes"),
+        ("phone", "landline_or_mobile", None),
+    ]

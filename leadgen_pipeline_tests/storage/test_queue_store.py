@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from leadgen_pipeline.domain.enrichment import ContactValue, EnrichmentOutcome
 from leadgen_pipeline.storage import prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import utcnow
@@ -61,3 +62,32 @@ def test_a_claim_is_a_lease_renewed_by_its_holder_and_freed_when_it_dies(engine)
         assert queue_store.queued_counts(conn) == {1: 4}
     assert holders == {None}
     assert statuses == {"queued"}
+
+
+def test_contacts_are_stored_with_their_type_and_signals(engine):
+    shop = prospect("p1", "Bäckerei")
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, [shop])
+    signals = {"deliverable": "no", "mail_domain": "none", "role_account": True}
+    outcome = EnrichmentOutcome(
+        "enriched",
+        (
+            ContactValue("email", "info@example-baeckerei.de", "website:mailto", signals=signals),
+            ContactValue("phone", "+491712345678", "website:tel", contact_type="mobile"),
+            ContactValue(
+                "social:linkedin",
+                "https://www.linkedin.com/in/lena",
+                "website:link",
+                contact_type="person",
+            ),
+        ),
+    )
+    queue_store.save_enrichment(engine, "p1", outcome, "run-1", None)
+    queue_store.save_enrichment(engine, "p1", outcome, "run-2", None)
+    with engine.connect() as conn:
+        stored = prospect_store.contacts_by_place(conn, ["p1"])["p1"]
+    assert sorted((c.kind, c.contact_type, c.signals) for c in stored) == [
+        ("email", None, signals),
+        ("phone", "mobile", None),
+        ("social:linkedin", "person", None),
+    ]

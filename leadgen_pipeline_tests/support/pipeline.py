@@ -9,6 +9,7 @@ import dagster as dg
 from leadgen_pipeline.definitions import build_definitions, build_resources
 from leadgen_pipeline.resources import (
     DatabaseResource,
+    DnsResource,
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
@@ -74,6 +75,7 @@ def sandbox_resources(
             page_deadline_seconds=1.0,
             timeout_seconds=timeout_seconds,
         ),
+        "dns": DnsResource(resolver=sandbox.dns_address, timeout_seconds=timeout_seconds),
     }
 
 

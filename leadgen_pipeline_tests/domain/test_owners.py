@@ -1,0 +1,146 @@
+"""Owner names in seven languages: phrasings and titles real small-business sites use.
+
+None of these sentences is in the extraction corpus: they check that the rules read the
+languages' conventions, not the corpus's pages.
+"""
+
+import pytest
+
+from leadgen_pipeline.domain.owners import (
+    is_owner_title,
+    owner_mentions,
+    person_name,
+    split_people,
+    title_elsewhere,
+)
+
+
+def names(*lines: str, quoted: tuple[bool, ...] = ()) -> list[tuple[str, bool]]:
+    return [(m.name, m.former) for m in owner_mentions(list(lines), quoted)]
+
+
+def current(*lines: str) -> set[str]:
+    return {m.name for m in owner_mentions(list(lines)) if not m.former}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # English
+        ("Owner: Dan Smith", {"Dan Smith"}),
+        ("Bob and Sue Harper have owned the shop since 1991.", {"Bob Harper", "Sue Harper"}),
+        ("Proprietor - Kevin O'Brien", {"Kevin O'Brien"}),
+        ("Our owner, Patricia Gómez, has 20 years of experience.", {"Patricia Gómez"}),
+        ("The practice is owned by Dr. Helen Park, DDS.", {"Helen Park"}),
+        (
+            "Run by husband and wife Jack and Emma Wilson since 2010.",
+            {"Jack Wilson", "Emma Wilson"},
+        ),
+        ("Hi, I'm Olivia Bennett, founder of Bloom Yoga.", {"Olivia Bennett"}),
+        ("My name is Carlos Mendes and I own Mendes Auto.", {"Carlos Mendes"}),
+        ("Rachel Green is the owner and head baker.", {"Rachel Green"}),
+        ("Principal: Andrew Thomson", {"Andrew Thomson"}),
+        ("Managing Director: Sarah Jenkins", {"Sarah Jenkins"}),
+        ("Vice President: Bob Smith", set()),
+        ("Assistant Manager: Tina Ruiz", set()),
+        # German
+        ("Inhaber: Klaus-Peter Müller", {"Klaus-Peter Müller"}),
+        ("Geschäftsführerin: Dr. Julia Becker", {"Julia Becker"}),
+        ("Geschäftsführer: Jan Hansen und Ole Hansen", {"Jan Hansen", "Ole Hansen"}),
+        ("Inh. Thomas Weber", {"Thomas Weber"}),
+        ("Vertreten durch den Geschäftsführer Markus Lang", {"Markus Lang"}),
+        ("Der Betrieb wird von Sandra und Michael Kühn geführt.", {"Sandra Kühn", "Michael Kühn"}),
+        ("Ihr Ansprechpartner: Elektromeister Uwe Schulz", set()),
+        # French
+        ("Gérant : Pierre Dubois", {"Pierre Dubois"}),
+        ("Présidente : Marie-Claire Fontaine", {"Marie-Claire Fontaine"}),
+        ("Propriétaire : Jean Morel", {"Jean Morel"}),
+        ("L'entreprise est dirigée par Thomas Girard depuis 2012.", {"Thomas Girard"}),
+        ("Je suis Camille Roux, fondatrice de l'atelier.", {"Camille Roux"}),
+        ("Directeur de la publication : Paul Henry", set()),
+        # Spanish
+        ("Propietaria: Lucía Fernández", {"Lucía Fernández"}),
+        ("Gerente: Javier Moreno", {"Javier Moreno"}),
+        ("El taller está dirigido por Manuel Torres.", {"Manuel Torres"}),
+        ("Soy Elena Castro, propietaria de la clínica.", {"Elena Castro"}),
+        # Italian
+        ("Titolare: Luca Romano", {"Luca Romano"}),
+        ("Amministratore delegato: Giovanni Ricci", {"Giovanni Ricci"}),
+        ("Il negozio è gestito da Sara Conti.", {"Sara Conti"}),
+        ("Mi chiamo Chiara Greco e sono la titolare.", {"Chiara Greco"}),
+        # Dutch
+        ("Eigenaar: Jeroen van Dijk", {"Jeroen van Dijk"}),
+        ("Directeur-eigenaar: Sanne de Boer", {"Sanne de Boer"}),
+        ("Het bedrijf wordt geleid door Tim Bakker.", {"Tim Bakker"}),
+        # Portuguese
+        ("Proprietário: João Pereira", {"João Pereira"}),
+        ("Sócia-gerente: Ana Rodrigues", {"Ana Rodrigues"}),
+        ("A empresa é gerida por Miguel Santos.", {"Miguel Santos"}),
+    ],
+)
+def test_owner_phrasings(line, expected):
+    assert current(line) == expected
+
+
+def test_a_verb_between_the_name_and_the_business_is_read_in_german_and_spanish():
+    assert current("Seit 2019 leitet Meisterin Petra Vogt die Werkstatt.") == {"Petra Vogt"}
+    assert current("Hoy la lleva su hija Carmen Ortiz.") == {"Carmen Ortiz"}
+
+
+def test_life_dates_and_former_titles_make_a_former_owner():
+    assert names("Founded in 1952 by Harold Finch (1921\u20131999).") == [("Harold Finch", True)]
+    assert names("Former owner: Greg Lane") == []
+
+
+def test_quoted_lines_name_customers_not_owners():
+    assert names("Jane Doe, Owner", quoted=(True,)) == []
+
+
+def test_a_label_above_a_column_of_names():
+    lines = ["Vertretungsberechtigte Gesellschafter:", "Anna Keller", "Tim Keller", "Kontakt:"]
+    assert current(*lines) == {"Anna Keller", "Tim Keller"}
+
+
+def test_a_title_card_for_the_person_above_it():
+    assert current("Laura Smith", "Co-owner & Lead Designer") == {"Laura Smith"}
+    assert current("Laura Smith", "Office Manager") == set()
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Owner & Lead Dentist", True),
+        ("Zahnärztin, Praxisinhaberin", True),
+        ("Steuerberater, Dipl.-Kaufmann, Partner", True),
+        ("Copropriétaire et boulangère", True),
+        ("Gérante de la boutique", False),
+        ("Office Manager", False),
+        ("Associate Dentist", False),
+        ("Former owner", False),
+        ("Broker/Owner", True),
+        ("Sócio-gerente", True),
+    ],
+)
+def test_owner_titles(title, expected):
+    assert is_owner_title(title) is expected
+
+
+def test_names_keep_particles_and_lose_honorifics():
+    assert person_name("Dr. med. dent. Anna Weber") == "Anna Weber"
+    assert person_name("Joost van den Berg") == "Joost van den Berg"
+    assert person_name("DOTT. GENNARO ESPOSITO") == "Gennaro Esposito"
+    assert person_name("Haarwerk Köln GmbH") is None
+
+
+def test_people_sharing_a_surname_get_it_each():
+    assert split_people("Nathalie et Pierre Lefèvre") == ["Nathalie Lefèvre", "Pierre Lefèvre"]
+    assert split_people("Joost en Anouk van den Berg") == [
+        "Joost van den Berg",
+        "Anouk van den Berg",
+    ]
+
+
+def test_a_title_names_another_business_only_by_its_name():
+    assert title_elsewhere("Owner, Hill's BBQ") == "Hill's BBQ"
+    assert title_elsewhere("Fondateur de l'entreprise") is None
+    assert title_elsewhere("Titulaire du cabinet") is None
