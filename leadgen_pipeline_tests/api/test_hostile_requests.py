@@ -150,6 +150,9 @@ def test_eight_100_mb_bodies_without_a_token_at_once_do_not_grow_the_server(serv
     # Each was answered before its body was taken (a socket buffer's worth at most).
     assert max(sent for _, sent in answers) <= 8 * CHUNK, answers
     grown_mib = (server.memory_kib("VmHWM") - max(peak_before, baseline)) / 1024
+    print(
+        f"\npeak RSS {peak_before / 1024:.0f} MiB before, grew {grown_mib:.1f} MiB; sent {answers}"
+    )
     assert grown_mib < 20, f"the server's peak memory grew by {grown_mib:.0f} MiB"
     assert requests.get(f"{server.url}/api/collections", timeout=10).status_code == 200
 
