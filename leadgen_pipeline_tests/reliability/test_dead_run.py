@@ -27,6 +27,7 @@ from leadgen_pipeline_tests.support.api import AUTH, api_settings
 from leadgen_pipeline_tests.support.dagster_stack import DagsterStack
 from leadgen_pipeline_tests.support.paths import PROJECT_ROOT
 from leadgen_pipeline_tests.support.processes import product_environment
+from leadgen_pipeline_tests.support.searches import enrichment_status_counts
 from leadgen_sandbox import FaultConfig
 
 pytestmark = pytest.mark.slow
@@ -53,16 +54,6 @@ def stack(sandbox, fresh_pg, tmp_path) -> Iterator[DagsterStack]:
         yield running
     finally:
         running.stop()
-
-
-def statuses(database_url: str) -> Counter[str]:
-    with engine_for(database_url).connect() as conn:
-        rows = conn.execute(
-            sa.select(t.prospects.c.enrichment_status, sa.func.count()).group_by(
-                t.prospects.c.enrichment_status
-            )
-        )
-        return Counter(dict(rows.all()))
 
 
 def claims(database_url: str) -> Counter[str | None]:
@@ -98,7 +89,7 @@ def test_a_run_whose_machine_restarted_is_failed_within_minutes_and_retried(
 
         # Half way through enrichment: some prospects done, some claimed and running.
         def half_way() -> Counter[str] | None:
-            counts = statuses(url)
+            counts = enrichment_status_counts(url)
             done = counts["enriched"] + counts["skipped"]
             return counts if 3 <= done <= 20 and counts["running"] else None
 
@@ -137,7 +128,7 @@ def test_a_run_whose_machine_restarted_is_failed_within_minutes_and_retried(
         )
         # Its claims died with it, and nothing says it is still running.
         assert claims(url)[run_id] == 0
-        assert statuses(url)["running"] == 0
+        assert enrichment_status_counts(url)["running"] == 0
         status = api.get(f"/api/orchestration/status/{run_id}").json()
         assert status["status"] == "failed", status
         assert "processing" not in status["steps"].values(), status["steps"]
@@ -153,7 +144,7 @@ def test_a_run_whose_machine_restarted_is_failed_within_minutes_and_retried(
 
         final = wait_for("the retry finished", finished, 180, every_s=1)
         assert final["status"] == "completed", final
-        counts = statuses(url)
+        counts = enrichment_status_counts(url)
         assert sum(counts.values()) == 30 and set(counts) <= {"enriched", "skipped"}, counts
         assert claims(url) == Counter()
         # A trigger of the search now reuses the finished retry, not the dead run.
