@@ -14,10 +14,16 @@ parses a body (it does so before a route's dependencies run):
    the cap, so a flood of large bodies cannot grow the process.
 4. A JSON body nested deeper than MAX_JSON_DEPTH is refused (422) before
    Python's recursive parser could overflow the stack on it.
+5. Job status polls are let in a few at a time (`status_in_flight`); the
+   others wait their turn parked, before routing. However many clients poll,
+   the event loop then has only a few of them to run at once, and the rest of
+   the API (the directory, the mutations) is not queued behind them
+   (docs/benchmarks.md, api_under_load).
 
 Every response also gets the browser security headers (SECURITY_HEADERS).
 """
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -37,6 +43,7 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 MAX_BODY_BYTES = {"/api/enrich-batch": 512 * 1024}
 MAX_JSON_DEPTH = 32
 WEBHOOK_PATH_PREFIX = "/api/webhooks/"
+STATUS_PATH_PREFIX = "/api/orchestration/status/"
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # No page of ours loads a script, a frame or anything from elsewhere; the
@@ -148,6 +155,13 @@ class RequestGuard:
     def __init__(self, app: AsgiApp, settings: ApiSettings) -> None:
         self.app = app
         self.settings = settings
+        self._status_polls: asyncio.Semaphore | None = None
+
+    async def _poll(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._status_polls is None:  # created in the event loop it belongs to
+            self._status_polls = asyncio.Semaphore(self.settings.status_in_flight)
+        async with self._status_polls:
+            await self.app(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,7 +187,10 @@ class RequestGuard:
             await too_large(scope, receive, send)
             return
         if method not in MUTATING_METHODS and declared is None:
-            await self.app(scope, receive, send)
+            if method == "GET" and path.startswith(STATUS_PATH_PREFIX):
+                await self._poll(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         body = await _read_capped(receive, limit)
         if body is None:

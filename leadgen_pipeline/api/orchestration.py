@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine, Row
 
 from leadgen_pipeline.api.idempotency import IdempotencyKey, Outcome, idempotent
@@ -347,13 +347,18 @@ def search_run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
     summary="A job's status, its steps, result counts and errors",
 )
-async def job_status(job_id: JobId, request: Request) -> JobStatusResponse:
-    cache: StatusCache[JobStatusResponse] = request.app.state.status_cache
+async def job_status(job_id: JobId, request: Request) -> Response:
+    cache: StatusCache[bytes] = request.app.state.status_cache
     settings: ApiSettings = request.app.state.settings
     dagster: DagsterClient = request.app.state.dagster
-    return await cache.get(
-        str(job_id), lambda: read_job_status(str(job_id), settings.database_url, dagster)
-    )
+
+    def read() -> bytes:
+        status = read_job_status(str(job_id), settings.database_url, dagster)
+        return status.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+    # The answer is kept serialised: a poller served from the cache costs the
+    # event loop no validation or encoding.
+    return Response(await cache.get(str(job_id), read), media_type="application/json")
 
 
 def read_job_status(job_id: str, database_url: str, dagster: DagsterClient) -> JobStatusResponse:

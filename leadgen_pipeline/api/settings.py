@@ -11,6 +11,7 @@ DAGSTER_URL_ENV = "LEADGEN_DAGSTER_URL"
 FRESHNESS_ENV = "LEADGEN_SEARCH_FRESHNESS_HOURS"
 STATUS_CACHE_ENV = "LEADGEN_STATUS_CACHE_SECONDS"
 STATUS_THREADS_ENV = "LEADGEN_STATUS_READ_THREADS"
+STATUS_IN_FLIGHT_ENV = "LEADGEN_STATUS_IN_FLIGHT"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class ApiSettings:
     # shares, as before they had their own); api/status_cache.py.
     status_cache_seconds: float = 2.0
     status_read_threads: int = 8
+    # Status polls served at once; more wait their turn (api/guards.py).
+    status_in_flight: int = 4
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -44,4 +47,5 @@ class ApiSettings:
                 os.environ.get(STATUS_CACHE_ENV, str(cls.status_cache_seconds))
             ),
             status_read_threads=int(os.environ.get(STATUS_THREADS_ENV, cls.status_read_threads)),
+            status_in_flight=int(os.environ.get(STATUS_IN_FLIGHT_ENV, cls.status_in_flight)),
         )
