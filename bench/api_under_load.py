@@ -305,7 +305,10 @@ def run() -> list[Report]:
                     )
                     figures[name] = measure(api_url, job_id)
     shipped, contrast = figures["shipped"], figures["contrast"]
-    for label, figure in (("shipped", shipped), ("CONTRAST no gate, no cache, shared pool", contrast)):
+    for label, figure in (
+        ("shipped", shipped),
+        ("CONTRAST no gate, no cache, shared pool", contrast),
+    ):
         for q in ("p50", "p95"):
             report.ratio(
                 f"collections {q} under load / alone ({label})",
