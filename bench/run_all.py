@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bench import (
     api_under_load,
+    coverage,
     cross_run_quota,
     dagster_shared_quota,
     pipeline_overhead,
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "scale": scale.run,
     "dagster_shared_quota": dagster_shared_quota.run,
     "api_under_load": api_under_load.run,
+    "coverage": coverage.run,
 }
 BUDGET_SECONDS = 20 * 60
 

@@ -18,7 +18,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    COVERAGE_MODES,
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.storage import lead_store, search_store
 from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
@@ -48,14 +53,20 @@ def _instance(dagster_home: Path | None = None) -> Any:
     return DagsterInstance.get()
 
 
-def run_search(keyword: str, location: str, target: str | None, instance: Any) -> str:
+def run_search(
+    keyword: str,
+    location: str,
+    target: str | None,
+    instance: Any,
+    coverage: str = DEFAULT_COVERAGE,
+) -> str:
     """Register the search, add its partition and run the search job, showing progress."""
     from dagster import DagsterEventType
 
     from leadgen_pipeline.definitions import build_definitions
     from leadgen_pipeline.steps import search_partitions
 
-    request = parse_search_request(keyword, location, target)
+    request = parse_search_request(keyword, location, target, coverage)
     stored = search_store.register_search(
         engine_for(database_url_from_env()), request, requested_by="cli"
     )
@@ -193,7 +204,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     with outside_services() as notes:
         for note in notes:
             console.print(f"[yellow]{note}[/]")
-        key = run_search(args.keyword, args.location, args.target, _instance())
+        key = run_search(args.keyword, args.location, args.target, _instance(), args.coverage)
     _stdout_console().print(leads_table(key))
 
 
@@ -429,6 +440,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("keyword", help='what the businesses do, e.g. "plumber"')
     search.add_argument("location", help='where, e.g. "Austin, TX"')
     search.add_argument("--target", help="a business to profile (default: the top result)")
+    search.add_argument(
+        "--coverage",
+        choices=COVERAGE_MODES,
+        default=DEFAULT_COVERAGE,
+        help="full: every business in the area, past the 60-result cap (default); "
+        "top: the single query's 60 most relevant",
+    )
     search.set_defaults(handler=cmd_search)
 
     export = commands.add_parser("export", help="a collection's leads as CSV or JSON on stdout")

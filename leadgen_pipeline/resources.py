@@ -16,6 +16,7 @@ from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+from leadgen_pipeline.domain.tiling import TilingSettings
 from leadgen_pipeline.monitoring.heartbeat import start_run_heartbeat
 from leadgen_pipeline.storage.database import data_dir, engine_for
 
@@ -88,7 +89,12 @@ class PlacesResource(RateLimitedResource):
     # has not seen every business (see docs on coverage).
     result_cap: int = 60
     max_pages: int = 10
+    # Coverage "top" only; "full" takes the region and language from the resolved area.
     region_code: str = "US"
+    # Coverage "full": a split never makes a tile side shorter than this, and one search
+    # asks at most this many tiles (a safety stop, reported as incomplete).
+    min_tile_side_m: float = 50.0
+    max_tile_queries: int = 2000
     _client: PlacesClient | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -98,6 +104,11 @@ class PlacesResource(RateLimitedResource):
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
             rate_limit=self._rate_limit("google_places"),
+        )
+
+    def tiling_settings(self) -> TilingSettings:
+        return TilingSettings(
+            min_tile_side_m=self.min_tile_side_m, max_tile_queries=self.max_tile_queries
         )
 
     @property
@@ -186,14 +197,19 @@ class DnsResource(ConfigurableResource):
 
 def usage_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What a client spent between two `Usage.snapshot()`s (resources live per run or per step)."""
+
+    def minus(now: float, then: float) -> float:
+        return round(now - then, 6) if isinstance(now, float) else now - then
+
     delta: dict[str, Any] = {}
     for key, value in after.items():
         if isinstance(value, dict):
+            earlier = before.get(key, {})
             delta[key] = {
-                k: v - before[key].get(k, 0) for k, v in value.items() if v - before[key].get(k, 0)
+                k: minus(v, earlier.get(k, 0))
+                for k, v in value.items()
+                if minus(v, earlier.get(k, 0))
             }
         else:
-            delta[key] = (
-                round(value - before[key], 6) if isinstance(value, float) else value - before[key]
-            )
+            delta[key] = minus(value, before.get(key, 0))
     return delta

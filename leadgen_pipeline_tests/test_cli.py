@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from leadgen_pipeline.cli import main
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_sandbox import SandboxDataset
 from leadgen_sandbox.corpus.score import serve_corpus
 from leadgen_sandbox.environment import sandbox_environ
+from leadgen_sandbox.geography import city_viewport
+from leadgen_sandbox.world_data import CITIES
 
 
 @pytest.fixture
@@ -87,14 +90,29 @@ def test_the_installed_command_searches_postgres_twice_without_duplicates(pg_url
     with engine_for(pg_url).connect() as conn:
         place_ids = conn.execute(sa.select(t.prospects.c.place_id)).scalars().all()
         assert conn.execute(sa.select(sa.func.count()).select_from(t.searches)).scalar_one() == 1
-        assert (
-            conn.execute(sa.select(sa.func.count()).select_from(t.places_results)).scalar_one() == 3
+        kinds = dict(
+            conn.execute(
+                sa.select(t.places_results.c.request_kind, sa.func.count()).group_by(
+                    t.places_results.c.request_kind
+                )
+            ).all()
         )
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(t.lead_collections)).scalar_one()
             == 1
         )
-    assert len(place_ids) == len(set(place_ids)) == 60
+    # Coverage "full" by default: one look-up, the whole-area query's 3 pages, then tiles;
+    # every plumber inside Austin's viewport (the sandbox's world is the same in every
+    # process), each once.
+    assert kinds["locate"] == 1 and kinds["area"] == 3 and kinds["tile"] >= 2
+    assert len(place_ids) == len(set(place_ids))
+    assert austin_plumbers_inside_the_viewport() <= set(place_ids)
+
+
+def austin_plumbers_inside_the_viewport() -> set[str]:
+    viewport = city_viewport(CITIES["austin tx"])
+    plumbers = SandboxDataset("http://127.0.0.1:9").businesses_for_query("plumber in Austin, TX")
+    return {b.place_id for b in plumbers if viewport.contains(b.latitude, b.longitude)}
 
 
 # --- leadgen enrich-website ---------------------------------------------------------

@@ -10,6 +10,7 @@ population (``#bulk500``) extends the list without changing its head.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import random
 import re
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 import phonenumbers
 
+from leadgen_sandbox.geography import PopulationGeography, Viewport, city_viewport
 from leadgen_sandbox.world_data import (
     CITIES,
     DEFAULT_AREA_CODE,
@@ -44,6 +46,9 @@ from leadgen_sandbox.world_data import (
 DEFAULT_LOCATION_KEY = "austin tx"
 BULK_TAG = re.compile(r"#bulk(\d+)", re.IGNORECASE)
 BULK_MAX = 10_000
+EXTRA_INDEX_BASE = 1_000_000
+# How far past a city's viewport its businesses may lie (the next town over).
+NEARBY_DEGREES = 0.05
 # A keyword containing this returns no businesses at all.
 EMPTY_RESULT_MARKER = "zzz"
 
@@ -54,6 +59,15 @@ KNOWN_QUERY_SIZES: dict[tuple[str, str], int] = {
     ("dentist", "denver co"): 30,
     ("roofer", "portland or"): 12,
     ("bakery", "springfield il"): 5,
+}
+# Territories past the 60-result cap many times over, drawn when first searched (not up
+# front: their names would shadow the small known queries' in LLM prompts).
+LARGE_QUERY_SIZES: dict[tuple[str, str], int] = {
+    # The coverage (tiling) pair: 600 plumbers, a few pure service-area businesses and a
+    # few just outside Houston's viewport, ~560 inside it.
+    ("plumber", "houston tx"): 600,
+    # An office tower holding 75 lawyers at one address: a point denser than one query.
+    ("lawyer", "new york ny"): 320,
 }
 
 
@@ -273,8 +287,8 @@ class Business:
     state: str  # two-letter code, "" when the location names no state
     state_name: str
     postal_code: str
-    latitude: float
-    longitude: float
+    latitude: float | None  # None: a pure service-area business (no public location)
+    longitude: float | None
     business_status: str
     phone_e164: str
     phone_listed: bool  # False: Places omits the phone numbers (the website may still show it)
@@ -294,6 +308,10 @@ class Business:
     social_profiles: tuple[SocialProfile, ...]
     services: tuple[str, ...]
     founded_year: int
+
+    @property
+    def pure_service_area(self) -> bool:
+        return self.latitude is None or self.longitude is None
 
     @property
     def owner_name(self) -> str:
@@ -323,6 +341,7 @@ class ParsedQuery:
     location_key: str  # canonical, e.g. "austin tx"
     city: City
     size: int  # how many businesses the query has before any result cap
+    located: bool = True  # False: the query names no location (Austin by default)
 
 
 def _format_phone(e164: str, *, national: bool) -> str:
@@ -418,9 +437,28 @@ def parse_query(text_query: str) -> ParsedQuery:
     elif bulk:
         size = min(int(bulk.group(1)), BULK_MAX)
     else:
-        size = KNOWN_QUERY_SIZES.get((keyword, location_key), 0)
+        size = {**KNOWN_QUERY_SIZES, **LARGE_QUERY_SIZES}.get((keyword, location_key), 0)
         size = size or 6 + int.from_bytes(_digest("size", keyword, location_key)[:4], "big") % 35
-    return ParsedQuery(keyword, location_key, city, size)
+    return ParsedQuery(keyword, location_key, city, size, located=bool(location_text.strip()))
+
+
+def locality_of(text_query: str) -> City | None:
+    """The city a query for a place name alone names: "Austin, TX", "Austin", "Boise, Idaho".
+
+    A query naming a business kind ("plumber in Austin") is not one, nor a bare word
+    that is not a known city ("plumber"), nor a location containing the empty marker.
+    """
+    text = " ".join(text_query.split())
+    if not text or re.search(r"\s(?:in|near)\s", text, re.IGNORECASE) or BULK_TAG.search(text):
+        return None
+    if EMPTY_RESULT_MARKER in text.lower():
+        return None
+    city_part, _, rest = text.partition(",")
+    if rest.strip():
+        state = _state_code(rest.split(",")[0])
+        return resolve_city(text) if state else None
+    known = [c for c in CITIES.values() if c.name.lower() == city_part.strip().lower()]
+    return known[0] if known else None
 
 
 def trade_for_keyword(keyword: str) -> Trade:
@@ -452,10 +490,16 @@ class _PopulationBuilder:
     def __init__(self, parsed: ParsedQuery, web_url: str) -> None:
         self.key = (parsed.keyword, parsed.location_key)
         self.city = parsed.city
+        self.geography = PopulationGeography(self.key, parsed.city)
+        self.extras: list[Business] = []  # added by a test after the world was drawn
         self.trade = trade_for_keyword(parsed.keyword)
         self.web_url = web_url
         self.businesses: list[Business] = []
         self._names: set[str] = set()
+
+    def draw_extra(self, index: int) -> Business:
+        business = self._draw(index)
+        return dataclasses.replace(business, rank=len(self.businesses) + len(self.extras) + 1)
 
     def extend_to(self, size: int) -> list[Business]:
         while len(self.businesses) < size:
@@ -495,18 +539,24 @@ class _PopulationBuilder:
             website_uri = f"{self.web_url}{site.path}"
         else:
             website_uri = None
+        street_address = f"{rng.randrange(100, 9999)} {rng.choice(STREET_NAMES)}"
+        postal_code = f"{city.zip_prefix}{rng.randrange(100):02d}"
+        # The location comes from a stream of its own (geography.py); these two draws
+        # stay so that every later field of the business keeps its value.
+        rng.uniform(-0.08, 0.08), rng.uniform(-0.08, 0.08)
+        spot = self.geography.spot(index)
         return Business(
             place_id=place_id,
             name=name,
             rank=index + 1,
             trade=trade,
-            street_address=f"{rng.randrange(100, 9999)} {rng.choice(STREET_NAMES)}",
+            street_address=spot.street_address or street_address,
             city=city.name,
             state=city.state,
             state_name=city.state_name,
-            postal_code=f"{city.zip_prefix}{rng.randrange(100):02d}",
-            latitude=round(city.latitude + rng.uniform(-0.08, 0.08), 6),
-            longitude=round(city.longitude + rng.uniform(-0.08, 0.08), 6),
+            postal_code=postal_code,
+            latitude=spot.latitude,
+            longitude=spot.longitude,
             business_status=status,
             phone_e164=phone,
             phone_listed=phone_listed,
@@ -662,10 +712,75 @@ class SandboxDataset:
             known = len(builder.businesses)
             businesses = builder.extend_to(parsed.size)
             for business in builder.businesses[known:]:
-                self._by_id[business.place_id] = business
-                if business.site:
-                    self._by_slug.setdefault(business.site.slug, business)
-        return businesses
+                self._index(business)
+        return businesses + builder.extras
+
+    def _index(self, business: Business) -> None:
+        self._by_id[business.place_id] = business
+        if business.site:
+            self._by_slug.setdefault(business.site.slug, business)
+
+    # --- a world that changes between two runs (tests of refreshes and territory feeds) ---
+    def add_business(
+        self, text_query: str, latitude: float | None = None, longitude: float | None = None
+    ) -> Business:
+        """A new business of the query's population, ranked last; at the given spot if any."""
+        parsed = parse_query(text_query)
+        if parsed.size == 0:
+            raise ValueError(f"{text_query!r} has no population to add a business to")
+        self.businesses_for_query(text_query)
+        key = (parsed.keyword, parsed.location_key)
+        with self._lock:
+            builder = self._populations[key]
+            # Indexes far past any drawn one: the newcomer never collides with a #bulk head.
+            business = builder.draw_extra(EXTRA_INDEX_BASE + len(builder.extras))
+            if latitude is not None and longitude is not None:
+                business = dataclasses.replace(business, latitude=latitude, longitude=longitude)
+            builder.extras.append(business)
+            self._index(business)
+        return business
+
+    def update_business(self, place_id: str, **changes: object) -> Business:
+        """Change a business in place (status, phone, website...); e.g. close it."""
+        with self._lock:
+            business = self._by_id.get(place_id)
+            if business is None:
+                raise KeyError(f"no business has place id {place_id!r}")
+            unknown = set(changes) - {f.name for f in dataclasses.fields(Business)}
+            if unknown or "place_id" in changes:
+                raise ValueError(f"cannot change {sorted(unknown | {'place_id'} & set(changes))}")
+            changed = dataclasses.replace(business, **changes)  # type: ignore[arg-type]
+            for builder in self._populations.values():
+                for people in (builder.businesses, builder.extras):
+                    for position, candidate in enumerate(people):
+                        if candidate.place_id == place_id:
+                            people[position] = changed
+            self._by_id[place_id] = changed
+        return changed
+
+    def businesses_in_area(self, text_query: str, area: Viewport) -> list[Business] | None:
+        """For a query that names no location but a rectangle: the kind's businesses of every
+        city whose surroundings meet the rectangle, merged by rank; None if the query names one.
+        """
+        parsed = parse_query(text_query)
+        if parsed.located:
+            return None
+        with self._lock:
+            drawn = {builder.city for builder in self._populations.values()}
+        cities = [
+            city
+            for city in {*CITIES.values(), *drawn}
+            if area.intersects(city_viewport(city).grown(NEARBY_DEGREES))
+        ]
+        merged: list[Business] = []
+        for city in sorted(cities, key=lambda c: (c.name, c.state)):
+            where = f"{city.name}, {city.state}" if city.state else city.name
+            merged += self.businesses_for_query(f"{text_query} in {where}")
+        return sorted(merged, key=lambda business: business.rank)
+
+    def locality_for_query(self, text_query: str) -> City | None:
+        """The city a bare place-name query ("Austin, TX") names, else None (a business query)."""
+        return locality_of(text_query)
 
     def business_by_id(self, place_id: str) -> Business | None:
         with self._lock:

@@ -83,6 +83,10 @@ class SandboxApp(ABC):
     def rate_limited(self, request: Request, quota: QuotaState) -> Response:
         """A 429 answer as the real service words it."""
 
+    def admin(self, route: tuple[str, str], request: Request) -> Response | None:
+        """An admin call of this service's own (`/_sandbox/...`), or None if it has none."""
+        return None
+
     def quota_headers(self, quota: QuotaState) -> dict[str, str]:
         """Headers describing the quota on every answer (OpenAI sends x-ratelimit-*)."""
         return {}
@@ -194,6 +198,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             server.faults.configure(FaultConfig())
             server.stats.reset()
             return Response.json(200, {"reset": True})
+        own = server.app.admin(route, request) if server.app is not None else None
+        if own is not None:
+            return own
         return Response.json(404, {"error": f"no admin endpoint {request.method} {request.path}"})
 
     def _read_request(self) -> Request:

@@ -145,11 +145,12 @@ def find_businesses(text: str, dataset: SandboxDataset) -> list[Business]:
             other_start <= start and end <= other_end and (other_end - other_start) > end - start
             for other_start, other_end, _ in spans
         )
-        same_name_elsewhere = [
-            other for s, e, other in spans if (s, e) == (start, end) and other is not business
-        ]
-        city_named = business.city.casefold() in folded
-        if inside_longer or (same_name_elsewhere and not city_named):
+        same_name = [other for s, e, other in spans if (s, e) == (start, end)]
+        cities_named = [other for other in same_name if other.city.casefold() in folded]
+        # Several businesses share the name: the one whose city the text names, else the
+        # first drawn (the known queries', drawn when the sandbox starts).
+        chosen = cities_named[0] if cities_named else same_name[0]
+        if inside_longer or business is not chosen:
             continue
         note(start, business)
     return [business for _, business in sorted(found.values(), key=lambda item: item[0])]

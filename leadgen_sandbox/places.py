@@ -12,7 +12,9 @@ from typing import Any
 
 from leadgen_sandbox.dataset import Business, SandboxDataset
 from leadgen_sandbox.faults import QuotaState
+from leadgen_sandbox.geography import Viewport, city_viewport, distance_m
 from leadgen_sandbox.http_server import Request, Response, SandboxApp
+from leadgen_sandbox.world_data import City
 
 INVALID_KEY = "invalid-key"
 SERVICE = "places.googleapis.com"
@@ -40,6 +42,7 @@ SERVED_PLACE_FIELDS = frozenset(
         "userRatingCount",
         "regularOpeningHours",
         "reviews",
+        "pureServiceAreaBusiness",
     }
 )
 # Real Place fields the fictional businesses never have: valid in a mask, always omitted.
@@ -94,6 +97,10 @@ SEARCH_TEXT_PARAMS = frozenset(
         "pageSize",
         "pageToken",
     }
+)
+# What a test may change of a business through the admin endpoint.
+EDITABLE_FIELDS = frozenset(
+    {"name", "business_status", "phone_e164", "phone_listed", "website_uri", "rating"}
 )
 # Parameters a follow-up page may change; every other one must match the first call.
 PAGING_PARAMS = frozenset({"pageToken", "pageSize", "maxResultCount"})
@@ -245,6 +252,8 @@ def place_json(business: Business, language_code: str) -> dict[str, Any]:
         (street, street, ["route"]),
         (business.city, business.city, ["locality", "political"]),
     ]
+    if business.pure_service_area:  # no public address: the town it serves
+        components = components[2:]
     if business.state:
         state_name = business.state_name
         components.append(
@@ -260,23 +269,22 @@ def place_json(business: Business, language_code: str) -> dict[str, Any]:
         "types": list(business.types),
         "nationalPhoneNumber": business.national_phone_number,
         "internationalPhoneNumber": business.international_phone_number,
-        "formattedAddress": business.formatted_address,
-        "shortFormattedAddress": f"{business.street_address}, {business.city}",
+        "formattedAddress": (
+            business.formatted_address.partition(", ")[2]
+            if business.pure_service_area
+            else business.formatted_address
+        ),
+        "shortFormattedAddress": (
+            business.city
+            if business.pure_service_area
+            else f"{business.street_address}, {business.city}"
+        ),
         "addressComponents": [
             {"longText": long, "shortText": short, "types": types, "languageCode": "en"}
             for long, short, types in components
         ],
-        "location": {"latitude": business.latitude, "longitude": business.longitude},
-        "viewport": {
-            "low": {
-                "latitude": business.latitude - 0.0014,
-                "longitude": business.longitude - 0.0014,
-            },
-            "high": {
-                "latitude": business.latitude + 0.0014,
-                "longitude": business.longitude + 0.0014,
-            },
-        },
+        "location": None,
+        "viewport": None,
         "rating": business.rating,
         "userRatingCount": business.user_rating_count or None,
         "googleMapsUri": f"https://maps.google.com/?cid={cid}",
@@ -303,7 +311,58 @@ def place_json(business: Business, language_code: str) -> dict[str, Any]:
         ]
         or None,
     }
+    if business.pure_service_area:
+        place["pureServiceAreaBusiness"] = True
+    else:
+        assert business.latitude is not None and business.longitude is not None
+        lat, lng = business.latitude, business.longitude
+        place["location"] = {"latitude": lat, "longitude": lng}
+        around = Viewport(lat - 0.0014, lng - 0.0014, lat + 0.0014, lng + 0.0014)
+        place["viewport"] = around.to_json()
     return {name: value for name, value in place.items() if value is not None}
+
+
+def locality_json(city: City, language_code: str) -> dict[str, Any]:
+    """The Place a Text Search for a city's name returns: a locality with its viewport."""
+    place_id = (
+        "ChIJ"
+        + base64.urlsafe_b64encode(
+            hashlib.sha256(f"locality\x1f{city.name}\x1f{city.state}".encode()).digest()
+        ).decode()[:23]
+    )
+    components = [(city.name, city.name, ["locality", "political"])]
+    if city.state:
+        components.append(
+            (city.state_name, city.state, ["administrative_area_level_1", "political"])
+        )
+    components.append(("United States", "US", ["country", "political"]))
+    region = f", {city.state}" if city.state else ""
+    return {
+        "name": f"places/{place_id}",
+        "id": place_id,
+        "types": ["locality", "political"],
+        "formattedAddress": f"{city.name}{region}, USA",
+        "shortFormattedAddress": city.name,
+        "addressComponents": [
+            {"longText": long, "shortText": short, "types": types, "languageCode": "en"}
+            for long, short, types in components
+        ],
+        "location": {"latitude": city.latitude, "longitude": city.longitude},
+        "viewport": city_viewport(city).to_json(),
+        "googleMapsUri": f"https://maps.google.com/?q={city.name.replace(' ', '+')}",
+        "displayName": {"text": city.name, "languageCode": language_code},
+        "primaryType": "locality",
+    }
+
+
+@dataclass(frozen=True)
+class Circle:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        return distance_m(self.latitude, self.longitude, latitude, longitude) <= self.radius_m
 
 
 @dataclass(frozen=True)
@@ -317,6 +376,9 @@ class SearchTextRequest:
     strict_type_filtering: bool
     open_now: bool
     min_rating: float | None
+    restriction: Viewport | None = None  # strict: only places inside
+    bias: Viewport | Circle | None = None  # soft: places inside first
+    include_service_area: bool = False
 
 
 class PlacesApp(SandboxApp):
@@ -339,6 +401,30 @@ class PlacesApp(SandboxApp):
             raise PlacesError(404, "NOT_FOUND", f"The requested URL {request.path} was not found.")
         except PlacesError as error:
             return error.response()
+
+    def admin(self, route: tuple[str, str], request: Request) -> Response | None:
+        """`POST /_sandbox/places/businesses` {"query", "latitude", "longitude"} adds a business;
+        `PATCH /_sandbox/places/businesses/{id}` {field: value} changes one (EDITABLE_FIELDS)."""
+        method, path = route
+        try:
+            body = request.json() if request.body else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            if (method, path) == ("POST", "places/businesses"):
+                business = self.dataset.add_business(
+                    str(body.get("query", "")), body.get("latitude"), body.get("longitude")
+                )
+            elif method == "PATCH" and path.startswith("places/businesses/"):
+                if not set(body) <= EDITABLE_FIELDS:
+                    raise ValueError(f"editable fields are {sorted(EDITABLE_FIELDS)}")
+                business = self.dataset.update_business(path.rpartition("/")[2], **body)
+            else:
+                return None
+        except KeyError as error:
+            return Response.json(404, {"error": str(error)})
+        except (ValueError, TypeError) as error:
+            return Response.json(400, {"error": str(error)})
+        return Response.json(200, {"place": place_json(business, "en")})
 
     def server_error(self, request: Request, status: int) -> Response:
         if status == 503:
@@ -395,11 +481,22 @@ class PlacesApp(SandboxApp):
         self._check_key(request)
         mask = self._field_mask(request, search=True)
         search = self._parse_search_body(request)
-        results = [
-            business
-            for business in self.dataset.businesses_for_query(search.text_query)
-            if self._matches_filters(business, search)
-        ]
+        city = self.dataset.locality_for_query(search.text_query)
+        if city is not None:
+            place = apply_mask(locality_json(city, search.language_code), mask.place)
+            found = mask.place and not search.offset
+            return Response.json(200, {"places": [place]} if found else {})
+        area = search.restriction or (search.bias if isinstance(search.bias, Viewport) else None)
+        population = self.dataset.businesses_in_area(search.text_query, area) if area else None
+        if population is None:
+            population = self.dataset.businesses_for_query(search.text_query)
+        results = [business for business in population if self._matches_filters(business, search)]
+        if search.bias is not None:  # the order changes, never the set
+            bias = search.bias
+            results.sort(
+                # A service-area business serves the area it is listed in: it ranks as inside.
+                key=lambda b: not (b.pure_service_area or bias.contains(b.latitude, b.longitude))
+            )
         if self.result_cap is not None:
             results = results[: self.result_cap]
         if search.offset and search.offset >= len(results):
@@ -450,7 +547,7 @@ class PlacesApp(SandboxApp):
                 raise invalid_argument(f"Invalid value at '{text}': expected a string.")
         if body.get("rankPreference", "RELEVANCE") not in RANK_PREFERENCES:
             raise invalid_argument(f"Invalid value at 'rankPreference': {body['rankPreference']}")
-        self._check_location(body)
+        restriction, bias = _location(body)
         fingerprint = _fingerprint(body)
         offset = 0
         if body.get("pageToken"):
@@ -465,24 +562,21 @@ class PlacesApp(SandboxApp):
             strict_type_filtering=bool(body.get("strictTypeFiltering")),
             open_now=bool(body.get("openNow")),
             min_rating=min_rating,
+            restriction=restriction,
+            bias=bias,
+            include_service_area=bool(body.get("includePureServiceAreaBusinesses")),
         )
 
     @staticmethod
-    def _check_location(body: dict[str, Any]) -> None:
-        bias, restriction = body.get("locationBias"), body.get("locationRestriction")
-        if bias is not None and restriction is not None:
-            raise invalid_argument("locationBias and locationRestriction cannot both be set.")
-        if bias is not None and (
-            not isinstance(bias, dict) or len(set(bias) & {"circle", "rectangle"}) != 1
-        ):
-            raise invalid_argument("locationBias must set exactly one of circle or rectangle.")
-        if restriction is not None and (
-            not isinstance(restriction, dict) or set(restriction) != {"rectangle"}
-        ):
-            raise invalid_argument("locationRestriction must be a rectangle.")
-
-    @staticmethod
     def _matches_filters(business: Business, search: SearchTextRequest) -> bool:
+        if business.pure_service_area:
+            # No location to test: only when asked for, and never inside a rectangle.
+            if not search.include_service_area or search.restriction is not None:
+                return False
+        elif search.restriction is not None and not search.restriction.contains(
+            business.latitude, business.longitude
+        ):
+            return False
         if search.min_rating is not None and (business.rating or 0) < search.min_rating:
             return False
         if search.open_now and not business.opening_hours.open_now:
@@ -501,6 +595,64 @@ class PlacesApp(SandboxApp):
             raise PlacesError(404, "NOT_FOUND", f"Place ID {place_id} was not found.")
         language_code = request.query.get("languageCode") or "en"
         return Response.json(200, apply_mask(place_json(business, language_code), mask.place))
+
+
+def _location(body: dict[str, Any]) -> tuple[Viewport | None, Viewport | Circle | None]:
+    """`locationRestriction` (a rectangle) and `locationBias` (a rectangle or a circle)."""
+    bias, restriction = body.get("locationBias"), body.get("locationRestriction")
+    if bias is not None and restriction is not None:
+        raise invalid_argument("locationBias and locationRestriction cannot both be set.")
+    parsed_bias: Viewport | Circle | None = None
+    if bias is not None:
+        if not isinstance(bias, dict) or len(set(bias) & {"circle", "rectangle"}) != 1:
+            raise invalid_argument("locationBias must set exactly one of circle or rectangle.")
+        if "circle" in bias:
+            parsed_bias = _circle(bias["circle"], "locationBias.circle")
+        else:
+            parsed_bias = _rectangle(bias["rectangle"], "locationBias.rectangle")
+    parsed_restriction = None
+    if restriction is not None:
+        if not isinstance(restriction, dict) or set(restriction) != {"rectangle"}:
+            raise invalid_argument("locationRestriction must be a rectangle.")
+        parsed_restriction = _rectangle(restriction["rectangle"], "locationRestriction.rectangle")
+    return parsed_restriction, parsed_bias
+
+
+def _lat_lng(value: Any, field: str) -> tuple[float, float]:
+    """A google.type.LatLng; omitted members are 0 (proto3), out-of-range ones refused."""
+    if not isinstance(value, dict) or set(value) - {"latitude", "longitude"}:
+        raise invalid_argument(f"Invalid value at '{field}': expected a LatLng.")
+    lat, lng = value.get("latitude", 0), value.get("longitude", 0)
+    for name, number in (("latitude", lat), ("longitude", lng)):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise invalid_argument(f"Invalid value at '{field}.{name}' (TYPE_DOUBLE): {number!r}")
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise invalid_argument(f"{field} is not a valid LatLng: ({lat}, {lng}).")
+    return float(lat), float(lng)
+
+
+def _rectangle(value: Any, field: str) -> Viewport:
+    if not isinstance(value, dict) or set(value) - {"low", "high"}:
+        raise invalid_argument(f"Invalid value at '{field}': expected a Viewport.")
+    south, west = _lat_lng(value.get("low", {}), f"{field}.low")
+    north, east = _lat_lng(value.get("high", {}), f"{field}.high")
+    if south > north:
+        raise invalid_argument(
+            f"{field}: the low latitude must be less than or equal to the high latitude."
+        )
+    if south == north or west == east:
+        raise invalid_argument(f"{field} is empty.")
+    return Viewport(south, west, north, east)
+
+
+def _circle(value: Any, field: str) -> Circle:
+    if not isinstance(value, dict) or set(value) - {"center", "radius"}:
+        raise invalid_argument(f"Invalid value at '{field}': expected a Circle.")
+    lat, lng = _lat_lng(value.get("center", {}), f"{field}.center")
+    radius = value.get("radius", 0)
+    if isinstance(radius, bool) or not isinstance(radius, int | float) or not 0 <= radius <= 50000:
+        raise invalid_argument(f"{field}.radius must be between 0.0 and 50000.0, inclusive.")
+    return Circle(lat, lng, float(radius))
 
 
 def _int_param(body: dict[str, Any], name: str) -> int:

@@ -18,6 +18,9 @@ class City:
     latitude: float
     longitude: float
     zip_prefix: str  # first three digits of the city's ZIP codes
+    # Half the height and width of the city's Places viewport, in degrees.
+    viewport_half_lat: float = 0.12
+    viewport_half_lng: float = 0.14
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,16 @@ class Trade:
 CITIES: dict[str, City] = {
     city.name.lower() + " " + city.state.lower(): city
     for city in (
-        City("Austin", "TX", "Texas", ("512", "737"), 30.2672, -97.7431, "787"),
+        City("Austin", "TX", "Texas", ("512", "737"), 30.2672, -97.7431, "787", 0.2091, 0.1885),
         City("Round Rock", "TX", "Texas", ("512",), 30.5083, -97.6789, "786"),
         City("Dallas", "TX", "Texas", ("214", "469"), 32.7767, -96.7970, "752"),
-        City("Houston", "TX", "Texas", ("713", "832"), 29.7604, -95.3698, "770"),
+        City("Houston", "TX", "Texas", ("713", "832"), 29.7604, -95.3698, "770", 0.27, 0.33),
         City("Denver", "CO", "Colorado", ("303", "720"), 39.7392, -104.9903, "802"),
         City("Portland", "OR", "Oregon", ("503", "971"), 45.5152, -122.6784, "972"),
         City("Springfield", "IL", "Illinois", ("217",), 39.7817, -89.6501, "627"),
         City("Chicago", "IL", "Illinois", ("312", "773"), 41.8781, -87.6298, "606"),
         City("Seattle", "WA", "Washington", ("206",), 47.6062, -122.3321, "981"),
-        City("New York", "NY", "New York", ("212", "646"), 40.7128, -74.0060, "100"),
+        City("New York", "NY", "New York", ("212", "646"), 40.7128, -74.0060, "100", 0.2, 0.23),
         City("Los Angeles", "CA", "California", ("213", "323"), 34.0522, -118.2437, "900"),
         City("San Francisco", "CA", "California", ("415",), 37.7749, -122.4194, "941"),
         City("San Diego", "CA", "California", ("619", "858"), 32.7157, -117.1611, "921"),

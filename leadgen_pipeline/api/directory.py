@@ -19,6 +19,7 @@ from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
 from leadgen_pipeline.directory.export import to_csv
+from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
@@ -177,8 +178,15 @@ def collection_page(
         total, rows = collection_leads(
             conn, collection_id, sort=sort, limit=page_size, offset=(page - 1) * page_size
         )
+        coverage = search_store.coverage_map(conn, collection_id)
     return HTMLResponse(
         pages.render_collection(
-            collection, rows, page=page, page_size=page_size, total=total, sort=sort.value
+            collection,
+            rows,
+            page=page,
+            page_size=page_size,
+            total=total,
+            sort=sort.value,
+            coverage=coverage,
         )
     )

@@ -76,6 +76,11 @@ class TriggerRequest(RequestModel):
         description="The business to profile (default: the top result). "
         + SEARCH_TEXT_RULES.format(limit=MAX_TARGET_CHARS),
     )
+    coverage: Literal["full", "top"] = Field(
+        default="full",
+        description="full: every business in the area, past the 60-result cap of one Places "
+        "query (the area is tiled); top: the single query's 60 most relevant.",
+    )
     force: bool = Field(default=False, description="Run again even if a fresh result exists.")
 
 
@@ -161,6 +166,7 @@ class SearchRequestedData(RequestModel):
     keyword: str = Field(max_length=1000)
     location: str = Field(max_length=1000)
     target_business: str | None = Field(default=None, max_length=1000)
+    coverage: Literal["full", "top"] = "full"
 
 
 class ReenrichRequestedData(RequestModel):

@@ -41,7 +41,12 @@ from leadgen_pipeline.clients.dagster_graphql import (
     RunNotRetryable,
     RunSummary,
 )
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    SearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.search.jobs import search_job
 from leadgen_pipeline.steps import search_partitions
@@ -116,9 +121,13 @@ def fresh_success(search: Row | None, fresh_for: timedelta) -> bool:
     return searched_at is not None and searched_at >= utcnow() - fresh_for
 
 
-def same_target(search: Row | None, target: str | None) -> bool:
-    stored = search.target_business if search else None
-    return (stored or "").casefold() == (target or "").casefold()
+def same_request(search: Row | None, request: SearchRequest) -> bool:
+    """Whether the stored search was asked for this target (any case) and coverage."""
+    stored_target = search.target_business if search else None
+    stored_coverage = search.coverage if search else DEFAULT_COVERAGE
+    return (stored_target or "").casefold() == (request.target_business or "").casefold() and (
+        stored_coverage == request.coverage
+    )
 
 
 def reused_run(search_id: str, run: RunSummary) -> Outcome:
@@ -137,7 +146,9 @@ def trigger(
     triggers sent at once, the first launches and the others get its run.
     """
     try:
-        search = parse_search_request(body.keyword, body.location, body.target_business)
+        search = parse_search_request(
+            body.keyword, body.location, body.target_business, body.coverage
+        )
     except InvalidSearchRequest as error:
         raise ApiError(422, "invalid_search_request", str(error)) from None
     search_id = search.partition_key
@@ -146,13 +157,13 @@ def trigger(
         with engine.connect() as conn:
             stored = search_store.get_search(conn, search_id)
         if latest is not None and latest.status in IN_PROGRESS_RUN_STATUSES:
-            if stored is not None and not same_target(stored, search.target_business):
+            if stored is not None and not same_request(stored, search):
                 raise ApiError(
                     409,
                     "search_in_progress",
                     f"run {latest.run_id} of this search, for the target "
-                    f"{stored.target_business or 'the top result'!r}, is still going: "
-                    "trigger again with this target once it has finished",
+                    f"{stored.target_business or 'the top result'!r} with {stored.coverage} "
+                    "coverage, is still going: trigger again once it has finished",
                 )
             # Even with force: two runs of one search at once would race on its rows.
             return reused_run(search_id, latest)
@@ -160,7 +171,7 @@ def trigger(
             not body.force
             and latest is not None
             and latest.status == "SUCCESS"
-            and same_target(stored, search.target_business)
+            and same_request(stored, search)
             and fresh_success(stored, timedelta(hours=settings.search_freshness_hours))
         ):
             return reused_run(search_id, latest)

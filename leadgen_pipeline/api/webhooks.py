@@ -73,7 +73,7 @@ def parse_event(body: bytes) -> tuple[WebhookEvent, dict[str, Any]]:
         ) from None
     if isinstance(data, SearchRequestedData):
         try:
-            parse_search_request(data.keyword, data.location, data.target_business)
+            parse_search_request(data.keyword, data.location, data.target_business, data.coverage)
         except InvalidSearchRequest as error:
             raise ApiError(422, "invalid_search_request", str(error)) from None
     return event, data.model_dump(by_alias=True)

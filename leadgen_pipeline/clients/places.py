@@ -16,13 +16,10 @@ from leadgen_pipeline.clients.resilience import (
     call_with_retries,
 )
 from leadgen_pipeline.domain.places import is_place_id
+from leadgen_pipeline.domain.pricing import Sku, place_details_sku, text_search_sku
+from leadgen_pipeline.domain.tiling import Rectangle
 
 PLACES_API_URL = "https://places.googleapis.com"
-
-# USD per call at list price (per-1,000 price / 1,000), by the SKU the field
-# mask triggers. SEARCH_FIELD_MASK and DETAILS_FIELD_MASK both reach Enterprise.
-TEXT_SEARCH_ENTERPRISE_USD = 35.0 / 1000
-PLACE_DETAILS_ENTERPRISE_USD = 20.0 / 1000
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class PlacesClient:
         return session
 
     def _call(
-        self, method: str, path: str, field_mask: str, cost_usd: float, body: dict | None = None
+        self, method: str, path: str, field_mask: str, sku: Sku, body: dict | None = None
     ) -> dict[str, Any]:
         headers = {"X-Goog-Api-Key": self.api_key, "X-Goog-FieldMask": field_mask}
         what = f"{method} {path}"
@@ -106,7 +103,10 @@ class PlacesClient:
                     f"Places {what}: {type(error).__name__}", retryable=True
                 ) from None
             # Google bills every answered request, errors included.
-            self.usage.record_call(str(response.status_code), cost_usd if response.ok else 0.0)
+            if response.ok:
+                self.usage.record_call(str(response.status_code), sku.usd_per_call, sku.name)
+            else:
+                self.usage.record_call(str(response.status_code))
             if not response.ok:
                 raise _api_error(response, what)
             try:
@@ -133,27 +133,96 @@ class PlacesClient:
         field_mask: str,
         page_size: int = 20,
         max_pages: int = 10,
+        *,
+        location_restriction: Rectangle | None = None,
+        location_bias: Rectangle | None = None,
+        language_code: str | None = None,
+        region_code: str | None = None,
+        include_pure_service_area: bool = False,
         **params: Any,
     ) -> Iterator[SearchPage]:
-        """Every page of a text search, following nextPageToken (which must be in the mask)."""
+        """Every page of a text search, following nextPageToken (which must be in the mask).
+
+        Each page is a request billed at the SKU its field mask triggers (domain.pricing),
+        counted in `usage` by SKU. Every page repeats the first request's parameters, as
+        Places requires of a page token.
+        """
         if "nextPageToken" not in field_mask.split(","):
             raise ValueError("the field mask must include nextPageToken to read every page")
-        body: dict[str, Any] = {"textQuery": text_query, "pageSize": page_size, **params}
+        body = self._search_body(
+            text_query,
+            page_size,
+            location_restriction,
+            location_bias,
+            language_code,
+            region_code,
+            include_pure_service_area,
+            params,
+        )
+        sku = text_search_sku(field_mask)
         for number in range(1, max_pages + 1):
-            response = self._call(
-                "POST", "/v1/places:searchText", field_mask, TEXT_SEARCH_ENTERPRISE_USD, body
-            )
+            response = self._call("POST", "/v1/places:searchText", field_mask, sku, body)
             places = response.get("places", [])
             if not isinstance(places, list):
                 raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
-            yield SearchPage(number, {"body": dict(body), "fieldMask": field_mask}, response)
+            yield SearchPage(
+                number, {"body": dict(body), "fieldMask": field_mask, "sku": sku.name}, response
+            )
             token = response.get("nextPageToken")
             if not token:
                 return
             body = {**body, "pageToken": token}
         raise ProviderError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
 
+    def search_text_page(
+        self,
+        text_query: str,
+        field_mask: str,
+        page_size: int = 20,
+        *,
+        language_code: str | None = None,
+        region_code: str | None = None,
+    ) -> SearchPage:
+        """One page of a text search (a look-up that needs no more than its first answers)."""
+        body = self._search_body(
+            text_query, page_size, None, None, language_code, region_code, False, {}
+        )
+        sku = text_search_sku(field_mask)
+        response = self._call("POST", "/v1/places:searchText", field_mask, sku, body)
+        if not isinstance(response.get("places", []), list):
+            raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
+        return SearchPage(1, {"body": body, "fieldMask": field_mask, "sku": sku.name}, response)
+
+    @staticmethod
+    def _search_body(
+        text_query: str,
+        page_size: int,
+        restriction: Rectangle | None,
+        bias: Rectangle | None,
+        language_code: str | None,
+        region_code: str | None,
+        include_pure_service_area: bool,
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        if restriction is not None and bias is not None:
+            # Places refuses both at once; refuse it here, before a billed request.
+            raise ValueError("a text search takes a location restriction or a bias, not both")
+        body: dict[str, Any] = {"textQuery": text_query, "pageSize": page_size, **params}
+        if restriction is not None:
+            body["locationRestriction"] = {"rectangle": restriction.to_places()}
+        if bias is not None:
+            body["locationBias"] = {"rectangle": bias.to_places()}
+        if language_code:
+            body["languageCode"] = language_code
+        if region_code:
+            body["regionCode"] = region_code
+        if include_pure_service_area:
+            body["includePureServiceAreaBusinesses"] = True
+        return body
+
     def place_details(self, place_id: str, field_mask: str) -> dict[str, Any]:
         if not is_place_id(place_id):
             raise ValueError(f"not a place id: {place_id[:80]!r}")
-        return self._call("GET", f"/v1/places/{place_id}", field_mask, PLACE_DETAILS_ENTERPRISE_USD)
+        return self._call(
+            "GET", f"/v1/places/{place_id}", field_mask, place_details_sku(field_mask)
+        )

@@ -65,13 +65,19 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    # Billed calls and their estimated cost by the provider's SKU (e.g. "Text Search Pro").
+    requests_by_sku: Counter[str] = field(default_factory=Counter)
+    cost_by_sku: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def record_call(self, status: str, cost_usd: float = 0.0) -> None:
+    def record_call(self, status: str, cost_usd: float = 0.0, sku: str | None = None) -> None:
         with self._lock:
             self.calls += 1
             self.statuses[status] += 1
             self.cost_usd += cost_usd
+            if sku is not None:
+                self.requests_by_sku[sku] += 1
+                self.cost_by_sku[sku] += cost_usd
 
     def record_tokens(self, prompt: int, completion: int, cost_usd: float) -> None:
         with self._lock:
@@ -97,6 +103,10 @@ class Usage:
                 "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "cost_usd": round(self.cost_usd, 6),
+                "requests_by_sku": dict(sorted(self.requests_by_sku.items())),
+                "cost_by_sku_usd": {
+                    sku: round(cost, 6) for sku, cost in sorted(self.cost_by_sku.items())
+                },
             }
 
 

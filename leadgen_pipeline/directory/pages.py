@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 
+from leadgen_pipeline.directory.coverage_map import LEGEND, render_coverage_map
+
 _BASE = """<!doctype html>
 <html lang="en">
 <head>
@@ -42,6 +44,13 @@ form.filter button { padding:8px 16px; font:inherit; border:0; border-radius:6px
 .stats { display:flex; flex-wrap:wrap; gap:6px; margin:8px 0 0; padding:0; list-style:none; }
 .stats li { background:#e9edf3; border-radius:999px; padding:2px 10px; font-size:.85rem; }
 .stats b { font-weight:600; }
+.coverage { margin:16px 0; }
+.coverage h2 { font-size:1.05rem; margin:0 0 4px; }
+.coverage-map { display:block; max-width:640px; background:#fff; border:1px solid #d5dce5; }
+.legend { display:flex; flex-wrap:wrap; gap:4px 14px; padding:0; margin:6px 0 0;
+  list-style:none; font-size:.8rem; color:var(--muted); }
+.legend span { display:inline-block; width:10px; height:10px; margin-right:5px;
+  border-radius:2px; vertical-align:-1px; }
 table.leads { width:100%; border-collapse:collapse; background:var(--card);
   border:1px solid var(--line); border-radius:8px; overflow:hidden; }
 table.leads th, table.leads td { text-align:left; padding:8px 10px;
@@ -127,6 +136,23 @@ _COLLECTION = """{% extends "base.html" %}
   <li>average quality <b>{{ "%.0f"|format(collection.average_quality) }}</b></li>
   {% endif %}
 </ul>
+{% if coverage %}
+<section class="coverage">
+  <h2>Coverage: {{ coverage.status }}</h2>
+  <p class="sub">{{ coverage.area_name }} · {{ coverage.places|length }} places located ·
+  {{ coverage.tiles|length }} tiles searched
+  {%- if coverage.report.text_search_requests %} · {{ coverage.report.text_search_requests }}
+  Text Search requests (≈ ${{ "%.2f"|format(coverage.report.estimated_cost_usd or 0) }}){% endif %}
+  {%- if coverage.report.service_area_businesses %} · {{ coverage.report.service_area_businesses }}
+  service-area businesses (no location; from the whole-area query only){% endif %}</p>
+  {{ coverage_svg|safe }}
+  <ul class="legend">
+  {% for colour, meaning in coverage_legend %}
+    <li><span style="background:{{ colour }}"></span>{{ meaning }}</li>
+  {% endfor %}
+  </ul>
+</section>
+{% endif %}
 <form class="filter" method="get" action="{{ collection_url(collection.id) }}">
   <select name="sort" aria-label="Sort by">
   {% for value, label in sorts %}
@@ -237,8 +263,17 @@ def render_collection(
     page_size: int,
     total: int,
     sort: str,
+    coverage: Mapping[str, Any] | None = None,
 ) -> str:
+    """A collection's page; `coverage` (search_store.coverage_map) adds the coverage map."""
     base = collection_url(collection["id"])
+    coverage_svg = (
+        render_coverage_map(
+            coverage["area"], coverage["tiles"], coverage["places"], coverage["status"]
+        )
+        if coverage
+        else ""
+    )
 
     def page_url(number: int) -> str:
         return f"{base}?{urlencode({'page': number, 'pageSize': page_size, 'sort': sort})}"
@@ -257,6 +292,9 @@ def render_collection(
         collection_url=collection_url,
         percent=percent,
         web_link=web_link,
+        coverage=coverage,
+        coverage_svg=coverage_svg,
+        coverage_legend=LEGEND,
     )
 
 

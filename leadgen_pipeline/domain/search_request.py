@@ -50,6 +50,12 @@ def _is_allowed(ch: str) -> bool:
     return _is_word_character(ch) or ch.isspace() or ch in _ALLOWED_PUNCTUATION
 
 
+# How much of the area a search covers: every business (tiles past the 60-result cap),
+# or the single query's top 60 by relevance.
+COVERAGE_MODES = ("full", "top")
+DEFAULT_COVERAGE = "full"
+
+
 class InvalidSearchRequest(ValueError):
     """A search request that must be refused before any API call."""
 
@@ -59,6 +65,7 @@ class SearchRequest:
     keyword: str
     location: str
     target_business: str | None = None
+    coverage: str = DEFAULT_COVERAGE
 
     @property
     def text_query(self) -> str:
@@ -118,14 +125,23 @@ def _clean_field(name: str, value: object, max_chars: int, *, required: bool) ->
 
 
 def parse_search_request(
-    keyword: object, location: object, target_business: object = None
+    keyword: object,
+    location: object,
+    target_business: object = None,
+    coverage: object = DEFAULT_COVERAGE,
 ) -> SearchRequest:
     """Validate and normalise user input; raises InvalidSearchRequest with a clear message."""
     clean_keyword = _clean_field("keyword", keyword, MAX_KEYWORD_CHARS, required=True)
     clean_location = _clean_field("location", location, MAX_LOCATION_CHARS, required=True)
     clean_target = _clean_field("targetBusiness", target_business, MAX_TARGET_CHARS, required=False)
     assert clean_keyword is not None and clean_location is not None
-    return SearchRequest(clean_keyword, clean_location, clean_target)
+    if coverage is None:
+        coverage = DEFAULT_COVERAGE
+    if coverage not in COVERAGE_MODES:
+        raise InvalidSearchRequest(
+            f"coverage must be one of {', '.join(COVERAGE_MODES)}, got {str(coverage)[:40]!r}"
+        )
+    return SearchRequest(clean_keyword, clean_location, clean_target, str(coverage))
 
 
 def validate_partition_key(key: str) -> tuple[str, str]:

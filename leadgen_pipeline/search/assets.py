@@ -1,8 +1,11 @@
 """The search workflow: Places results -> prospects -> AI intelligence on the target."""
 
+from typing import Any
+
 import dagster as dg
 
 from leadgen_pipeline.clients.resilience import ProviderError
+from leadgen_pipeline.domain.area import UnresolvedLocation
 from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
 from leadgen_pipeline.domain.intelligence import (
     SYSTEM_PROMPT,
@@ -12,71 +15,118 @@ from leadgen_pipeline.domain.intelligence import (
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
+from leadgen_pipeline.search.coverage import CoverageRun, KnownPlan, cover_area, coverage_report
 from leadgen_pipeline.steps import load_search, preview_table, provider_failure, search_asset
 from leadgen_pipeline.storage import intelligence_store, prospect_store, search_store
+from leadgen_pipeline.storage.search_store import CoverageRecord, StoredPage
 
 
 @search_asset(group_name="search", pool="google_places", kinds={"python", "sql"})
 def places_results(
     context: dg.AssetExecutionContext, places: PlacesResource, database: DatabaseResource
 ) -> dg.MaterializeResult:
-    """Every page of a Places text search for "keyword in location", stored raw."""
+    """Every business of the kind in the area (coverage "full": the area tiled past the
+    60-result cap), or the single query's 60 (coverage "top"); raw pages stored."""
     search = load_search(database, context.partition_key)
     log_event(OrchestrationEvent.SEARCH_START, search_id=search["id"], run_id=context.run.run_id)
     client = places.client
     before = client.usage.snapshot()
+    run: CoverageRun | None = None
     try:
-        pages = list(
-            client.search_text_pages(
-                search["text_query"],
-                SEARCH_FIELD_MASK,
-                max_pages=places.max_pages,
-                regionCode=places.region_code,
+        if search["coverage"] == "top":
+            pages = list(
+                client.search_text_pages(
+                    search["text_query"],
+                    SEARCH_FIELD_MASK,
+                    max_pages=places.max_pages,
+                    region_code=places.region_code,
+                )
             )
-        )
+            stored: list[StoredPage] = [(p.request, p.response, "area", None) for p in pages]
+        else:
+            known_area = search_store.search_area(search)
+            with database.engine.connect() as conn:
+                leaves = search_store.known_tiles(conn, search["id"])
+            known = KnownPlan(known_area, leaves) if known_area else None
+            run = cover_area(
+                client,
+                search["keyword"],
+                search["location"],
+                search["text_query"],
+                places.tiling_settings(),
+                known,
+                places.max_pages,
+            )
+            stored = run.stored_pages()
         # Parse before storing: a malformed page fails the step and writes nothing.
-        ranked = ranked_prospects(page.response for page in pages)
+        ranked = ranked_prospects(page[1] for page in stored if page[2] != "locate")
+    except UnresolvedLocation as error:
+        search_store.set_search_status(database.engine, search["id"], "failed", str(error))
+        raise dg.Failure(str(error), allow_retries=False) from None
     except ProviderError as error:
         search_store.set_search_status(database.engine, search["id"], "failed", str(error))
         raise provider_failure(error) from None
     except MalformedPlace as error:
         search_store.set_search_status(database.engine, search["id"], "failed", str(error))
         raise dg.Failure(f"malformed Places response: {error}", allow_retries=False) from None
-    capped = len(ranked) >= places.result_cap
-    search_store.save_search_pages(
-        database.engine,
-        search["id"],
-        [(page.request, page.response) for page in pages],
-        context.run.run_id,
-        len(ranked),
-        capped,
-    )
     usage = usage_delta(before, client.usage.snapshot())
+    if run is None:
+        capped = len(ranked) >= places.result_cap
+        status = (
+            "capped: the 60 most relevant (coverage top); more businesses exist, "
+            "coverage full tiles the area to find them"
+            if capped
+            else "complete"
+        )
+        report = {"status": status, "coverage": "top", "places_found": len(ranked)}
+        record = CoverageRecord(status, report)
+    else:
+        report = coverage_report(run, ranked, usage)
+        capped = run.report is not None and not run.report.complete
+        record = CoverageRecord(
+            run.status,
+            report,
+            area_name=run.area.name,
+            area=run.area.rectangle,
+            country_code=run.area.country_code,
+            language_code=run.area.language_code,
+            tiles=run.report.tiles if run.report else [],
+        )
+    search_store.save_search_pages(
+        database.engine, search["id"], stored, context.run.run_id, len(ranked), capped, record
+    )
     log_event(
         OrchestrationEvent.SEARCH_COMPLETE,
         search_id=search["id"],
         run_id=context.run.run_id,
         results=len(ranked),
-        pages=len(pages),
+        pages=len(stored),
         capped=capped,
     )
     if capped:
-        context.log.warning(
-            f"{search['text_query']!r} reached the Places cap of {places.result_cap} results; "
-            "more businesses likely exist (split the location to see them)"
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "text_query": search["text_query"],
-            "pages_fetched": len(pages),
-            "results": len(ranked),
-            "coverage": "capped: more results exist than Places returns" if capped else "complete",
-            "result_cap": places.result_cap,
-            "api_calls": usage["calls"],
-            "api_retries": usage["retries"],
-            "api_cost_usd": usage["cost_usd"],
+        context.log.warning(f"{search['text_query']!r}: {record.status}")
+    metadata: dict[str, Any] = {
+        "text_query": search["text_query"],
+        "pages_fetched": len(stored),
+        "results": len(ranked),
+        "coverage": record.status,
+        "result_cap": places.result_cap,
+        "api_calls": usage["calls"],
+        "api_retries": usage["retries"],
+        "api_cost_usd": usage["cost_usd"],
+        "requests_by_sku": dg.MetadataValue.json(usage["requests_by_sku"]),
+    }
+    if run is not None:
+        metadata |= {
+            "area": f"{run.area.name} {run.area.rectangle.as_list()}",
+            "tiles_searched": report["tiles_searched"],
+            "tiles_saturated": report["tiles_saturated"],
+            "dense_points": report["dense_points"],
+            "requests_by_kind": dg.MetadataValue.json(report["requests_by_kind"]),
+            "requests_per_100_places": report["requests_per_100_places"],
+            "coverage_report": dg.MetadataValue.json(report),
         }
-    )
+    return dg.MaterializeResult(metadata=metadata)
 
 
 @search_asset(deps=[places_results], group_name="search", kinds={"python", "sql"})
@@ -87,7 +137,7 @@ def prospects(
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
         pages = search_store.load_search_pages(conn, search["id"])
-    ranked = ranked_prospects(pages)
+    ranked = ranked_prospects(pages, search["country_code"] or "US")
     prospect_store.store_search_prospects(database.engine, search["id"], ranked)
     log_event(
         OrchestrationEvent.STORAGE_COMPLETE,

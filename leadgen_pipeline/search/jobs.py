@@ -2,7 +2,11 @@
 
 import dagster as dg
 
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import places_results
 from leadgen_pipeline.steps import search_partitions
@@ -25,6 +29,8 @@ class SearchRequestConfig(dg.Config):
     keyword: str
     location: str
     target_business: str | None = None
+    # "full": every business in the area (tiles past the 60-result cap); "top": one query.
+    coverage: str = DEFAULT_COVERAGE
 
 
 @dg.op
@@ -33,7 +39,9 @@ def register_search_request(
 ) -> str:
     """Validate the request, store it and add its partition; the search sensor launches the run."""
     try:
-        request = parse_search_request(config.keyword, config.location, config.target_business)
+        request = parse_search_request(
+            config.keyword, config.location, config.target_business, config.coverage
+        )
     except InvalidSearchRequest as error:
         raise dg.Failure(f"search request refused: {error}", allow_retries=False) from None
     stored = search_store.register_search(

@@ -42,6 +42,17 @@ searches = Table(
     Column("result_count", Integer),
     Column("result_capped", Boolean),
     Column("last_error", Text),
+    # Coverage (sql/006_coverage.sql): the mode, the resolved area, the outcome.
+    Column("coverage", Text, nullable=False, server_default="full"),
+    Column("area_name", Text),
+    Column("area_south", Float),
+    Column("area_west", Float),
+    Column("area_north", Float),
+    Column("area_east", Float),
+    Column("country_code", Text),
+    Column("language_code", Text),
+    Column("coverage_status", Text),
+    Column("coverage_report", Json),
 )
 
 places_results = Table(
@@ -53,6 +64,28 @@ places_results = Table(
     Column("response", Json, nullable=False),
     Column("place_count", Integer, nullable=False),
     Column("fetched_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+    Column("request_kind", Text, nullable=False, server_default="area"),
+    Column("tile_key", Text),
+)
+
+search_tiles = Table(
+    "search_tiles",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("tile_key", Text, primary_key=True),
+    Column("south", Float, nullable=False),
+    Column("west", Float, nullable=False),
+    Column("north", Float, nullable=False),
+    Column("east", Float, nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("result_count", Integer, nullable=False),
+    Column("saturated", Boolean, nullable=False),
+    Column("dense_point", Boolean, nullable=False),
+    Column("leaf", Boolean, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("searched_at", Timestamp, nullable=False),
     Column("run_id", Text),
 )
 
@@ -225,7 +258,7 @@ run_failures = Table(
     Column("failed_at", Timestamp, nullable=False),
 )
 
-# --- hardening (sql/006_hardening.sql) ---
+# --- hardening (sql/007_hardening.sql) ---
 
 idempotency_keys = Table(
     "idempotency_keys",

@@ -23,7 +23,10 @@ def act_on_event(engine: Engine, event: Row) -> tuple[str, str | None]:
     requested_by = f"webhook:{event.source}"
     if event.event_type == WebhookEventType.SEARCH_REQUESTED:
         request = parse_search_request(
-            data.get("keyword"), data.get("location"), data.get("targetBusiness")
+            data.get("keyword"),
+            data.get("location"),
+            data.get("targetBusiness"),
+            data.get("coverage"),
         )
         search_store.register_search(engine, request, requested_by=requested_by)
         return f"search_requested:{request.partition_key}", None

@@ -9,6 +9,7 @@ from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.rate_limit import build_rate_limit
 from leadgen_pipeline.clients.resilience import ProviderError, RetrySettings
 from leadgen_pipeline.domain.places import DETAILS_FIELD_MASK, SEARCH_FIELD_MASK
+from leadgen_pipeline.domain.tiling import Rectangle
 from leadgen_sandbox import FaultConfig, Sandbox
 
 FAST_RETRIES = RetrySettings(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
@@ -156,3 +157,57 @@ def test_backoff_grows_and_honours_retry_after():
     for attempt, ceiling in enumerate(ceilings, start=1):
         assert 0 <= backoff_delay(attempt, settings, None, rng) <= ceiling
     assert backoff_delay(1, settings, 3.0, rng) >= 3.0
+
+
+def test_each_request_is_counted_at_the_sku_its_mask_triggers(client):
+    list(client.search_text_pages("plumber in Austin, TX", "places.id,nextPageToken"))
+    list(client.search_text_pages("bakery in Springfield, IL", "places.location,nextPageToken"))
+    list(client.search_text_pages("bakery in Springfield, IL", SEARCH_FIELD_MASK))
+    usage = client.usage.snapshot()
+    assert usage["requests_by_sku"] == {
+        "Text Search Enterprise": 1,
+        "Text Search Essentials (IDs Only)": 3,
+        "Text Search Pro": 1,
+    }
+    assert usage["cost_by_sku_usd"]["Text Search Essentials (IDs Only)"] == 0.0
+    assert usage["cost_usd"] == pytest.approx(0.032 + 0.035)
+
+
+def test_a_restricted_search_sends_the_rectangle_on_every_page(client):
+    houston = Rectangle(29.4904, -95.6998, 30.0304, -95.0398)
+    pages = list(
+        client.search_text_pages(
+            "plumber",
+            "places.id,places.location,nextPageToken",
+            location_restriction=houston,
+            language_code="en",
+            region_code="US",
+        )
+    )
+    assert len(pages) == 3
+    for page in pages:
+        body = page.request["body"]
+        assert body["locationRestriction"] == {"rectangle": houston.to_places()}
+        assert (body["languageCode"], body["regionCode"]) == ("en", "US")
+        for place in page.places:
+            assert houston.contains(place["location"]["latitude"], place["location"]["longitude"])
+
+
+def test_restriction_and_bias_together_are_refused_before_any_request(client):
+    box = Rectangle(29.5, -95.7, 30.0, -95.0)
+    with pytest.raises(ValueError, match="not both"):
+        list(
+            client.search_text_pages(
+                "plumber", SEARCH_FIELD_MASK, location_restriction=box, location_bias=box
+            )
+        )
+    assert client.usage.snapshot()["calls"] == 0
+
+
+def test_one_page_resolves_a_place_name(client):
+    page = client.search_text_page(
+        "Houston, TX", "places.id,places.types,places.viewport,places.addressComponents", 5
+    )
+    [locality] = page.places
+    assert "locality" in locality["types"]
+    assert client.usage.snapshot()["requests_by_sku"] == {"Text Search Pro": 1}

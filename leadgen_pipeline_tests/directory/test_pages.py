@@ -1,23 +1,13 @@
 """The directory's HTML pages: content, escaping of scraped data, and how they look in a browser."""
 
-import os
-import shutil
-import socket
-import struct
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
-from leadgen_pipeline.api.app import create_app
-from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.browser import png_size, screenshot, serve_directory
 
 DENTISTS = "dentist@denver-co"
 PHONE = (390, 844)
@@ -87,59 +77,8 @@ def test_scraped_values_are_escaped_and_only_web_addresses_are_links(
 @pytest.fixture(scope="module")
 def directory_server(directory_database_url) -> Iterator[str]:
     """The app on a real HTTP server on loopback, for a browser."""
-    app = create_app(ApiSettings(database_url=directory_database_url))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def chromium() -> str:
-    """The browser; only a developer machine without it skips (CI must have it)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        message = "chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-def screenshot(url: str, size: tuple[int, int], target: Path, profile: Path) -> Path:
-    """A PNG of `url` at `size` by headless Chromium, which may only reach loopback."""
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        f"--window-size={size[0]},{size[1]}",
-        f"--screenshot={target}",
-        url,
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=60)
-    return target
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", header[16:24])
+    with serve_directory(directory_database_url) as url:
+        yield url
 
 
 @pytest.mark.slow

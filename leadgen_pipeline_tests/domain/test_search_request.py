@@ -118,3 +118,11 @@ def test_thai_and_indic_place_names_are_accepted_with_their_marks(location, slug
 def test_a_decomposed_spelling_is_the_same_key_as_the_composed_one():
     decomposed = "\u30b7\u3099\u30e0"  # シ + combining dakuten + ム, as some keyboards type it
     assert slugify(decomposed) == slugify("ジム") == "ジム"
+
+
+def test_coverage_is_full_by_default_and_only_full_or_top():
+    assert parse_search_request("plumber", "Austin, TX").coverage == "full"
+    assert parse_search_request("plumber", "Austin, TX", None, "top").coverage == "top"
+    assert parse_search_request("plumber", "Austin, TX", None, None).coverage == "full"
+    with pytest.raises(InvalidSearchRequest, match="coverage must be one of full, top"):
+        parse_search_request("plumber", "Austin, TX", None, "everything")
