@@ -186,11 +186,9 @@ class RequestGuard:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await too_large(scope, receive, send)
             return
+        app = self._poll if method == "GET" and path.startswith(STATUS_PATH_PREFIX) else self.app
         if method not in MUTATING_METHODS and declared is None:
-            if method == "GET" and path.startswith(STATUS_PATH_PREFIX):
-                await self._poll(scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
+            await app(scope, receive, send)
             return
         body = await _read_capped(receive, limit)
         if body is None:
@@ -202,4 +200,4 @@ class RequestGuard:
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await app(scope, _replaying(body, receive), send)
