@@ -49,8 +49,8 @@ def stack(sandbox, fresh_pg, tmp_path) -> Iterator[DagsterStack]:
     environment["LEADGEN_RUN_SILENCE_LIMIT_SECONDS"] = str(SILENCE_LIMIT_S)
     environment["LEADGEN_STEP_RETRY_DELAY_SECONDS"] = "0.05"
     running = DagsterStack(home, environment)
-    running.start()
     try:
+        running.start()
         yield running
     finally:
         running.stop()
