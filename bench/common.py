@@ -44,6 +44,8 @@ PG_ADMIN_URL = os.environ.get(
     "LEADGEN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BENCH_STARTED = time.monotonic()
+# Loopback addresses the sandbox's business websites are spread over.
+WEB_HOSTS = 64
 
 
 class BenchTimeout(RuntimeError):
@@ -89,6 +91,12 @@ class SandboxUrls:
     places_url: str
     llm_url: str  # the OpenAI base URL, ending in /v1
     web_url: str
+    web_urls: tuple[str, ...]  # every web host's base URL, web_url first
+
+    @property
+    def web_origins(self) -> str:
+        """The websites' allow list (LEADGEN_WEB_ALLOWED_HOSTS)."""
+        return ",".join(self.web_urls)
 
     def env(self) -> dict[str, str]:
         """The variables that point the product's Definitions at the sandbox."""
@@ -97,13 +105,15 @@ class SandboxUrls:
             "OPENAI_API_KEY": "sandbox-llm-key",
             "LEADGEN_PLACES_BASE_URL": self.places_url,
             "LEADGEN_LLM_BASE_URL": self.llm_url,
-            "LEADGEN_WEB_ALLOWED_HOSTS": self.web_url,
+            "LEADGEN_WEB_ALLOWED_HOSTS": self.web_origins,
         }
 
 
 class SandboxProcess:
     """The sandbox servers in a child process (see bench/sandbox_server.py), driven over
-    their admin endpoints: faults, stats and reset.
+    their admin endpoints: faults, stats and reset. Its business websites are spread
+    over WEB_HOSTS loopback addresses, so that the fetcher's politeness works per host
+    as on the web, at production's settings.
 
     The child's log goes to a file: clients that give up on a hostile page
     (too big, too slow) reset their connection, and the standard library's
@@ -125,6 +135,8 @@ class SandboxProcess:
                     "bench.sandbox_server",
                     "--max-seconds",
                     str(self._max_seconds),
+                    "--web-hosts",
+                    str(WEB_HOSTS),
                 ],
                 cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
@@ -144,7 +156,7 @@ class SandboxProcess:
                 f"the sandbox process did not start within 60 s; its log: {self._log_path}"
             )
         urls = json.loads(ready[0])
-        self._urls = SandboxUrls(urls["places"], urls["llm"], urls["web"])
+        self._urls = SandboxUrls(urls["places"], urls["llm"], urls["web"], tuple(urls["webs"]))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -173,6 +185,12 @@ class SandboxProcess:
             raise RuntimeError("the sandbox process is not running")
         return self._urls
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the sandbox process is not running")
+        return self._process.pid
+
     def _admin_url(self, server: ServerName, path: str) -> str:
         base = {"places": self.urls.places_url, "llm": self.urls.llm_url, "web": self.urls.web_url}
         return f"{base[server].removesuffix('/v1')}/_sandbox/{path}"
@@ -197,10 +215,10 @@ class SandboxProcess:
 
 @dataclass(frozen=True)
 class Quotas:
-    """Our limiters' requests per second for each API (the resources' max_requests)."""
+    """Our limiters' requests per second for each provider (the resources' max_requests);
+    websites have no quota, only per-host politeness at production's settings."""
 
     places: int
-    web: int
     llm: int
 
 
@@ -229,9 +247,7 @@ def product_resources(
                 max_requests=quotas.places,
                 **shared,
             ),
-            "websites": WebsiteFetcherResource(
-                allowed_origins=sandbox.web_url, max_requests=quotas.web, **shared
-            ),
+            "websites": WebsiteFetcherResource(allowed_origins=sandbox.web_origins),
             "llm": LLMResource(
                 api_key="sandbox-llm-key",
                 base_url=sandbox.llm_url,
@@ -273,20 +289,20 @@ def without_phone_and_website(prospect: Prospect) -> Prospect:
     return dataclasses.replace(prospect, phone_e164=None, national_phone=None, website=None)
 
 
-def prospects_held_by_page_deadline(engine: Engine, place_ids: Sequence[str]) -> int:
-    """How many of these prospects had a website page cut off at the fetcher's page
-    deadline (a slow site): each held a worker for the whole deadline."""
+def prospects_cut_for_time(engine: Engine, place_ids: Sequence[str]) -> int:
+    """How many of these prospects had a website page cut off for time: the page deadline,
+    the site's budget, or a body arriving too slowly (a slow or dripping site)."""
     query = sa.select(t.prospects.c.enrichment_report).where(
         t.prospects.c.place_id.in_(list(place_ids))
     )
     with engine.connect() as conn:
         reports = conn.execute(query).scalars().all()
+    cut = ("deadline", "site budget", "too slow")
     return sum(
         1
         for report in reports
         if any(
-            (page.get("error") or "").startswith("deadline")
-            for page in (report or {}).get("pages", [])
+            (page.get("error") or "").startswith(cut) for page in (report or {}).get("pages", [])
         )
     )
 
@@ -340,6 +356,10 @@ class RateProbe:
     @property
     def rate_limited(self) -> int:
         return self.samples[-1][2] if self.samples else 0
+
+    def moment_of_last_request(self) -> float:
+        """The first sample (monotonic) at which the final count had arrived."""
+        return next(moment for moment, count, _ in self.samples if count >= self.requests)
 
     def steady_rate(self, low: float = 0.1, high: float = 0.9) -> float:
         """Requests per second between the moments `low` and `high` of the final count
@@ -416,6 +436,48 @@ def peak_rss_mb() -> float:
 def lifetime_peak_rss_mb() -> float:
     """ru_maxrss: the high-water mark over the process's whole life, imports included."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class CpuMeter:
+    """CPU time used between enter and exit: this process's, another process's (by pid) and
+    the whole machine's (busy share of all cores, other people's work included)."""
+
+    def __init__(self, other_pid: int | None = None) -> None:
+        self._other_pid = other_pid
+        self.seconds = self.own_cores = self.other_cores = self.machine_busy = 0.0
+
+    @staticmethod
+    def _own() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def _other(self) -> float:
+        if self._other_pid is None:
+            return 0.0
+        with open(f"/proc/{self._other_pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values) - idle, sum(values)
+
+    def __enter__(self) -> "CpuMeter":
+        self._started = time.monotonic()
+        self._own_before, self._other_before = self._own(), self._other()
+        self._machine_before = self._machine()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.monotonic() - self._started
+        self.own_cores = (self._own() - self._own_before) / self.seconds
+        self.other_cores = (self._other() - self._other_before) / self.seconds
+        busy, total = self._machine()
+        busy_before, total_before = self._machine_before
+        self.machine_busy = (busy - busy_before) / max(total - total_before, 1)
 
 
 # --- reporting ------------------------------------------------------------------------

@@ -34,8 +34,7 @@ from bench.common import (
     unlimited_places_client,
     without_phone_and_website,
 )
-from bench.quota_use import PRODUCTION_CONFIG, QUOTA, QUOTA_PER_SECOND, waterfall_settings
-from leadgen_pipeline.enrichment.runner import EnrichmentRunner
+from bench.quota_use import QUOTA, QUOTA_PER_SECOND, production_runner
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
@@ -45,7 +44,7 @@ PROCESSES = 2
 SHARED_PROSPECTS = 600
 CONTRAST_PROSPECTS = 120
 CHILD_SECONDS = 240.0
-OUR_QUOTAS = Quotas(places=QUOTA_PER_SECOND, web=500, llm=QUOTA_PER_SECOND)
+OUR_QUOTAS = Quotas(places=QUOTA_PER_SECOND, llm=QUOTA_PER_SECOND)
 
 
 def drain_in_child(
@@ -60,16 +59,7 @@ def drain_in_child(
     with product_resources(
         urls, database_url, OUR_QUOTAS, share_rate_limit=share_rate_limit
     ) as clients:
-        runner = EnrichmentRunner(
-            engine=engine_for(database_url),
-            places=clients.places.client,
-            fetcher=clients.websites.fetcher,
-            llm=clients.llm.client,
-            run_id=claimer,
-            claimer=claimer,
-            settings=waterfall_settings(),
-            workers=PRODUCTION_CONFIG.workers,
-        )
+        runner = production_runner(engine_for(database_url), clients, claimer)
         start_together.wait(120)
         started = time.monotonic()
         tally = runner.drain(on_progress=Deadline(CHILD_SECONDS, f"drain {claimer}").check)

@@ -183,8 +183,6 @@ def run() -> list[Report]:
             "LEADGEN_DATA_DIR": str(folder / "data"),
             "LEADGEN_PLACES_REQUESTS_PER_SECOND": str(QUOTA_PER_SECOND),
             "LEADGEN_LLM_REQUESTS_PER_SECOND": str(QUOTA_PER_SECOND),
-            # Places sets the pace here; at 20/s the website limiter would (quota_use).
-            "LEADGEN_WEB_REQUESTS_PER_SECOND": "500",
         }
         progress("instance: dagster instance migrate, pool limits (as dagster-init does)")
         run_cli("instance", "migrate", env=env, log=log)

@@ -144,7 +144,6 @@ def run() -> list[Report]:
             "LEADGEN_DATABASE_URL": database_url,
             "LEADGEN_DATA_DIR": home,
             "LEADGEN_PLACES_REQUESTS_PER_SECOND": LIFTED_LIMIT,
-            "LEADGEN_WEB_REQUESTS_PER_SECOND": LIFTED_LIMIT,
             "LEADGEN_LLM_REQUESTS_PER_SECOND": LIFTED_LIMIT,
         }
         # Step processes of the multiprocess executor read the same environment.

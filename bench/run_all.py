@@ -24,23 +24,27 @@ import sqlalchemy as sa
 
 from bench import (
     api_under_load,
+    celery_backfill,
     coverage,
     cross_run_quota,
     dagster_shared_quota,
     pipeline_overhead,
     quota_use,
     scale,
+    throughput_curve,
 )
 from bench.common import PG_ADMIN_URL, Report
 
 BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "quota_use": quota_use.run,
+    "throughput_curve": throughput_curve.run,
     "cross_run_quota": cross_run_quota.run,
     "pipeline_overhead": pipeline_overhead.run,
     "scale": scale.run,
     "dagster_shared_quota": dagster_shared_quota.run,
     "api_under_load": api_under_load.run,
     "coverage": coverage.run,
+    "celery_backfill": celery_backfill.run,
 }
 BUDGET_SECONDS = 20 * 60
 

@@ -28,6 +28,9 @@ def main() -> None:
         default=3600.0,
         help="stop after this long even if the parent never says so",
     )
+    parser.add_argument(
+        "--web-hosts", type=int, default=1, help="loopback addresses the websites are spread over"
+    )
     args = parser.parse_args()
     stop = threading.Event()
 
@@ -43,8 +46,13 @@ def main() -> None:
 
     threading.Thread(target=stop_when_parent_closes_stdin, daemon=True).start()
     # No result cap: the benchmarks search `#bulkN` populations larger than 60.
-    with Sandbox(result_cap=None) as sandbox:
-        urls = {"places": sandbox.places_url, "llm": sandbox.llm_url, "web": sandbox.web_url}
+    with Sandbox(result_cap=None, web_hosts=args.web_hosts) as sandbox:
+        urls = {
+            "places": sandbox.places_url,
+            "llm": sandbox.llm_url,
+            "web": sandbox.web_url,
+            "webs": sandbox.web_urls,
+        }
         print(json.dumps(urls), flush=True)
         stop.wait(args.max_seconds)
 

@@ -57,17 +57,57 @@ def build_resources(
         ),
         "websites": WebsiteFetcherResource(
             allowed_origins=os.environ.get("LEADGEN_WEB_ALLOWED_HOSTS", ""),
-            max_requests=int(os.environ.get("LEADGEN_WEB_REQUESTS_PER_SECOND", "20")),
-            database=database,
+            host_requests_per_second=float(
+                os.environ.get("LEADGEN_WEB_HOST_REQUESTS_PER_SECOND", "4")
+            ),
+            max_in_flight_per_host=int(os.environ.get("LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST", "2")),
+            max_connections=int(os.environ.get("LEADGEN_WEB_MAX_CONNECTIONS", "64")),
         ),
         "dns": DnsResource(resolver=os.environ.get(DNS_RESOLVER_ENV, "")),
     }
 
 
+EXECUTOR_ENV = "LEADGEN_EXECUTOR"
+CELERY_BROKER_ENV = "LEADGEN_CELERY_BROKER_URL"
+CELERY_QUEUE_ENV = "LEADGEN_CELERY_QUEUE"
+
+
+def executor_from_environment() -> dg.ExecutorDefinition:
+    """How a run executes its steps: in its own process (the default), or on Celery workers.
+
+    `LEADGEN_EXECUTOR=celery` sends each step to the workers listening on
+    LEADGEN_CELERY_QUEUE (default "dagster") of the broker at
+    LEADGEN_CELERY_BROKER_URL (read by Dagster from the environment, so a
+    password in it is never written to run config); docs/deployment.md.
+    """
+    name = os.environ.get(EXECUTOR_ENV, "in_process")
+    if name == "in_process":
+        # A process per step costs a Python start and a code load per step:
+        # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
+        # are I/O bound and the enrichment runner has its own thread pool;
+        # each run is still its own process (or pod, with the K8sRunLauncher).
+        return dg.in_process_executor
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor.configured(
+            {
+                "broker": {"env": CELERY_BROKER_ENV},
+                "backend": "rpc://",
+                "config_source": {
+                    "task_default_queue": os.environ.get(CELERY_QUEUE_ENV, "dagster")
+                },
+            },
+            name="celery",
+        )
+    raise ValueError(f"{EXECUTOR_ENV} must be 'in_process' or 'celery', not {name!r}")
+
+
 def build_definitions(
     resources: Mapping[str, dg.ConfigurableResource] | None = None,
 ) -> dg.Definitions:
-    """The code location, with resources read from the current environment unless given."""
+    """The code location, with resources (and the executor) read from the current environment
+    unless given."""
     return dg.Definitions.merge(
         search.defs,
         enrichment.defs,
@@ -76,11 +116,7 @@ def build_definitions(
         monitoring.defs,
         dg.Definitions(
             resources=resources or build_resources(),
-            # A process per step costs a Python start and a code load per step:
-            # most of a search run (35.7 s -> 2.5 s, docs/benchmarks.md). The steps
-            # are I/O bound and the enrichment runner has its own thread pool;
-            # each run is still its own process (or pod, with the K8sRunLauncher).
-            executor=dg.in_process_executor,
+            executor=executor_from_environment(),
         ),
     )
 

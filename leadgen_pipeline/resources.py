@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.clients.dns import MailDomainResolver
+from leadgen_pipeline.clients.host_politeness import HostPoliteness
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
@@ -145,16 +146,29 @@ class LLMResource(RateLimitedResource):
         return self._client
 
 
-class WebsiteFetcherResource(RateLimitedResource):
-    """Business websites: guarded against private addresses, capped in size and time."""
+class WebsiteFetcherResource(ConfigurableResource):
+    """Business websites: guarded against private addresses, capped in size and time, polite
+    per host.
 
-    max_requests: int = 20
+    Websites are thousands of hosts with no quota to share, so there is no
+    requests-per-second limit across runs: each host gets at most
+    `max_in_flight_per_host` requests at once, `host_requests_per_second` (or
+    its robots.txt Crawl-delay), and the process at most `max_connections`.
+    """
+
     # Origins exempt from the private-address guard, e.g. the sandbox's
     # "http://127.0.0.1:8703". Empty in production.
     allowed_origins: str = ""
     max_bytes: int = 1_000_000
     page_deadline_seconds: float = 15.0
+    # Every page of one site, robots.txt and waits for the host's turn included.
+    site_budget_seconds: float = 20.0
+    timeout_seconds: float = 10.0
     max_redirects: int = 5
+    max_in_flight_per_host: int = 2
+    host_requests_per_second: float = 4.0
+    # Sized for the machine: each connection may hold a page (max_bytes) in memory.
+    max_connections: int = 64
     _fetcher: WebsiteFetcher | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -162,10 +176,15 @@ class WebsiteFetcherResource(RateLimitedResource):
             guard=AddressGuard(allowed_origins=parse_allowed_origins(self.allowed_origins)),
             max_bytes=self.max_bytes,
             page_deadline_s=self.page_deadline_seconds,
+            site_budget_s=self.site_budget_seconds,
             connect_timeout_s=min(self.timeout_seconds, 5.0),
             read_timeout_s=self.timeout_seconds,
             max_redirects=self.max_redirects,
-            rate_limit=self._rate_limit("websites"),
+            politeness=HostPoliteness(
+                max_in_flight_per_host=self.max_in_flight_per_host,
+                min_interval_s=1.0 / self.host_requests_per_second,
+                max_connections=self.max_connections,
+            ),
         )
 
     @property

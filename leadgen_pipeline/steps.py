@@ -9,7 +9,8 @@ global to a Dagster instance, shared by every code location.
 """
 
 import os
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -36,6 +37,20 @@ STEP_RETRY = dg.RetryPolicy(
 
 # An asset with one partition per search, retried like every other step.
 search_asset = partial(dg.asset, partitions_def=search_partitions, retry_policy=STEP_RETRY)
+CheckFunction = Callable[..., dg.AssetCheckResult]
+
+
+def search_check(**kwargs: Any) -> Callable[[CheckFunction], dg.AssetChecksDefinition]:
+    """An asset check of one search's partition: it reads what the run wrote, not the whole
+    table. Dagster 1.13 calls partitioned checks a preview; chosen knowingly
+    (docs/decisions.md), so its warning is not repeated at every import."""
+
+    def decorate(function: CheckFunction) -> dg.AssetChecksDefinition:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            return dg.asset_check(partitions_def=search_partitions, **kwargs)(function)
+
+    return decorate
 
 
 def provider_failure(error: ProviderError) -> dg.Failure:

@@ -15,7 +15,7 @@ import hashlib
 import random
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -487,13 +487,13 @@ def trade_for_keyword(keyword: str) -> Trade:
 class _PopulationBuilder:
     """Draws the businesses of one (keyword, city) population in rank order."""
 
-    def __init__(self, parsed: ParsedQuery, web_url: str) -> None:
+    def __init__(self, parsed: ParsedQuery, site_base_url: Callable[[str], str]) -> None:
         self.key = (parsed.keyword, parsed.location_key)
         self.city = parsed.city
         self.geography = PopulationGeography(self.key, parsed.city)
         self.extras: list[Business] = []  # added by a test after the world was drawn
         self.trade = trade_for_keyword(parsed.keyword)
-        self.web_url = web_url
+        self.site_base_url = site_base_url
         self.businesses: list[Business] = []
         self._names: set[str] = set()
 
@@ -534,9 +534,9 @@ class _PopulationBuilder:
             rating_count = max(1, min(4000, int(rng.lognormvariate(3.8, 1.1))))
         hostile, site = self._draw_website(index, slug)
         if hostile:
-            website_uri: str | None = f"{self.web_url}/hostile/{hostile}/"
+            website_uri: str | None = f"{self.site_base_url(slug)}/hostile/{hostile}/"
         elif site:
-            website_uri = f"{self.web_url}{site.path}"
+            website_uri = f"{self.site_base_url(slug)}{site.path}"
         else:
             website_uri = None
         street_address = f"{rng.randrange(100, 9999)} {rng.choice(STREET_NAMES)}"
@@ -685,8 +685,11 @@ class SandboxDataset:
     gets a 404.
     """
 
-    def __init__(self, web_url: str) -> None:
+    def __init__(self, web_url: str, more_web_urls: Sequence[str] = ()) -> None:
         self.web_url = web_url.rstrip("/")
+        # Every base URL the websites server answers on: with more than one, each
+        # business's site lives on one of them (a host of its own, as on the web).
+        self.web_urls = (self.web_url, *(url.rstrip("/") for url in more_web_urls))
         self._lock = threading.Lock()
         self._populations: dict[tuple[str, str], _PopulationBuilder] = {}
         self._by_id: dict[str, Business] = {}
@@ -699,6 +702,13 @@ class SandboxDataset:
             if business.site and business.site.robots_disallowed
         )
 
+    def site_base_url(self, slug: str) -> str:
+        """The base URL a business's site (by its slug) is served under: the same for a slug
+        in every process, spread evenly over the server's hosts."""
+        if len(self.web_urls) == 1:
+            return self.web_url
+        return self.web_urls[int.from_bytes(_digest("host", slug)[:4], "big") % len(self.web_urls)]
+
     def businesses_for_query(self, text_query: str) -> list[Business]:
         """Every business a query finds, in rank order, before any result cap."""
         parsed = parse_query(text_query)
@@ -708,7 +718,7 @@ class SandboxDataset:
         with self._lock:
             builder = self._populations.get(key)
             if builder is None:
-                builder = self._populations[key] = _PopulationBuilder(parsed, self.web_url)
+                builder = self._populations[key] = _PopulationBuilder(parsed, self.site_base_url)
             known = len(builder.businesses)
             businesses = builder.extend_to(parsed.size)
             for business in builder.businesses[known:]:

@@ -33,9 +33,12 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) -> dict[str, str]:
     """The variables that route the resources to a running sandbox."""
     urls = sandbox.env()
+    # The websites' allow list (and their politeness when one host stands for all), and
+    # the sandbox's own DNS resolver.
     env = {
-        "LEADGEN_WEB_ALLOWED_HOSTS": urls["LEADGEN_WEB_ALLOWED_HOSTS"],
-        "LEADGEN_DNS_RESOLVER": urls["LEADGEN_DNS_RESOLVER"],
+        name: value
+        for name, value in urls.items()
+        if name.startswith("LEADGEN_WEB_") or name == "LEADGEN_DNS_RESOLVER"
     }
     if places:
         env |= {

@@ -18,6 +18,12 @@ from leadgen_sandbox.websites import WebsitesApp
 
 ServerName = Literal["places", "llm", "web"]
 SERVER_NAMES: tuple[ServerName, ...] = ("places", "llm", "web")
+MAX_WEB_HOSTS = 254
+# The fetcher's per-host settings for a sandbox whose sites all share one host.
+ONE_WEB_HOST_POLITENESS = {
+    "LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST": "16",
+    "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND": "1000",
+}
 
 
 class Sandbox:
@@ -35,9 +41,17 @@ class Sandbox:
         web_port: int = 0,
         result_cap: int | None = 60,
         page_size_max: int = 20,
+        web_hosts: int = 1,
     ) -> None:
+        """`web_hosts` > 1 serves the business websites on that many loopback addresses
+        (the host, then 127.0.1.1, 127.0.1.2, ...; one port), each site on one of them:
+        a web of many hosts, for what a crawler does per host."""
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"the sandbox binds to loopback only, not {host!r}")
+        if not 1 <= web_hosts <= MAX_WEB_HOSTS:
+            raise ValueError(f"web_hosts must be between 1 and {MAX_WEB_HOSTS}")
+        self.web_hosts = web_hosts
+        self._more_web_servers: list[SandboxHTTPServer] = []
         self.host = host
         self.ports: dict[ServerName, int] = {
             "places": places_port,
@@ -64,7 +78,8 @@ class Sandbox:
                 for server in servers.values():
                     server.server_close()
                 raise
-            dataset = SandboxDataset(servers["web"].base_url)
+            more_web = self._bind_more_web_servers(servers)
+            dataset = SandboxDataset(servers["web"].base_url, [m.base_url for m in more_web])
             apps: dict[ServerName, SandboxApp] = {
                 "places": PlacesApp(dataset, self.result_cap, self.page_size_max),
                 "llm": LlmApp(dataset),
@@ -72,14 +87,47 @@ class Sandbox:
             }
             for name, server in servers.items():
                 server.start(apps[name], name=f"sandbox-{name}")
+            for number, server in enumerate(more_web, start=1):
+                server.start(apps["web"], name=f"sandbox-web-{number}")
             self._dns = SandboxDNSServer(self.host).start()
             self._servers, self._dataset = servers, dataset
+            self._more_web_servers = more_web
         return self
+
+    def _bind_more_web_servers(
+        self, servers: dict[ServerName, SandboxHTTPServer]
+    ) -> list[SandboxHTTPServer]:
+        """The extra web hosts, on the web server's port; they share its faults and stats.
+
+        A port free on 127.0.0.1 may be taken on another loopback address: the
+        web server then moves to a new port and tries again.
+        """
+        if self.web_hosts == 1:
+            return []
+        for _ in range(10):
+            port = servers["web"].server_address[1]
+            more: list[SandboxHTTPServer] = []
+            try:
+                for number in range(1, self.web_hosts):
+                    address = f"127.0.1.{number}"
+                    more.append(SandboxHTTPServer(address, port, self._stopping))
+            except OSError:
+                for server in more:
+                    server.server_close()
+                if self.ports["web"]:
+                    raise
+                servers["web"].server_close()
+                servers["web"] = SandboxHTTPServer(self.host, 0, self._stopping)
+                continue
+            for server in more:
+                server.faults, server.stats = servers["web"].faults, servers["web"].stats
+            return more
+        raise OSError("no port free on every web host's loopback address")
 
     def stop(self) -> None:
         with self._lock:
             self._stopping.set()  # wakes handlers that hang, drip or add latency
-            for server in self._servers.values():
+            for server in [*self._servers.values(), *self._more_web_servers]:
                 server.stop()
             if self._dns is not None:
                 self._dns.stop()
@@ -118,6 +166,11 @@ class Sandbox:
         return self._server("web").base_url
 
     @property
+    def web_urls(self) -> list[str]:
+        """Every base URL the websites server answers on (one per web host)."""
+        return [self.web_url, *(server.base_url for server in self._more_web_servers)]
+
+    @property
     def dns_address(self) -> str:
         """The DNS server's "host:port": what LEADGEN_DNS_RESOLVER is set to."""
         if self._dns is None:
@@ -134,14 +187,19 @@ class Sandbox:
         """The environment variables that point the product at this sandbox.
 
         The web fetcher refuses loopback unless the origin is allowed, so the websites'
-        origin goes on its allow list.
+        origins go on its allow list. On one web host, which then stands for every
+        business's server, the fetcher's per-host politeness is opened up: at a
+        real host's pace it would queue the whole world behind one server.
         """
-        return {
+        env = {
             "LEADGEN_PLACES_BASE_URL": self.places_url,
             "LEADGEN_LLM_BASE_URL": self.llm_url,
-            "LEADGEN_WEB_ALLOWED_HOSTS": self.web_url,
+            "LEADGEN_WEB_ALLOWED_HOSTS": ",".join(self.web_urls),
             "LEADGEN_DNS_RESOLVER": self.dns_address,
         }
+        if self.web_hosts == 1:
+            env |= ONE_WEB_HOST_POLITENESS
+        return env
 
     def set_faults(self, server: ServerName, faults: FaultConfig) -> None:
         self._server(server).faults.configure(faults)

@@ -114,7 +114,8 @@ class WebsitesApp(SandboxApp):
         kind = pages.get(page_path)
         if kind is None:
             return _html(404, PAGE_NOT_FOUND)
-        return _html(200, render_site_page(business, kind, self.dataset.web_url))
+        base_url = self.dataset.site_base_url(slug)
+        return _html(200, render_site_page(business, kind, base_url))
 
     def _hostile(self, rest: str) -> Response:
         kind_text, _, below = rest.partition("/")

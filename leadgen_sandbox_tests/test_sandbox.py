@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 
-from leadgen_sandbox import Sandbox
+from leadgen_sandbox import FaultConfig, Sandbox
 
 
 def test_binds_to_loopback_only() -> None:
@@ -24,6 +24,9 @@ def test_urls_and_environment(sandbox: Sandbox) -> None:
         "LEADGEN_PLACES_BASE_URL": sandbox.places_url,
         "LEADGEN_LLM_BASE_URL": sandbox.llm_url,
         "LEADGEN_WEB_ALLOWED_HOSTS": sandbox.web_url,
+        # One web host stands for every business's server: politeness opened up.
+        "LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST": "16",
+        "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND": "1000",
         "LEADGEN_DNS_RESOLVER": sandbox.dns_address,
     }
     assert re.fullmatch(r"127\.0\.0\.1:\d+", sandbox.dns_address)
@@ -59,6 +62,8 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
             "LEADGEN_PLACES_BASE_URL",
             "LEADGEN_LLM_BASE_URL",
             "LEADGEN_WEB_ALLOWED_HOSTS",
+            "LEADGEN_WEB_MAX_IN_FLIGHT_PER_HOST",
+            "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND",
             "LEADGEN_DNS_RESOLVER",
         }
         with requests.Session() as http:
@@ -71,3 +76,23 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_many_web_hosts_spread_the_sites_and_share_faults_and_stats() -> None:
+    with Sandbox(web_hosts=4) as sandbox:
+        hosts = sandbox.web_urls
+        assert len(hosts) == 4 and hosts[0] == sandbox.web_url
+        assert len({url.rsplit(":", 1)[1] for url in hosts}) == 1  # one port
+        assert all(re.fullmatch(r"http://127\.0\.[01]\.\d+:\d+", url) for url in hosts)
+        env = sandbox.env()
+        assert env["LEADGEN_WEB_ALLOWED_HOSTS"] == ",".join(hosts)
+        assert "LEADGEN_WEB_HOST_REQUESTS_PER_SECOND" not in env  # real per-host politeness
+        businesses = sandbox.dataset.businesses_for_query("plumber in Austin, TX")
+        sites = [b.website_uri for b in businesses if b.website_uri]
+        used = {next(h for h in hosts if site.startswith(f"{h}/")) for site in sites}
+        assert used == set(hosts)
+        page = requests.get(sites[0], timeout=5)
+        assert page.status_code == 200
+        sandbox.set_faults("web", FaultConfig(error_rate=1.0))
+        assert requests.get(sites[1], timeout=5).status_code in (500, 503)
+        assert sandbox.stats("web").requests_total == 2

@@ -7,7 +7,9 @@ sandbox's own). The check runs again inside the connection, on the very
 address the socket connects to, so a DNS answer that changes between check
 and connect (rebinding) cannot slip through. Pages are cut off at a byte
 budget and a wall-clock deadline, redirects are followed by hand within a
-limit, and robots.txt is honoured.
+limit, and robots.txt is honoured. Each host is fetched politely (a few requests
+in flight, a pace, its Crawl-delay: `HostPoliteness`), and all pages of one site
+share a time budget, so a slow site costs a bounded time, not a worker's day.
 """
 
 import ipaddress
@@ -27,7 +29,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import connection as urllib3_connection
 
-from leadgen_pipeline.clients.rate_limit import RateLimit
+from leadgen_pipeline.clients.host_politeness import HostPoliteness, SlotTimeout
 from leadgen_pipeline.clients.resilience import Usage
 
 USER_AGENT = "leadgen-pipeline/0.1 (+business contact discovery)"
@@ -204,16 +206,29 @@ def is_transient_status(status: int) -> bool:
     return status in TRANSIENT_STATUSES or status >= 500
 
 
+class BudgetSpent(Exception):
+    """The site's time budget ran out before this request could be made."""
+
+
 @dataclass
 class WebsiteFetcher:
     guard: AddressGuard = field(default_factory=AddressGuard)
     max_bytes: int = 1_000_000
     page_deadline_s: float = 15.0
+    # All pages of one site (robots.txt, redirects and waits for the host's turn
+    # included) within this: a crawl never holds a worker longer.
+    site_budget_s: float = 20.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 5.0
+    # A body arriving slower than this on average, once `low_speed_grace_s` has
+    # passed since its headers, is cut (curl's --speed-limit): a server that drips
+    # bytes never trips the read timeout, and would otherwise hold the page to
+    # its deadline. Any real page, even on a slow link, arrives far faster.
+    min_bytes_per_second: int = 512
+    low_speed_grace_s: float = 2.0
     max_redirects: int = 5
     respect_robots: bool = True
-    rate_limit: RateLimit | None = None
+    politeness: HostPoliteness = field(default_factory=HostPoliteness)
     usage: Usage = field(default_factory=Usage)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     # Parsed robots.txt by origin, least recently used first. A crawl stays on
@@ -236,14 +251,25 @@ class WebsiteFetcher:
             self._local.session = session
         return session
 
+    def site_deadline(self) -> float:
+        """The monotonic moment by which a crawl starting now must be done."""
+        return time.monotonic() + self.site_budget_s
+
     def _read_capped(
-        self, response: requests.Response, admitted: float
+        self, response: requests.Response, admitted: float, site_deadline: float
     ) -> tuple[bytes, bool, str | None]:
         chunks: list[bytes] = []
         size = 0
+        body_started = time.monotonic()
         while True:
-            if time.monotonic() - admitted > self.page_deadline_s:
+            now = time.monotonic()
+            if now - admitted > self.page_deadline_s:
                 return b"".join(chunks), True, f"deadline of {self.page_deadline_s:g} s passed"
+            if now > site_deadline:
+                return b"".join(chunks), True, f"site budget of {self.site_budget_s:g} s spent"
+            receiving = now - body_started
+            if receiving > self.low_speed_grace_s and size < self.min_bytes_per_second * receiving:
+                return b"".join(chunks), True, f"too slow: {size} bytes in {receiving:.1f} s"
             # read1 returns whatever has arrived, so a server dripping bytes
             # cannot hold one read open past the deadline. Decoding gzip and
             # deflate here, at most 64 KiB a call, lets the byte cap stop a
@@ -260,17 +286,30 @@ class WebsiteFetcher:
             if size >= self.max_bytes:
                 return b"".join(chunks)[: self.max_bytes], True, None
 
-    def _get_once(self, url: str) -> tuple[requests.Response, bytes, bool, str | None]:
-        if self.rate_limit is not None:
-            self.rate_limit.acquire()
-        # The page's time budget starts once our own quota admits it: waiting
-        # for our turn is not the site being slow.
+    def _get_once(
+        self, url: str, site_deadline: float, crawl_delay_s: float | None
+    ) -> tuple[requests.Response, bytes, bool, str | None]:
+        host, _ = origin_of(url)
+        try:
+            with self.politeness.slot(host, crawl_delay_s=crawl_delay_s, deadline=site_deadline):
+                return self._get_admitted(url, site_deadline)
+        except SlotTimeout:
+            raise BudgetSpent(f"site budget of {self.site_budget_s:g} s spent") from None
+
+    def _get_admitted(
+        self, url: str, site_deadline: float
+    ) -> tuple[requests.Response, bytes, bool, str | None]:
+        # The page's time budget starts once the host's turn comes: waiting for
+        # our own politeness is not the site being slow.
         admitted = time.monotonic()
+        remaining = site_deadline - admitted
+        if remaining <= 0:
+            raise BudgetSpent(f"site budget of {self.site_budget_s:g} s spent")
         response = self._session.get(
             url,
             stream=True,
             allow_redirects=False,
-            timeout=(self.connect_timeout_s, self.read_timeout_s),
+            timeout=(min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining)),
         )
         with response:
             if response.is_redirect:
@@ -287,22 +326,33 @@ class WebsiteFetcher:
                     False,
                     f"not an HTML page ({content_type or 'no content type'})",
                 )
-            body, truncated, error = self._read_capped(response, admitted)
+            body, truncated, error = self._read_capped(response, admitted, site_deadline)
         return response, body, truncated, error
 
-    def fetch(self, url: str) -> FetchedPage:
-        """GET a page, following redirects by hand; failures come back as `error`, never raise."""
-        return self._fetch(url, check_robots=self.respect_robots)
+    def fetch(self, url: str, site_deadline: float | None = None) -> FetchedPage:
+        """GET a page, following redirects by hand; failures come back as `error`, never raise.
 
-    def _fetch(self, url: str, *, check_robots: bool) -> FetchedPage:
+        `site_deadline` (monotonic, from `site_deadline()`) is shared by every page
+        of one crawl; without one, the page gets a site's budget of its own.
+        """
+        deadline = self.site_deadline() if site_deadline is None else site_deadline
+        return self._fetch(url, deadline, check_robots=self.respect_robots)
+
+    def _fetch(self, url: str, site_deadline: float, *, check_robots: bool) -> FetchedPage:
         started = time.monotonic()
         current, seen = url, {url}
         try:
             for _ in range(self.max_redirects + 1):
                 self.guard.permitted_addresses(*origin_of(current))
-                if check_robots and not self._allowed_by_robots(current):
-                    return self._failed(url, current, started, "disallowed by robots.txt")
-                response, body, truncated, error = self._get_once(current)
+                crawl_delay = None
+                if check_robots:
+                    robots = self._robots_for(current, site_deadline)
+                    if not robots.can_fetch(current, USER_AGENT):
+                        return self._failed(url, current, started, "disallowed by robots.txt")
+                    crawl_delay = robots.crawl_delay(USER_AGENT)
+                response, body, truncated, error = self._get_once(
+                    current, site_deadline, crawl_delay
+                )
                 self.usage.record_call(str(response.status_code))
                 if not response.is_redirect:
                     status = response.status_code
@@ -326,6 +376,9 @@ class WebsiteFetcher:
             return self._failed(url, current, started, f"blocked: {error}")
         except RobotsUnavailable as error:
             return self._failed(url, current, started, str(error), transient=True)
+        except BudgetSpent as error:
+            # Not transient: a site too slow for its budget today will be tomorrow.
+            return self._failed(url, current, started, str(error))
         except requests.RequestException as error:
             # No answer at all (refused, reset, timed out): the site may be back later.
             return self._failed(url, current, started, type(error).__name__, transient=True)
@@ -338,8 +391,8 @@ class WebsiteFetcher:
             url, final_url, None, b"", None, False, time.monotonic() - started, reason, transient
         )
 
-    def _allowed_by_robots(self, url: str) -> bool:
-        """Whether robots.txt of the URL's origin allows it (RFC 9309).
+    def _robots_for(self, url: str, site_deadline: float) -> Protego:
+        """robots.txt of the URL's origin (RFC 9309): what it allows, its Crawl-delay.
 
         A robots.txt that is missing (4xx) allows everything; one that cannot
         be read (5xx, no answer) forbids everything for now, uncached, so a
@@ -352,7 +405,9 @@ class WebsiteFetcher:
             if parser is not None:
                 self._robots.move_to_end(root)
         if parser is None:
-            robots = self._fetch(f"{root}/robots.txt", check_robots=False)
+            robots = self._fetch(f"{root}/robots.txt", site_deadline, check_robots=False)
+            if robots.error and robots.error.startswith("site budget"):
+                raise BudgetSpent(robots.error)
             if robots.transient:
                 raise RobotsUnavailable(f"robots.txt unavailable: {robots.error}")
             # Protego (Scrapy's parser) understands the wildcards and Allow
@@ -362,4 +417,4 @@ class WebsiteFetcher:
                 self._robots[root] = parser
                 while len(self._robots) > self.robots_cache_size:
                     self._robots.popitem(last=False)
-        return parser.can_fetch(url, USER_AGENT)
+        return parser

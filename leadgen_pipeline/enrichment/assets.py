@@ -22,7 +22,7 @@ from leadgen_pipeline.storage.base import utcnow
 
 
 class EnrichmentConfig(dg.Config):
-    workers: int = 8
+    workers: int = 32
     max_pages_per_site: int = 6
     use_llm: bool = True
     # Enriched (or skipped) prospects older than this are enriched again.

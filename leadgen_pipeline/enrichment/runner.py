@@ -1,10 +1,16 @@
 """Drain claimed enrichment work with bounded concurrency, one prospect at a time in the database.
 
 Concurrency keeps the shared quotas busy while requests are in flight (the
-clients' limiters, not sleeps, set the pace); claims are taken in small
-chunks, so memory does not grow with the number of prospects; every outcome
-is written as soon as it is known, so a run killed half way loses at most
-the prospects in flight, which its re-execution picks up again.
+clients' limiters, not sleeps, set the pace). Most of a prospect's time is
+waiting on other servers (Places, the LLM, its website at its host's polite
+pace), so many prospects are in flight at once: a slow site holds one of
+them for at most its site budget while the others go on, and the provider
+quotas, not the worker count, stay the limit (docs/benchmarks.md: the curve).
+Claims are taken in small chunks and topped up as prospects finish, so the
+end of a drain runs as fast as its middle and memory does not grow with the
+queue; every outcome is written as soon as it is known, so a run killed half
+way loses at most the prospects in flight, which its re-execution picks up
+again.
 """
 
 from collections import Counter
@@ -63,7 +69,7 @@ class EnrichmentRunner:
     run_id: str
     claimer: str  # the root run id: a re-execution resumes the claims of the run it retries
     settings: WaterfallSettings = field(default_factory=WaterfallSettings)
-    workers: int = 8
+    workers: int = 32
     mail_domains: MailDomainResolver | None = None  # no resolver: deliverability "unknown"
     now: Callable[[], datetime] = utcnow
 
@@ -94,9 +100,8 @@ class EnrichmentRunner:
     ) -> EnrichmentTally:
         """Claim and enrich until the queue (or the search's part of it) is empty, or the cap.
 
-        Claims come in chunks; the next chunk is claimed while the last items
-        of the previous one are still in flight, so one slow website does not
-        leave the other workers idle.
+        Claims come in chunks, topped up whenever fewer prospects wait than
+        there are workers, so no worker idles while the queue has work.
         """
         tally = EnrichmentTally()
         in_flight: dict[Future[EnrichmentOutcome], str] = {}
@@ -111,17 +116,19 @@ class EnrichmentRunner:
             while True:
                 taken = tally.processed + len(in_flight) + len(pending)
                 room = None if max_prospects is None else max_prospects - taken
-                if not pending and not exhausted and (room is None or room > 0):
-                    limit = self.workers * 4 if room is None else min(self.workers * 4, room)
-                    pending = queue_store.claim_enrichment(
+                if len(pending) < self.workers and not exhausted and (room is None or room > 0):
+                    chunk = self.workers * 2
+                    limit = chunk if room is None else min(chunk, room)
+                    claimed = queue_store.claim_enrichment(
                         self.engine,
                         self.claimer,
                         limit,
                         self.now() - CLAIM_LEASE,
                         search_id,
-                        exclude=in_flight.values(),
+                        exclude=[*in_flight.values(), *pending],
                     )
-                    exhausted = not pending
+                    pending += claimed
+                    exhausted = not claimed
                 while pending and len(in_flight) < self.workers:
                     place_id = pending.pop(0)
                     in_flight[pool.submit(self._enrich_one, place_id)] = place_id

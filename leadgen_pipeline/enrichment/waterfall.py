@@ -76,8 +76,9 @@ def crawl_site(
 
     Links are fetched by topic (contact, legal notice, about, team; see
     `web_extraction.PAGE_TOPICS`), best first across every page read so far,
-    until the page budget is spent. With no ``region``, national phone numbers are read
-    in the country the home page says it is for (its lang, its domain), else the US.
+    until the page budget or the fetcher's time budget for the whole site is spent (a page
+    not started in time is not fetched). With no ``region``, national phone numbers are
+    read in the country the home page says it is for (its lang, its domain), else the US.
     """
     pages: list[PageExtraction] = []
     log: list[dict[str, Any]] = []
@@ -87,12 +88,13 @@ def crawl_site(
     # One page of each topic first, then the second of each: a site's "About" and "Our
     # story" do not use up the budget before its contact page is read.
     queued_by_topic: Counter[str] = Counter()
+    site_deadline = fetcher.site_deadline()
     while queue:
         _, _, url, reason = heapq.heappop(queue)
         if len(log) >= max_pages:
             skipped.append({"url": url, "reason": f"page budget of {max_pages} reached ({reason})"})
             continue
-        fetched = fetcher.fetch(url)
+        fetched = fetcher.fetch(url, site_deadline)
         log.append(
             {
                 "url": url,

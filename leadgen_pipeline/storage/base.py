@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -20,6 +21,10 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+# From this many rows a PostgreSQL upsert goes through COPY (see upsert).
+COPY_FROM_ROWS = 50
+
+
 def upsert(
     conn: Connection,
     table: sa.Table,
@@ -32,17 +37,23 @@ def upsert(
 
     `update_columns` defaults to every non-key column given; `overrides` maps a
     column to an expression built from the statement (e.g. to keep a flag set).
+    Every row must give the same columns.
     """
     if not rows:
         return
+    columns = list(rows[0])
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    # The rows go as executemany parameters, not `.values(rows)`: a statement
-    # whose text depends on the rows is compiled anew on every call (over half
-    # the cost of a 100-row upsert); this one is compiled once and cached, and
-    # SQLAlchemy still sends multi-row INSERTs ("insertmanyvalues").
     statement = dialect.insert(table)
-    columns = update_columns or [c for c in rows[0] if c not in key_columns]
-    assignments: dict[str, Any] = {c: statement.excluded[c] for c in columns}
+    staged = conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS
+    if staged:
+        # Many rows: COPY them into a temporary table of the same shape, then
+        # one INSERT ... SELECT ... ON CONFLICT. psycopg 3 would otherwise send
+        # one INSERT per row (pipelined): about a fifth slower for a search's 100
+        # prospects and 100 links (docs/benchmarks.md, scale).
+        stage = _copy_to_stage(conn, table, columns, rows)
+        statement = statement.from_select(columns, sa.select(*[stage.c[c] for c in columns]))
+    update = update_columns or [c for c in columns if c not in key_columns]
+    assignments: dict[str, Any] = {c: statement.excluded[c] for c in update}
     for column, build in (overrides or {}).items():
         assignments[column] = build(statement)
     if assignments:
@@ -51,4 +62,33 @@ def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key_columns))
+    if staged:
+        conn.execute(statement)
+        # Emptied at once: a second upsert into the same table, in this transaction
+        # or a later one on this connection, must not insert these rows again.
+        conn.exec_driver_sql(f"DELETE FROM stage_{table.name}")
+        return
+    # The rows go as executemany parameters, not `.values(rows)`: a statement
+    # whose text depends on the rows is compiled anew on every call; this one
+    # is compiled once and cached.
     conn.execute(statement, list(rows))
+
+
+def _copy_to_stage(
+    conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> sa.TableClause:
+    """The rows COPYed into this session's temporary twin of `table` (which `upsert` empties
+    once it has inserted them; a rollback empties it too)."""
+    name = f"stage_{table.name}"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS)")
+    json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )
+    return sa.table(name, *[sa.column(c) for c in columns])

@@ -1,7 +1,7 @@
 """Prospects (one per Google place), the searches that list them, and their contacts."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +32,13 @@ PROSPECT_LISTING_COLUMNS = (
 )
 
 
+_PROSPECT_FIELDS = tuple(field.name for field in fields(Prospect))
+
+
 def prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
-    row = asdict(prospect)
+    # A shallow copy: dataclasses.asdict deep-copies every value, and was a third
+    # of the time a 100-prospect upsert took (docs/benchmarks.md, scale).
+    row = {name: getattr(prospect, name) for name in _PROSPECT_FIELDS}
     row["types"] = list(prospect.types)
     return {**row, "first_seen_at": now, "updated_at": now}
 
@@ -120,10 +125,12 @@ def search_enrichment_statuses(conn: Connection, search_id: str) -> dict[str, in
     return dict(sorted((status, count) for status, count in conn.execute(query)))
 
 
-def searches_with_repeated_ranks(conn: Connection) -> list[str]:
+def searches_with_repeated_ranks(conn: Connection, search_id: str) -> list[str]:
+    """[search_id] if the search gives one rank to two places, else []."""
     links = t.search_prospects
     query = (
         sa.select(links.c.search_id)
+        .where(links.c.search_id == search_id)
         .group_by(links.c.search_id)
         .having(sa.func.count(sa.distinct(links.c.rank)) != sa.func.count())
         .order_by(links.c.search_id)
@@ -131,11 +138,18 @@ def searches_with_repeated_ranks(conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def llm_extracted_owners(conn: Connection) -> Iterable[tuple[str, str, dict | None]]:
+def llm_extracted_owners(
+    conn: Connection, search_id: str
+) -> Iterable[tuple[str, str, dict | None]]:
+    """(place id, owner, enrichment report) of the search's prospects whose owner the LLM
+    named."""
     contacts = t.prospect_contacts
+    links = t.search_prospects
     query = (
         sa.select(contacts.c.place_id, contacts.c.value, t.prospects.c.enrichment_report)
+        .join(links, links.c.place_id == contacts.c.place_id)
         .join(t.prospects, t.prospects.c.place_id == contacts.c.place_id)
+        .where(links.c.search_id == search_id)
         .where(contacts.c.kind == "owner", contacts.c.source.like("llm:%"))
         .order_by(contacts.c.place_id)
     )

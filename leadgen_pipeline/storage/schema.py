@@ -258,7 +258,7 @@ run_failures = Table(
     Column("failed_at", Timestamp, nullable=False),
 )
 
-# --- hardening (sql/007_hardening.sql) ---
+# --- hardening (sql/008_hardening.sql) ---
 
 idempotency_keys = Table(
     "idempotency_keys",

@@ -25,7 +25,7 @@ def store_webhook_event(
             payload=dict(payload),
             received_at=utcnow(),
         )
-        # Any conflict: the (source, event id) key, or the event id alone (sql/007).
+        # Any conflict: the (source, event id) key, or the event id alone (sql/008).
         .on_conflict_do_nothing()
         # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
         .returning(t.webhook_events.c.event_id)

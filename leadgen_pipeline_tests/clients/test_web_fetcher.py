@@ -1,6 +1,11 @@
 """The website fetcher against the sandbox's hostile pages: cut off and recorded, never raised."""
 
+import time
+from contextlib import contextmanager
+
+from leadgen_pipeline.clients.host_politeness import HostPoliteness
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+from leadgen_pipeline_tests.support.loopback import answer, loopback_server
 
 
 def fetcher_for(sandbox, **settings):
@@ -54,3 +59,59 @@ def test_robots_txt_is_kept_for_the_most_recent_origins_only(sandbox):
             assert fetcher.fetch(f"{origin}/").ok
         calls[size] = fetcher.usage.snapshot()["calls"] - len(visits)  # robots.txt requests
     assert calls == {1: 3, 2: 2}
+
+
+def test_a_drip_is_cut_as_too_slow_long_before_its_deadlines(sandbox):
+    fetcher = fetcher_for(sandbox, read_timeout_s=3, page_deadline_s=15, low_speed_grace_s=1.0)
+    page = fetcher.fetch(f"{sandbox.web_url}/hostile/slow/")
+    assert page.truncated and page.error.startswith("too slow: ")
+    assert page.elapsed_s < 5
+
+
+def test_pages_of_one_site_share_its_budget(sandbox):
+    fetcher = fetcher_for(
+        sandbox, read_timeout_s=3, page_deadline_s=15, site_budget_s=1.5, low_speed_grace_s=10
+    )
+    site_deadline = fetcher.site_deadline()
+    first = fetcher.fetch(f"{sandbox.web_url}/hostile/slow/", site_deadline)
+    assert first.error == "site budget of 1.5 s spent" and first.truncated
+    second = fetcher.fetch(f"{sandbox.web_url}/", site_deadline)
+    assert second.error == "site budget of 1.5 s spent" and not second.transient
+    assert second.status is None  # never requested
+
+
+@contextmanager
+def site_asking_for(crawl_delay_s: int, **settings):
+    """A loopback site whose robots.txt asks for a Crawl-delay, and a fetcher allowed there
+    (no pace of its own); yields (base URL, fetcher, server)."""
+    robots = f"User-agent: *\nCrawl-delay: {crawl_delay_s}\n".encode()
+    with loopback_server() as server:
+        server.routes["/robots.txt"] = lambda h: answer(h, 200, robots, "text/plain")
+        server.routes["/page/*"] = lambda h: answer(h, 200, b"<html></html>", "text/html")
+        fetcher = WebsiteFetcher(
+            guard=AddressGuard(allowed_origins=parse_allowed_origins(server.url)),
+            politeness=HostPoliteness(min_interval_s=0),
+            **settings,
+        )
+        yield server.url, fetcher, server
+
+
+def test_robots_crawl_delay_spaces_the_requests_to_its_host():
+    with site_asking_for(1) as (url, fetcher, _):
+        started = time.monotonic()
+        pages = [fetcher.fetch(f"{url}/page/{n}") for n in range(3)]
+        waited = time.monotonic() - started
+    assert all(page.ok for page in pages)
+    # robots.txt itself goes first at the default pace; the three pages then wait
+    # the site's second between them.
+    assert waited >= 2.0
+
+
+def test_a_budget_too_short_for_the_crawl_delay_stops_the_crawl():
+    with site_asking_for(30, site_budget_s=0.5) as (url, fetcher, server):
+        site_deadline = fetcher.site_deadline()
+        first = fetcher.fetch(f"{url}/page/1", site_deadline)
+        second = fetcher.fetch(f"{url}/page/2", site_deadline)
+    assert first.ok
+    assert second.error == "site budget of 0.5 s spent"
+    assert server.hits["/page/2"] == 0

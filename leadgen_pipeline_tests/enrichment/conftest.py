@@ -2,6 +2,7 @@
 
 import pytest
 
+from leadgen_pipeline.clients.host_politeness import HostPoliteness
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.resilience import RetrySettings
@@ -22,9 +23,11 @@ def llm(sandbox):
 
 @pytest.fixture
 def fetcher(sandbox):
-    # Short deadlines keep the hostile sites (slow, huge) quick to give up on.
+    # Short deadlines keep the hostile sites (slow, huge) quick to give up on; the
+    # sandbox's one web host stands for every business's server.
     return WebsiteFetcher(
         guard=AddressGuard(allowed_origins=parse_allowed_origins(sandbox.web_url)),
+        politeness=HostPoliteness(max_in_flight_per_host=16, min_interval_s=0),
         page_deadline_s=1.0,
         read_timeout_s=1.0,
         max_bytes=200_000,

@@ -29,3 +29,11 @@ def test_a_lead_no_search_lists_fails(database_url):
     with engine.begin() as conn:
         conn.execute(sa.delete(t.search_prospects))
     assert run_check(leads_traceable, database_url).metadata["first"].value == ["a"]
+
+
+def test_a_lead_check_reads_only_its_own_search(database_url):
+    engine = store_field_with_a_lead(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.leads).values(email="logo@2x.png"))
+    assert not run_check(lead_contacts_valid, database_url).passed
+    assert run_check(lead_contacts_valid, database_url, "roofer@portland-or").passed

@@ -41,3 +41,18 @@ def test_enrichment_state_survives_a_new_search_result(engine):
     with engine.connect() as conn:
         statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
     assert statuses == {"enriched"}
+
+
+def test_many_prospects_are_upserted_through_copy_alike(engine):
+    """From COPY_FROM_ROWS rows on, PostgreSQL upserts go through COPY: same result."""
+    many = [replace(FIELD[0], place_id=f"m{i:03d}", types=("plumber", f"t{i}")) for i in range(80)]
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, many)
+    rerun = [replace(p, rating=2.5) for p in reversed(many[:60])]
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, rerun)
+    with engine.connect() as conn:
+        ranked = prospect_store.ranked_search_prospects(conn, REQUEST.partition_key)
+    assert [p.place_id for p in ranked] == [p.place_id for p in rerun]
+    assert {p.rating for p in ranked} == {2.5}
+    assert ranked[0].types == ("plumber", "t59")
+    assert count(engine, t.prospects) == 80

@@ -25,10 +25,13 @@ def test_enqueueing_many_prospects_goes_in_chunks_and_keeps_the_higher_priority(
     prospect_store.store_search_prospects(engine, REQUEST.partition_key, many)
     ids = [p.place_id for p in many]
     assert queue_store.enqueue_enrichment(engine, [*ids, "unknown"], "low", "test") == len(many)
-    assert queue_store.enqueue_enrichment(engine, ids[:3], "high", "test") == 3
-    assert queue_store.enqueue_enrichment(engine, ids[:3], "normal", "test") == 3
+    # 60 rows go through COPY (storage.base.COPY_FROM_ROWS), 3 as plain rows: both keep
+    # the higher priority.
+    for some in (ids[:3], ids[3:63]):
+        assert queue_store.enqueue_enrichment(engine, some, "high", "test") == len(some)
+        assert queue_store.enqueue_enrichment(engine, some, "normal", "test") == len(some)
     with engine.connect() as conn:
-        assert queue_store.queued_counts(conn) == {0: 3, 2: len(many) - 3}
+        assert queue_store.queued_counts(conn) == {0: 63, 2: len(many) - 63}
         statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
     assert statuses == {"queued"}
 

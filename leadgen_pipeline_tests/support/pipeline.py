@@ -70,8 +70,9 @@ def sandbox_resources(
         ),
         "websites": WebsiteFetcherResource(
             allowed_origins=sandbox.web_url,
-            database=database,
-            max_requests=200,
+            # The sandbox's one web host stands for every business's server.
+            max_in_flight_per_host=16,
+            host_requests_per_second=1000,
             page_deadline_seconds=1.0,
             timeout_seconds=timeout_seconds,
         ),

@@ -4,6 +4,9 @@ from dataclasses import replace
 from typing import Any
 
 import dagster as dg
+from dagster._core.execution.context.invocation import (
+    DirectAssetCheckExecutionContext,
+)
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, score_lead
@@ -65,9 +68,15 @@ def store_field_with_a_lead(database_url: str) -> Engine:
     return engine
 
 
-def run_check(check: dg.AssetChecksDefinition, database_url: str) -> dg.AssetCheckResult:
-    """An asset check evaluated directly on the database as it is."""
-    return check(database=DatabaseResource(url=database_url))
+def run_check(
+    check: dg.AssetChecksDefinition, database_url: str, partition_key: str = REQUEST.partition_key
+) -> dg.AssetCheckResult:
+    """An asset check evaluated directly on the database as it is, for one search's partition
+    (REQUEST's unless told)."""
+    context = DirectAssetCheckExecutionContext(
+        op_execution_context=dg.build_op_context(partition_key=partition_key)
+    )
+    return check(context, database=DatabaseResource(url=database_url))
 
 
 def failed_checks(
