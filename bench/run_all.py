@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import (
+    api_under_load,
     celery_backfill,
     coverage,
     cross_run_quota,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "pipeline_overhead": pipeline_overhead.run,
     "scale": scale.run,
     "dagster_shared_quota": dagster_shared_quota.run,
+    "api_under_load": api_under_load.run,
     "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
 }

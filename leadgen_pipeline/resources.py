@@ -18,17 +18,28 @@ from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.domain.tiling import TilingSettings
+from leadgen_pipeline.monitoring.heartbeat import start_run_heartbeat
 from leadgen_pipeline.storage.database import data_dir, engine_for
 
 
 class DatabaseResource(ConfigurableResource):
-    """The application database (PostgreSQL, or the embedded SQLite file)."""
+    """The application database (PostgreSQL, or the embedded SQLite file).
+
+    In a run, it also starts the run's heartbeat (monitoring/heartbeat.py):
+    every step of ours uses the database, so it is set up when the run starts.
+    """
 
     url: str
 
     @property
     def engine(self) -> Engine:
         return engine_for(self.url)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Not a teardown: a resource with one must be opened as a context manager
+        # everywhere (sensor tests too); the heartbeat ends with the run instead.
+        if context.run is not None and context.instance is not None:
+            start_run_heartbeat(self.engine, context.instance, context.run)
 
 
 class RateLimitedResource(ConfigurableResource):

@@ -24,6 +24,7 @@ SENSORS = {
     "promote_after_enrichment",
     "webhook_events_sensor",
     "record_run_failures",
+    "reap_dead_runs",
 }
 SCHEDULES = {"refresh_searches", "retry_failed_enrichment", "reenrich_stale_leads"}
 RESOURCES = {"database", "places", "llm", "websites", "dns"}

@@ -2,7 +2,10 @@
 
 Every error answers with the same small JSON body (`ErrorBody`: a stable code
 and a message). Unexpected errors answer a generic 500: the traceback goes to
-the server's log, never to the client.
+the server's log, never to the client. A database that is briefly unreachable
+(a restart, dropped connections) answers 503 with Retry-After. Every request
+passes the request guard first (`guards`: NUL bytes, the token before the body,
+body and nesting caps, security headers).
 """
 
 import logging
@@ -11,12 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadgen_pipeline.api import directory, orchestration, reports, webhooks
-from leadgen_pipeline.api.models import ErrorBody
-from leadgen_pipeline.api.security import ApiError
+from leadgen_pipeline.api.guards import RequestGuard
+from leadgen_pipeline.api.security import ApiError, api_error_response, error_response
 from leadgen_pipeline.api.settings import ApiSettings
+from leadgen_pipeline.api.status_cache import StatusCache
 from leadgen_pipeline.clients.dagster_graphql import DagsterClient, OrchestratorUnavailable
 
 logger = logging.getLogger(__name__)
@@ -28,20 +33,12 @@ Drive the lead-generation pipeline without knowing Dagster: run a search
 failed one, send signed webhook events, and read the directory.
 
 Mutating endpoints need `Authorization: Bearer <token>` (the server's
-`LEADGEN_API_TOKEN`); webhooks need `X-Leadgen-Signature: sha256=<hex>`, an
-HMAC-SHA256 of the raw body with `LEADGEN_WEBHOOK_SECRET`.
+`LEADGEN_API_TOKEN`) and honour `Idempotency-Key`. Webhooks need
+`X-Leadgen-Timestamp` and `X-Leadgen-Signature` (HMAC-SHA256 with
+`LEADGEN_WEBHOOK_SECRET`; the scheme is in the webhook endpoint's description).
 """
-
-
-def error_response(
-    status_code: int,
-    error: str,
-    message: str,
-    details: list[dict[str, str]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body = ErrorBody(error=error, message=message, details=details)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code, headers=headers)
+# A moment for a database restart or a failover; clients retry after it.
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 
 def _http_error_code(status_code: int) -> str:
@@ -50,9 +47,7 @@ def _http_error_code(status_code: int) -> str:
 
 async def api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return error_response(
-        error.status_code, error.error, str(error.detail), error.details, error.headers
-    )
+    return api_error_response(error)
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
@@ -82,6 +77,27 @@ async def orchestrator_unavailable(request: Request, error: Exception) -> JSONRe
     )
 
 
+async def database_error(request: Request, error: Exception) -> JSONResponse:
+    """A lost connection or a server going away is a moment's outage, not a bug (503);
+    a value the database refuses is the request's fault (422); anything else is a 500."""
+    assert isinstance(error, sa_exc.SQLAlchemyError)
+    transient = isinstance(
+        error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError
+    ) or (isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated)
+    if transient:
+        logger.warning("database unavailable on %s: %s", request.url.path, type(error).__name__)
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database is not reachable just now; try again",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(error, sa_exc.DataError):
+        logger.warning("the database refused a value on %s: %s", request.url.path, error.orig)
+        return error_response(422, "invalid_value", "the database refused a value of the request")
+    return await unexpected_error(request, error)
+
+
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(500, "internal_error", "internal server error")
@@ -107,10 +123,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
     if not settings.webhook_secret:
         logger.warning("LEADGEN_WEBHOOK_SECRET is not set: webhooks answer 503")
     app.state.dagster = DagsterClient(settings.dagster_url, settings.dagster_timeout_seconds)
+    app.state.status_cache = StatusCache(
+        settings.status_cache_seconds, settings.status_read_threads
+    )
+    app.add_middleware(RequestGuard, settings=settings)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OrchestratorUnavailable, orchestrator_unavailable)
+    app.add_exception_handler(sa_exc.SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, unexpected_error)
     app.include_router(orchestration.router)
     app.include_router(webhooks.router)

@@ -32,6 +32,12 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+class RequestModel(ApiModel):
+    """A body a client sends: its fields exactly, each of its own type ("yes" is not true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 class JobState(StrEnum):
     PENDING = "pending"
     PROCESSING = "processing"
@@ -53,7 +59,7 @@ class ErrorBody(ApiModel):
     details: list[dict[str, str]] | None = None
 
 
-class TriggerRequest(ApiModel):
+class TriggerRequest(RequestModel):
     keyword: str = Field(
         max_length=1000,
         examples=["plumber"],
@@ -85,7 +91,7 @@ class TriggerResponse(ApiModel):
     reused: bool = Field(description="True: a fresh or running result was returned, no new run.")
 
 
-class EnrichBatchRequest(ApiModel):
+class EnrichBatchRequest(RequestModel):
     place_ids: list[PlaceId] = Field(min_length=1, max_length=MAX_BATCH_PLACE_IDS)
     priority: Priority = "normal"
 
@@ -144,25 +150,30 @@ class JobStatusResponse(ApiModel):
 
 
 class RetryResponse(ApiModel):
-    job_id: str
+    job_id: str = Field(description="The re-execution's run id.")
     parent_job_id: str
     status: JobState
+    reused: bool = Field(
+        default=False,
+        description="True: a re-execution of this job was already running (or succeeded) "
+        "and is returned; no new run.",
+    )
 
 
-class WebhookEvent(ApiModel):
+class WebhookEvent(RequestModel):
     id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
     type: WebhookEventType
     data: dict
 
 
-class SearchRequestedData(ApiModel):
+class SearchRequestedData(RequestModel):
     keyword: str = Field(max_length=1000)
     location: str = Field(max_length=1000)
     target_business: str | None = Field(default=None, max_length=1000)
     coverage: Literal["full", "top"] = "full"
 
 
-class ReenrichRequestedData(ApiModel):
+class ReenrichRequestedData(RequestModel):
     place_ids: list[PlaceId] = Field(min_length=1, max_length=MAX_BATCH_PLACE_IDS)
     priority: Priority = "normal"
 

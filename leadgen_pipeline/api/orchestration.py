@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine, Row
 
+from leadgen_pipeline.api.idempotency import IdempotencyKey, Outcome, idempotent
 from leadgen_pipeline.api.models import (
     EnrichBatchRequest,
     EnrichBatchResponse,
@@ -29,6 +31,7 @@ from leadgen_pipeline.api.models import (
 )
 from leadgen_pipeline.api.security import ApiError, require_api_token, settings_of
 from leadgen_pipeline.api.settings import ApiSettings
+from leadgen_pipeline.api.status_cache import StatusCache
 from leadgen_pipeline.clients.dagster_graphql import (
     IN_PROGRESS_RUN_STATUSES,
     RETRYABLE_RUN_STATUSES,
@@ -38,7 +41,12 @@ from leadgen_pipeline.clients.dagster_graphql import (
     RunNotRetryable,
     RunSummary,
 )
-from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
+from leadgen_pipeline.domain.search_request import (
+    DEFAULT_COVERAGE,
+    InvalidSearchRequest,
+    SearchRequest,
+    parse_search_request,
+)
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.search.jobs import search_job
 from leadgen_pipeline.search.tags import SEARCH_ID_TAG, SEARCH_RUN_TAG
@@ -47,6 +55,7 @@ from leadgen_pipeline.storage import job_store, prospect_store, queue_store, sea
 from leadgen_pipeline.storage.base import as_utc, utcnow
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline.storage.job_store import JOB_KIND_ENRICHMENT_BATCH, failures_of_runs
+from leadgen_pipeline.storage.locks import exclusive
 
 REQUESTED_BY = "api"
 # A search the API launched itself: the search_requests sensor (which launches
@@ -82,6 +91,7 @@ ENRICHMENT_DONE = frozenset({"enriched", "failed", "skipped"})
 MUTATION_ERRORS: dict[int | str, dict] = {
     401: {"model": ErrorBody, "description": "No bearer token."},
     403: {"model": ErrorBody, "description": "The bearer token is not valid."},
+    413: {"model": ErrorBody, "description": "The body is over the size limit."},
     422: {"model": ErrorBody, "description": "The request is not valid; nothing was stored."},
     503: {"model": ErrorBody, "description": "Dagster is unreachable, or no token is set."},
 }
@@ -107,41 +117,35 @@ def run_state(dagster_status: str) -> JobState:
     return RUN_STATES.get(dagster_status, JobState.PENDING)
 
 
-def reusable_run(
-    engine: Engine, dagster: DagsterClient, search_id: str, fresh_for: timedelta
-) -> RunSummary | None:
-    """The search's newest run if it is still going, or succeeded on results fresh enough."""
-    latest = dagster.latest_partition_run(search_job.name, search_id)
-    if latest is None:
-        return None
-    if latest.status in IN_PROGRESS_RUN_STATUSES:
-        return latest
-    if latest.status != "SUCCESS":
-        return None
-    with engine.connect() as conn:
-        search = search_store.get_search(conn, search_id)
+def fresh_success(search: Row | None, fresh_for: timedelta) -> bool:
     searched_at = as_utc(search.last_searched_at) if search else None
-    if searched_at is not None and searched_at >= utcnow() - fresh_for:
-        return latest
-    return None
+    return searched_at is not None and searched_at >= utcnow() - fresh_for
 
 
-@router.post(
-    "/trigger-orchestrator",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=TriggerResponse,
-    responses={200: {"model": TriggerResponse, "description": "A fresh result reused."}}
-    | MUTATION_ERRORS,
-    dependencies=[Depends(require_api_token)],
-    summary="Run a search (keyword in location), or reuse a fresh one",
-)
-def trigger_orchestrator(
-    body: TriggerRequest,
-    response: Response,
-    settings: Settings,
-    engine: Database,
-    dagster: Dagster,
-) -> TriggerResponse:
+def same_request(search: Row | None, request: SearchRequest) -> bool:
+    """Whether the stored search was asked for this target (any case) and coverage."""
+    stored_target = search.target_business if search else None
+    stored_coverage = search.coverage if search else DEFAULT_COVERAGE
+    return (stored_target or "").casefold() == (request.target_business or "").casefold() and (
+        stored_coverage == request.coverage
+    )
+
+
+def reused_run(search_id: str, run: RunSummary) -> Outcome:
+    log_event(OrchestrationEvent.SEARCH_START, search_id=search_id, run_id=run.run_id, reused=True)
+    return status.HTTP_200_OK, TriggerResponse(
+        job_id=run.run_id, search_id=search_id, status=run_state(run.status), reused=True
+    )
+
+
+def trigger(
+    body: TriggerRequest, settings: ApiSettings, engine: Engine, dagster: DagsterClient
+) -> Outcome:
+    """Launch the search, or answer with its run that is still going or fresh enough.
+
+    One trigger per search at a time (a lock across API processes): of identical
+    triggers sent at once, the first launches and the others get its run.
+    """
     try:
         search = parse_search_request(
             body.keyword, body.location, body.target_business, body.coverage
@@ -149,38 +153,74 @@ def trigger_orchestrator(
     except InvalidSearchRequest as error:
         raise ApiError(422, "invalid_search_request", str(error)) from None
     search_id = search.partition_key
-    if not body.force:
-        fresh_for = timedelta(hours=settings.search_freshness_hours)
-        reused = reusable_run(engine, dagster, search_id, fresh_for)
-        if reused is not None:
-            response.status_code = status.HTTP_200_OK
-            log_event(
-                OrchestrationEvent.SEARCH_START,
-                search_id=search_id,
-                run_id=reused.run_id,
-                reused=True,
-            )
-            return TriggerResponse(
-                job_id=reused.run_id,
-                search_id=search_id,
-                status=run_state(reused.status),
-                reused=True,
-            )
-    # Ask Dagster first, so that when it is down nothing is stored.
-    dagster.job_location(search_job.name)
-    search_store.register_search(engine, search, requested_by=REQUESTED_BY, status=LAUNCHED_STATUS)
-    try:
-        dagster.add_dynamic_partition(search_job.name, search_partitions.name, search_id)
-        run_id = dagster.launch_partition_run(
-            search_job.name, search_id, {"leadgen/requested_by": REQUESTED_BY}
+    with exclusive(engine, f"search-launch:{search_id}"):
+        latest = dagster.latest_partition_run(search_job.name, search_id)
+        with engine.connect() as conn:
+            stored = search_store.get_search(conn, search_id)
+        if latest is not None and latest.status in IN_PROGRESS_RUN_STATUSES:
+            if stored is not None and not same_request(stored, search):
+                raise ApiError(
+                    409,
+                    "search_in_progress",
+                    f"run {latest.run_id} of this search, for the target "
+                    f"{stored.target_business or 'the top result'!r} with {stored.coverage} "
+                    "coverage, is still going: trigger again once it has finished",
+                )
+            # Even with force: two runs of one search at once would race on its rows.
+            return reused_run(search_id, latest)
+        if (
+            not body.force
+            and latest is not None
+            and latest.status == "SUCCESS"
+            and same_request(stored, search)
+            and fresh_success(stored, timedelta(hours=settings.search_freshness_hours))
+        ):
+            return reused_run(search_id, latest)
+        # Ask Dagster first, so that when it is down nothing is stored.
+        dagster.job_location(search_job.name)
+        search_store.register_search(
+            engine, search, requested_by=REQUESTED_BY, status=LAUNCHED_STATUS
         )
-    except OrchestratorUnavailable as error:
-        search_store.set_search_status(engine, search_id, "failed", f"launch failed: {error}")
-        raise
-    job_store.record_search_job(engine, run_id, search_id, REQUESTED_BY)
+        try:
+            dagster.add_dynamic_partition(search_job.name, search_partitions.name, search_id)
+            run_id = dagster.launch_partition_run(
+                search_job.name, search_id, {"leadgen/requested_by": REQUESTED_BY}
+            )
+        except OrchestratorUnavailable as error:
+            search_store.set_search_status(engine, search_id, "failed", f"launch failed: {error}")
+            raise
+        job_store.record_search_job(engine, run_id, search_id, REQUESTED_BY)
     log_event(OrchestrationEvent.SEARCH_START, search_id=search_id, run_id=run_id, reused=False)
-    return TriggerResponse(
+    return status.HTTP_202_ACCEPTED, TriggerResponse(
         job_id=run_id, search_id=search_id, status=JobState.PENDING, reused=False
+    )
+
+
+@router.post(
+    "/trigger-orchestrator",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TriggerResponse,
+    responses={
+        200: {"model": TriggerResponse, "description": "A running or fresh result reused."},
+        409: {"model": ErrorBody, "description": "A run for another target is still going."},
+    }
+    | MUTATION_ERRORS,
+    dependencies=[Depends(require_api_token)],
+    summary="Run a search (keyword in location), or reuse a running or fresh one",
+)
+def trigger_orchestrator(
+    body: TriggerRequest,
+    settings: Settings,
+    engine: Database,
+    dagster: Dagster,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return idempotent(
+        engine,
+        idempotency_key,
+        "POST /api/trigger-orchestrator",
+        body.model_dump_json().encode(),
+        lambda: trigger(body, settings, engine, dagster),
     )
 
 
@@ -192,7 +232,19 @@ def trigger_orchestrator(
     dependencies=[Depends(require_api_token)],
     summary="Queue prospects for enrichment at a priority",
 )
-def enrich_batch(body: EnrichBatchRequest, engine: Database) -> EnrichBatchResponse:
+def enrich_batch(
+    body: EnrichBatchRequest, engine: Database, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return idempotent(
+        engine,
+        idempotency_key,
+        "POST /api/enrich-batch",
+        body.model_dump_json().encode(),
+        lambda: queue_batch(body, engine),
+    )
+
+
+def queue_batch(body: EnrichBatchRequest, engine: Engine) -> Outcome:
     place_ids = list(dict.fromkeys(body.place_ids))
     with engine.connect() as conn:
         known = prospect_store.known_place_ids(conn, place_ids)
@@ -217,7 +269,7 @@ def enrich_batch(body: EnrichBatchRequest, engine: Database) -> EnrichBatchRespo
         queued=queued,
         unknown=len(unknown),
     )
-    return EnrichBatchResponse(
+    return status.HTTP_202_ACCEPTED, EnrichBatchResponse(
         job_id=job_id,
         status=JobState.PENDING,
         priority=body.priority,
@@ -262,6 +314,15 @@ def enrichment_batch_status(engine: Engine, job: Row) -> JobStatusResponse:
     )
 
 
+def step_state(run: RunDetails, step_key: str) -> StepState:
+    state = STEP_STATES.get(run.step_statuses.get(step_key, ""), StepState.NOT_STARTED)
+    # A run that ended (failed, cancelled, or lost its process) leaves no step
+    # running: one it never finished failed with it.
+    if state is StepState.PROCESSING and run_state(run.status) is JobState.FAILED:
+        return StepState.FAILED
+    return state
+
+
 def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     """A Dagster run as the status endpoint reports it: a search run with its steps; a
     request_search run with the search it requested and, once launched, that search's run;
@@ -269,10 +330,7 @@ def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     steps = None
     if run.job_name == search_job.name:
         steps = SearchSteps(
-            **{
-                name: STEP_STATES.get(run.step_statuses.get(step_key, ""), StepState.NOT_STARTED)
-                for name, step_key in SEARCH_STEPS.items()
-            }
+            **{name: step_state(run, step_key) for name, step_key in SEARCH_STEPS.items()}
         )
     errors = [
         JobError(source="dagster", step=failure.step, message=failure.message)
@@ -304,12 +362,27 @@ def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
     summary="A job's status, its steps, result counts and errors",
 )
-def job_status(job_id: JobId, engine: Database, dagster: Dagster) -> JobStatusResponse:
+async def job_status(job_id: JobId, request: Request) -> Response:
+    cache: StatusCache[bytes] = request.app.state.status_cache
+    settings: ApiSettings = request.app.state.settings
+    dagster: DagsterClient = request.app.state.dagster
+
+    def read() -> bytes:
+        status = read_job_status(str(job_id), settings.database_url, dagster)
+        return status.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+    # The answer is kept serialised: a poller served from the cache costs the
+    # event loop no validation or encoding.
+    return Response(await cache.get(str(job_id), read), media_type="application/json")
+
+
+def read_job_status(job_id: str, database_url: str, dagster: DagsterClient) -> JobStatusResponse:
+    engine = engine_for(database_url)
     with engine.connect() as conn:
-        job = job_store.get_job(conn, str(job_id))
+        job = job_store.get_job(conn, job_id)
     if job is not None and job.kind == JOB_KIND_ENRICHMENT_BATCH:
         return enrichment_batch_status(engine, job)
-    run = dagster.run_details(str(job_id))
+    run = dagster.run_details(job_id)
     if run is None:
         raise ApiError(404, "not_found", f"no job {job_id}")
     return run_status(engine, run)
@@ -319,13 +392,33 @@ def job_status(job_id: JobId, engine: Database, dagster: Dagster) -> JobStatusRe
     "/orchestration/retry/{job_id}",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RetryResponse,
-    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}} | MUTATION_ERRORS,
+    responses={
+        200: {"model": RetryResponse, "description": "Its re-execution, already launched."},
+        404: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+    }
+    | MUTATION_ERRORS,
     dependencies=[Depends(require_api_token)],
-    summary="Re-execute a failed run from its failed steps",
+    summary="Re-execute a failed run from its failed steps (once)",
 )
-def retry_job(job_id: JobId, engine: Database, dagster: Dagster) -> RetryResponse:
+def retry_job(
+    job_id: JobId, engine: Database, dagster: Dagster, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return idempotent(
+        engine,
+        idempotency_key,
+        f"POST /api/orchestration/retry/{job_id}",
+        b"",
+        lambda: retry(str(job_id), engine, dagster),
+    )
+
+
+def retry(job_id: str, engine: Engine, dagster: DagsterClient) -> Outcome:
+    """Re-execute a failed run from failure, unless a re-execution of it is running or
+    succeeded: that one is the answer. One retry of a run at a time (a lock across API
+    processes), so retries sent at once launch one run."""
     with engine.connect() as conn:
-        job = job_store.get_job(conn, str(job_id))
+        job = job_store.get_job(conn, job_id)
     if job is not None and job.kind == JOB_KIND_ENRICHMENT_BATCH:
         raise ApiError(
             409,
@@ -333,20 +426,33 @@ def retry_job(job_id: JobId, engine: Database, dagster: Dagster) -> RetryRespons
             "an enrichment batch is not a run: failed prospects are retried by the "
             "retry_failed_enrichment schedule, or queue them again with /api/enrich-batch",
         )
-    run = dagster.run_details(str(job_id))
-    if run is None:
-        raise ApiError(404, "not_found", f"no job {job_id}")
-    if run.status not in RETRYABLE_RUN_STATUSES:
-        raise ApiError(
-            409, "not_retryable", f"the run is {run_state(run.status)}, only a failed run retries"
+    with exclusive(engine, f"retry:{job_id}"):
+        run = dagster.run_details(job_id)
+        if run is None:
+            raise ApiError(404, "not_found", f"no job {job_id}")
+        previous = dagster.latest_reexecution(run.run_id)
+        if previous is not None and (
+            previous.status in IN_PROGRESS_RUN_STATUSES or previous.status == "SUCCESS"
+        ):
+            return status.HTTP_200_OK, RetryResponse(
+                job_id=previous.run_id,
+                parent_job_id=run.run_id,
+                status=run_state(previous.status),
+                reused=True,
+            )
+        if run.status not in RETRYABLE_RUN_STATUSES:
+            raise ApiError(
+                409,
+                "not_retryable",
+                f"the run is {run_state(run.status)}, only a failed run retries",
+            )
+        try:
+            new_run_id = dagster.reexecute_from_failure(run.run_id)
+        except RunNotRetryable as error:
+            raise ApiError(409, "not_retryable", str(error)) from None
+        job_store.record_search_job(
+            engine, new_run_id, run.partition_key, REQUESTED_BY, parent_job_id=run.run_id
         )
-    try:
-        new_run_id = dagster.reexecute_from_failure(run.run_id)
-    except RunNotRetryable as error:
-        raise ApiError(409, "not_retryable", str(error)) from None
-    job_store.record_search_job(
-        engine, new_run_id, run.partition_key, REQUESTED_BY, parent_job_id=run.run_id
-    )
     log_event(
         OrchestrationEvent.RETRY_REQUESTED,
         run_id=new_run_id,
@@ -354,4 +460,6 @@ def retry_job(job_id: JobId, engine: Database, dagster: Dagster) -> RetryRespons
         job=run.job_name,
         search_id=run.partition_key,
     )
-    return RetryResponse(job_id=new_run_id, parent_job_id=run.run_id, status=JobState.PENDING)
+    return status.HTTP_202_ACCEPTED, RetryResponse(
+        job_id=new_run_id, parent_job_id=run.run_id, status=JobState.PENDING
+    )

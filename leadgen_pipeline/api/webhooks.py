@@ -2,17 +2,21 @@
 
 The endpoint only checks and stores; `webhook_events_sensor` acts on stored
 events, so a slow database write or a Dagster outage never makes the sender
-time out and retry.
+time out and retry. An event is stored once per event id, whichever source
+path it arrives on; its signature covers its timestamp, its source and its
+body (see `security`).
 """
 
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from leadgen_pipeline.api.guards import WEBHOOK_PATH_PREFIX
+from leadgen_pipeline.api.idempotency import IdempotencyKey, Outcome, idempotent
 from leadgen_pipeline.api.models import (
     ErrorBody,
     ReenrichRequestedData,
@@ -24,6 +28,8 @@ from leadgen_pipeline.api.models import (
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import (
     SIGNATURE_HEADER,
+    SIGNATURE_SCHEME,
+    TIMESTAMP_HEADER,
     ApiError,
     settings_of,
     verify_webhook_signature,
@@ -33,14 +39,13 @@ from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_s
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.storage import webhook_store
 
-MAX_BODY_BYTES = 64 * 1024
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 DATA_MODELS = {
     WebhookEventType.SEARCH_REQUESTED: SearchRequestedData,
     WebhookEventType.PROSPECT_REENRICH_REQUESTED: ReenrichRequestedData,
 }
 
-router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+router = APIRouter(prefix=WEBHOOK_PATH_PREFIX.rstrip("/"), tags=["webhooks"])
 
 
 def validation_details(error: ValidationError, prefix: str) -> list[dict[str, str]]:
@@ -53,10 +58,13 @@ def validation_details(error: ValidationError, prefix: str) -> list[dict[str, st
 def parse_event(body: bytes) -> tuple[WebhookEvent, dict[str, Any]]:
     """The event and its data, normalised; raises ApiError(422) with what is wrong."""
     try:
-        event = WebhookEvent.model_validate(json.loads(body))
-    except (ValueError, UnicodeDecodeError) as error:
-        details = validation_details(error, "") if isinstance(error, ValidationError) else None
-        raise ApiError(422, "invalid_event", "the body is not a valid event", details) from None
+        # JSON mode: strict types as JSON spells them (an event type is a string).
+        event = WebhookEvent.model_validate_json(body)
+    except ValidationError as error:
+        details = [d for d in validation_details(error, "") if d["field"]]
+        raise ApiError(
+            422, "invalid_event", "the body is not a valid event", details or None
+        ) from None
     try:
         data = DATA_MODELS[event.type].model_validate(event.data)
     except ValidationError as error:
@@ -92,26 +100,33 @@ def parse_event(body: bytes) -> tuple[WebhookEvent, dict[str, Any]]:
 )
 async def receive_webhook(
     request: Request,
-    response: Response,
     source: Annotated[str, Path(pattern=SOURCE_PATTERN, description="Who sends, e.g. hubspot.")],
     settings: Annotated[ApiSettings, Depends(settings_of)],
     engine: Annotated[Engine, Depends(engine_of)],
     signature: Annotated[
-        str | None,
-        Header(alias=SIGNATURE_HEADER, description="sha256=<hex HMAC-SHA256 of the raw body>"),
+        str | None, Header(alias=SIGNATURE_HEADER, description=SIGNATURE_SCHEME)
     ] = None,
-) -> WebhookAccepted:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, "body_too_large", f"events are at most {MAX_BODY_BYTES} bytes")
-    verify_webhook_signature(settings, bytes(body), signature)
-    event, data = parse_event(bytes(body))
-    payload = {"id": event.id, "type": event.type.value, "data": data}
-    stored = await run_in_threadpool(
-        webhook_store.store_webhook_event, engine, source, event.id, event.type.value, payload
+    timestamp: Annotated[
+        str | None, Header(alias=TIMESTAMP_HEADER, description="Unix time of sending, seconds.")
+    ] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    body = await request.body()  # at most the request guard's cap
+    verify_webhook_signature(settings, source, body, timestamp, signature)
+    event, data = parse_event(body)
+    return await run_in_threadpool(
+        idempotent,
+        engine,
+        idempotency_key,
+        f"POST {WEBHOOK_PATH_PREFIX}{source}",
+        body,
+        lambda: store_event(engine, source, event, data),
     )
+
+
+def store_event(engine: Engine, source: str, event: WebhookEvent, data: dict[str, Any]) -> Outcome:
+    payload = {"id": event.id, "type": event.type.value, "data": data}
+    stored = webhook_store.store_webhook_event(engine, source, event.id, event.type.value, payload)
     log_event(
         OrchestrationEvent.WEBHOOK_RECEIVED,
         source=source,
@@ -119,6 +134,7 @@ async def receive_webhook(
         event_type=event.type.value,
         duplicate=not stored,
     )
-    if not stored:
-        response.status_code = status.HTTP_200_OK
-    return WebhookAccepted(event_id=event.id, duplicate=not stored)
+    return (
+        status.HTTP_202_ACCEPTED if stored else status.HTTP_200_OK,
+        WebhookAccepted(event_id=event.id, duplicate=not stored),
+    )

@@ -1,28 +1,37 @@
 """Dagster's webserver, through its GraphQL API: launch, inspect and re-execute runs.
 
 The HTTP API never opens the Dagster instance itself, so it runs anywhere that
-can reach the webserver, whatever storage the instance uses.
+can reach the webserver, whatever storage the instance uses. Every call is a
+plain HTTP POST on a session of the calling thread: the API serves requests
+from many threads at once, and dagster_graphql's own client shares one gql
+transport that refuses a second caller while the first is connected
+(`TransportAlreadyConnected`).
 """
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+from dagster_graphql.client.client_queries import CLIENT_SUBMIT_PIPELINE_RUN_MUTATION
 from dagster_graphql.client.query import LAUNCH_PIPELINE_REEXECUTION_MUTATION
 
 from leadgen_pipeline.monitoring.failures import error_message, readable_message
 
 PARTITION_TAG = "dagster/partition"
 PARTITION_SET_TAG = "dagster/partition_set"
+PARENT_RUN_TAG = "dagster/parent_run_id"
 IN_PROGRESS_RUN_STATUSES = frozenset({"QUEUED", "NOT_STARTED", "MANAGED", "STARTING", "STARTED"})
 RETRYABLE_RUN_STATUSES = frozenset({"FAILURE", "CANCELED"})
 # A re-execution's own step stats cover only the steps it ran; the rest are
 # read from its parents, this many generations up at most.
 MAX_PARENT_RUNS = 5
 MAX_EVENT_PAGES = 10
+# Dagster's error texts go into logs, search rows and answers: a line, not a page.
+MAX_ERROR_CHARS = 300
+LAUNCH_SUCCESS = ("LaunchRunSuccess", "LaunchPipelineRunSuccess")
 
 _REPOSITORIES_QUERY = """
 query LeadgenRepositories {
@@ -81,7 +90,7 @@ query LeadgenRunEvents($runId: ID!, $cursor: String) {
 }
 """
 
-_LATEST_PARTITION_RUN_QUERY = """
+_LATEST_TAGGED_RUN_QUERY = """
 query LeadgenLatestRun($filter: RunsFilter!) {
   runsOrError(filter: $filter, limit: 1) {
     __typename
@@ -130,6 +139,11 @@ class RunSummary:
     status: str
 
 
+def _short(text: object) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 1] + "…"
+
+
 def _cause_chain_message(error: Mapping[str, Any] | None) -> str:
     if error is None:
         return "unknown error"
@@ -149,18 +163,20 @@ class DagsterClient:
             )
         self._graphql_url = f"{base_url.rstrip('/')}/graphql"
         self._timeout = timeout_seconds
-        self._client = DagsterGraphQLClient(
-            parts.hostname,
-            port_number=parts.port,
-            use_https=parts.scheme == "https",
-            timeout=max(1, round(timeout_seconds)),
-            path_prefix=parts.path,
-        )
         self._job_locations: dict[str, tuple[str, str]] = {}
+        self._local = threading.local()
+
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False  # the webserver is ours: no proxy from the environment
+        return session
 
     def _execute(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            response = requests.post(
+            response = self._session.post(
                 self._graphql_url,
                 json={"query": query, "variables": dict(variables)},
                 timeout=self._timeout,
@@ -173,7 +189,7 @@ class DagsterClient:
             ) from error
         if payload.get("errors"):
             messages = "; ".join(str(e.get("message")) for e in payload["errors"])
-            raise OrchestratorUnavailable(f"Dagster refused the query: {messages}")
+            raise OrchestratorUnavailable(f"Dagster refused the query: {_short(messages)}")
         return payload["data"]
 
     def job_location(self, job_name: str) -> tuple[str, str]:
@@ -182,7 +198,7 @@ class DagsterClient:
             result = self._execute(_REPOSITORIES_QUERY, {})["repositoriesOrError"]
             if result["__typename"] != "RepositoryConnection":
                 raise OrchestratorUnavailable(
-                    f"Dagster could not list its code: {result['message']}"
+                    f"Dagster could not list its code: {_short(result['message'])}"
                 )
             found = [
                 (node["location"]["name"], node["name"])
@@ -213,50 +229,73 @@ class DagsterClient:
             "AddDynamicPartitionSuccess",
             "DuplicateDynamicPartitionError",
         ):
-            raise OrchestratorUnavailable(f"could not add the partition: {result.get('message')}")
+            raise OrchestratorUnavailable(
+                f"could not add the partition: {_short(result.get('message'))}"
+            )
 
     def launch_partition_run(
         self, job_name: str, partition_key: str, tags: Mapping[str, str]
     ) -> str:
         """Launch `job_name` for one partition; returns the run id."""
         location, repository = self.job_location(job_name)
-        try:
-            return self._client.submit_job_execution(
-                job_name,
-                repository_location_name=location,
-                repository_name=repository,
-                tags={
-                    **tags,
-                    PARTITION_TAG: partition_key,
-                    # Dagster's name for the job's partition set; the UI groups runs by it.
-                    PARTITION_SET_TAG: f"{job_name}_partition_set",
-                },
+        all_tags = {
+            **tags,
+            PARTITION_TAG: partition_key,
+            # Dagster's name for the job's partition set; the UI groups runs by it.
+            PARTITION_SET_TAG: f"{job_name}_partition_set",
+        }
+        result = self._execute(
+            CLIENT_SUBMIT_PIPELINE_RUN_MUTATION,
+            {
+                "executionParams": {
+                    "selector": {
+                        "repositoryLocationName": location,
+                        "repositoryName": repository,
+                        "pipelineName": job_name,
+                    },
+                    "runConfigData": {},
+                    "mode": "default",
+                    "executionMetadata": {
+                        "tags": [{"key": k, "value": v} for k, v in all_tags.items()]
+                    },
+                }
+            },
+        )["launchPipelineExecution"]
+        if result["__typename"] in LAUNCH_SUCCESS:
+            return result["run"]["runId"]
+        raise OrchestratorUnavailable(
+            f"Dagster did not launch the run: {result['__typename']}: "
+            f"{_short(result.get('message') or '')}"
+        )
+
+    def _latest_tagged_run(self, job_name: str | None, key: str, value: str) -> RunSummary | None:
+        run_filter: dict[str, Any] = {"tags": [{"key": key, "value": value}]}
+        if job_name is not None:
+            run_filter["pipelineName"] = job_name
+        result = self._execute(_LATEST_TAGGED_RUN_QUERY, {"filter": run_filter})["runsOrError"]
+        if result["__typename"] != "Runs":
+            raise OrchestratorUnavailable(
+                f"Dagster could not list runs: {_short(result['message'])}"
             )
-        except DagsterGraphQLClientError as error:
-            raise OrchestratorUnavailable(f"Dagster did not launch the run: {error}") from error
+        runs = result["results"]
+        return RunSummary(runs[0]["runId"], runs[0]["status"]) if runs else None
 
     def latest_partition_run(self, job_name: str, partition_key: str) -> RunSummary | None:
         """The newest run of `job_name` for a partition, whoever launched it."""
-        result = self._execute(
-            _LATEST_PARTITION_RUN_QUERY,
-            {
-                "filter": {
-                    "pipelineName": job_name,
-                    "tags": [{"key": PARTITION_TAG, "value": partition_key}],
-                }
-            },
-        )["runsOrError"]
-        if result["__typename"] != "Runs":
-            raise OrchestratorUnavailable(f"Dagster could not list runs: {result['message']}")
-        runs = result["results"]
-        return RunSummary(runs[0]["runId"], runs[0]["status"]) if runs else None
+        return self._latest_tagged_run(job_name, PARTITION_TAG, partition_key)
+
+    def latest_reexecution(self, run_id: str) -> RunSummary | None:
+        """The newest re-execution of `run_id` (from the API, the UI or a run retry)."""
+        return self._latest_tagged_run(None, PARENT_RUN_TAG, run_id)
 
     def _run(self, run_id: str) -> dict[str, Any] | None:
         result = self._execute(_RUN_QUERY, {"runId": run_id})["runOrError"]
         if result["__typename"] == "RunNotFoundError":
             return None
         if result["__typename"] != "Run":
-            raise OrchestratorUnavailable(f"Dagster could not read the run: {result['message']}")
+            raise OrchestratorUnavailable(
+                f"Dagster could not read the run: {_short(result['message'])}"
+            )
         return result
 
     def _step_failures(self, run_id: str) -> list[StepFailure]:
@@ -316,7 +355,7 @@ class DagsterClient:
             {"reexecutionParams": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
         )["launchPipelineReexecution"]
         kind = result["__typename"]
-        if kind in ("LaunchRunSuccess", "LaunchPipelineRunSuccess"):
+        if kind in LAUNCH_SUCCESS:
             return result["run"]["runId"]
         message = result.get("message") or kind
         if "not failed" in message or kind == "InvalidStepError":

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -58,10 +58,43 @@ def parse_allowed_origins(spec: str | Iterable[str]) -> frozenset[Origin]:
     return frozenset(origin_of(item.strip()) for item in items if item.strip())
 
 
+# IPv6 ranges that carry an IPv4 address inside: a packet to them reaches that
+# IPv4 host through a translator or a tunnel, so they are judged by it.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215
+# ::a.b.c.d, deprecated by RFC 4291 but still routed by some stacks.
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+LAST_32_BITS = 0xFFFFFFFF
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address] | None:
+    """The IPv4 addresses an IPv6 address leads to (mapped, NAT64, 6to4, Teredo,
+    IPv4-compatible); [] for a local-use NAT64 address whose IPv4 is not where the
+    /96 form puts it; None when it embeds none."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64_WELL_KNOWN or ip in NAT64_LOCAL_USE:
+        # In the local-use /48 an operator may embed at /48, /56 or /64 too (RFC
+        # 6052); only the /96 form (zeros between prefix and IPv4) is read, the
+        # others are refused.
+        if ip in NAT64_LOCAL_USE and int(ip) >> 32 != int(NAT64_LOCAL_USE.network_address) >> 32:
+            return []
+        return [ipaddress.IPv4Address(int(ip) & LAST_32_BITS)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return [server, client]
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:  # not :: nor ::1
+        return [ipaddress.IPv4Address(int(ip) & LAST_32_BITS)]
+    return None
+
+
 def is_public_address(address: str) -> bool:
+    """A global unicast address; an IPv6 one that embeds IPv4 only if every IPv4 inside is."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (inside := embedded_ipv4(ip)) is not None:
+        return bool(inside) and all(v4.is_global and not v4.is_multicast for v4 in inside)
     return ip.is_global and not ip.is_multicast
 
 
@@ -81,20 +114,30 @@ class AddressGuard:
     allowed_ports: frozenset[int] = frozenset({80, 443})
 
     def permitted_addresses(self, host: str, port: int) -> list[str]:
-        """The resolved addresses it is safe to connect to; raises BlockedAddress if none."""
-        addresses = resolve(host, port)
-        if (host.lower().strip("[]"), port) in self.allowed_origins or any(
-            (address, port) in self.allowed_origins for address in addresses
-        ):
-            return addresses
-        if port not in self.allowed_ports:
-            raise BlockedAddress(f"port {port} of {host} is not a web port")
-        blocked = [address for address in addresses if not is_public_address(address)]
-        if blocked:
-            # Refuse outright rather than pick a public sibling: a name that
-            # also points inside the network is a name not to trust.
-            raise BlockedAddress(f"{host} resolves to a non-public address ({blocked[0]})")
-        return addresses
+        """The resolved addresses it is safe to connect to; raises BlockedAddress if any is not."""
+        return self.check_addresses(host, port, resolve(host, port))
+
+    def check_addresses(self, host: str, port: int, addresses: Sequence[str]) -> list[str]:
+        """The decision on what `host` resolved to: every address must pass.
+
+        An origin allowed by name (the sandbox's) passes whole. Otherwise each
+        address passes if it is an allowed origin itself, or a public address on
+        a web port. A name that resolves to one good address and one bad one is
+        refused outright rather than narrowed to the good one: a name that also
+        points inside the network is a name not to trust (DNS rebinding).
+        """
+        if (host.lower().strip("[]"), port) in self.allowed_origins:
+            return list(addresses)
+        for address in addresses:
+            if (address, port) in self.allowed_origins:
+                continue
+            if port not in self.allowed_ports:
+                raise BlockedAddress(f"port {port} of {host} is not a web port")
+            if not is_public_address(address):
+                raise BlockedAddress(f"{host} resolves to a non-public address ({address})")
+        if not addresses:
+            raise BlockedAddress(f"{host} resolves to no address")
+        return list(addresses)
 
 
 def _guarded_connection(base: type[HTTPConnection]) -> type[HTTPConnection]:

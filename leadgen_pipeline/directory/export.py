@@ -6,9 +6,11 @@ carries the collection, and each lead with every contact and its provenance.
 The tables are built with pandas; XlsxWriter writes the workbook.
 """
 
+import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,16 +30,31 @@ _SOCIAL_HEADERS = {
     "tiktok": "TikTok",
 }
 
-# Cells a spreadsheet would run as a formula are prefixed with ' so they stay
-# text (CSV injection). Plain numbers, E.164 phones included, are left alone.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection (OWASP): a cell a spreadsheet would run as a formula starts,
+# after any blanks or line breaks, with = + - @ or their fullwidth and small
+# forms (U+FF1D, U+FF0B, U+FF0D, U+FF20, U+FE66...: NFKC folds them to ASCII), or a tab or a
+# carriage return. Such a cell is prefixed with ' so it stays text. Data that
+# cannot call anything is left intact: plain numbers (E.164 phones included)
+# and plain email addresses, such as one whose local part starts with "-".
+_FORMULA_STARTS = frozenset("=+-@")
+_CONTROL_STARTS = ("\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _runs_as_formula(value: str) -> bool:
+    if value.startswith(_CONTROL_STARTS):
+        return True
+    stripped = value.lstrip()
+    return bool(stripped) and unicodedata.normalize("NFKC", stripped[0])[:1] in _FORMULA_STARTS
 
 
 def _spreadsheet_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return value if _PLAIN_NUMBER.fullmatch(value) else f"'{value}"
-    return value
+    if not isinstance(value, str) or not _runs_as_formula(value):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value) or _PLAIN_EMAIL.fullmatch(value):
+        return value
+    return f"'{value}"
 
 
 def _provenance(contact: Mapping[str, Any]) -> str:
@@ -148,7 +165,9 @@ def _iso(moment: datetime) -> str:
 
 def to_csv(leads: Sequence[Row], collection: Row) -> str:
     frame = leads_frame(leads, collection, cell=_spreadsheet_safe)
-    return frame.to_csv(index=False, lineterminator="\n")
+    # Every cell quoted (OWASP): a line break or a separator inside a value
+    # stays inside its cell.
+    return frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
 
 def to_xlsx(leads: Sequence[Row], collection: Row, filters: str | None = None) -> bytes:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from leadgen_pipeline.domain.contacts import registered_domain
-from leadgen_pipeline.domain.enrichment import ContactValue
+from leadgen_pipeline.domain.enrichment import ContactValue, stated_in
 from leadgen_pipeline.domain.places import Prospect
 
 
@@ -65,9 +65,17 @@ def lead_candidates(
     contacts: Mapping[str, Sequence[ContactValue]],
     target_id: str | None,
     target_owner: Sourced | None,
+    target_page_text: str = "",
 ) -> list[LeadCandidate]:
     """Each prospect with its best contact values (`contacts` lists each place's values best
-    first within a kind); the target's owner from intelligence if the website named none."""
+    first within a kind); the target's owner from intelligence if the website named none.
+
+    The intelligence profile is written from the search listings, not from the
+    business's pages, so its owner is the model's word alone: it becomes the
+    lead's owner only if `target_page_text` (what the target's pages say) states it.
+    """
+    if target_owner is not None and not stated_in(target_owner.value, target_page_text):
+        target_owner = None
     candidates = []
     for p in ranked:
         found = list(contacts.get(p.place_id, []))

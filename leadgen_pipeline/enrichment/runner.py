@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import psycopg
 from sqlalchemy.engine import Engine
@@ -30,11 +30,13 @@ from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.clients.web import WebsiteFetcher
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome, retry_delay
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
+from leadgen_pipeline.monitoring.heartbeat import Ticker
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage.base import utcnow
+from leadgen_pipeline.storage.queue_store import CLAIM_LEASE
 
-# A claim older than this belongs to a run that died; others may take it.
-CLAIM_LEASE = timedelta(minutes=30)
+# Claims are renewed this often while a drain runs: many times per lease.
+CLAIM_RENEW_SECONDS = CLAIM_LEASE.total_seconds() / 6
 
 
 @dataclass
@@ -111,7 +113,12 @@ class EnrichmentRunner:
         in_flight: dict[Future[EnrichmentOutcome], str] = {}
         pending: list[str] = []
         exhausted = False
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="enrich") as pool:
+        renewal = Ticker(
+            f"claims-{self.claimer}",
+            CLAIM_RENEW_SECONDS,
+            lambda: queue_store.renew_claims(self.engine, self.claimer),
+        )
+        with renewal, ThreadPoolExecutor(self.workers, thread_name_prefix="enrich") as pool:
             while True:
                 taken = tally.processed + len(in_flight) + len(pending)
                 room = None if max_prospects is None else max_prospects - taken

@@ -28,7 +28,8 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
         ranked = prospect_store.ranked_search_prospects(conn, search["id"])
         intelligence = intelligence_store.get_intelligence(conn, search["id"])
         contacts = prospect_store.contacts_by_place(conn, [p.place_id for p in ranked])
-    target_id = intelligence.target_place_id if intelligence else None
+        target_id = intelligence.target_place_id if intelligence else None
+        target_text = prospect_store.page_text(conn, target_id) if target_id else ""
     owner = None
     if intelligence and intelligence.intelligence.get("owner_name"):
         owner = Sourced(
@@ -38,7 +39,7 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
         )
     scored = [
         score_lead(c)
-        for c in lead_candidates(ranked, contacts, target_id, owner)
+        for c in lead_candidates(ranked, contacts, target_id, owner, target_text)
         if is_promotable(c)
     ]
     lead_store.upsert_leads(database.engine, search["id"], scored, target_id)

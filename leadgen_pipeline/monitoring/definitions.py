@@ -2,6 +2,6 @@
 
 import dagster as dg
 
-from leadgen_pipeline.monitoring.sensors import record_run_failures
+from leadgen_pipeline.monitoring.sensors import reap_dead_runs, record_run_failures
 
-defs = dg.Definitions(sensors=[record_run_failures])
+defs = dg.Definitions(sensors=[record_run_failures, reap_dead_runs])

@@ -1,4 +1,5 @@
-"""The run-failure sensor: every failed run recorded where the status endpoint shows it."""
+"""Run monitoring of ours: every failed run recorded where the status endpoint shows it,
+and runs whose process died marked failed (the reaper)."""
 
 from datetime import UTC, datetime
 
@@ -6,8 +7,10 @@ import dagster as dg
 
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.monitoring.failures import error_message
+from leadgen_pipeline.monitoring.heartbeat import SILENCE_LIMIT
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage.job_store import record_run_failure
+from leadgen_pipeline.storage import job_store, queue_store
+from leadgen_pipeline.storage.base import as_utc, utcnow
 
 PARTITION_TAG = "dagster/partition"
 
@@ -37,7 +40,7 @@ def record_run_failures(context: dg.RunFailureSensorContext, database: DatabaseR
     else:
         message = error_message(None, job_failure.error)
     partition_key = run.tags.get(PARTITION_TAG)
-    record_run_failure(
+    job_store.record_run_failure(
         database.engine,
         run_id=run.run_id,
         job_name=run.job_name,
@@ -53,3 +56,62 @@ def record_run_failures(context: dg.RunFailureSensorContext, database: DatabaseR
         search_id=partition_key,
         failed_steps=[step["step"] for step in failed_steps],
     )
+
+
+REAP_INTERVAL_SECONDS = 30
+
+
+@dg.sensor(
+    minimum_interval_seconds=REAP_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Mark failed each STARTED run whose process stopped beating (a machine "
+    "restart, a killed process), and free its enrichment claims.",
+)
+def reap_dead_runs(
+    context: dg.SensorEvaluationContext, database: DatabaseResource
+) -> dg.SkipReason:
+    now = utcnow()
+    last_tick = float(context.cursor) if context.cursor else None
+    context.update_cursor(str(now.timestamp()))
+    if last_tick is None or now.timestamp() - last_tick > 1.5 * REAP_INTERVAL_SECONDS:
+        # A tick was missed: the daemon was down, or the database (whose
+        # outage also kept live runs from beating). Runs get one interval to
+        # show they are alive before silence counts against them.
+        return dg.SkipReason("first tick after a pause: heartbeats get one interval to resume")
+    started = context.instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    with database.engine.connect() as conn:
+        beats = job_store.heartbeats(conn, [run.run_id for run in started])
+    # A run without a heartbeat row died before its first step (the start
+    # timeout and the maximum run time of Dagster's run monitoring cover it).
+    silent_since = now - SILENCE_LIMIT
+    dead = {run_id for run_id, beat in beats.items() if as_utc(beat.beat_at) < silent_since}
+    alive_roots = {beat.root_run_id for run_id, beat in beats.items() if run_id not in dead}
+    reaped = []
+    for run in started:
+        current = context.instance.get_run_by_id(run.run_id)
+        if run.run_id not in dead or current is None or current.status != run.status:
+            continue  # alive, or it ended meanwhile
+        beat = beats[run.run_id]
+        silence = int((now - as_utc(beat.beat_at)).total_seconds())
+        # Claims first: whoever sees the run failed may retry it at once. A
+        # re-execution of the same root that is alive holds the same claims.
+        released = (
+            queue_store.release_claims(database.engine, beat.root_run_id)
+            if beat.root_run_id not in alive_roots
+            else 0
+        )
+        context.instance.report_run_failed(
+            run,
+            message=f"the run's process stopped: no heartbeat from pid {beat.pid} on "
+            f"{beat.host} for {silence} s (a machine restart or a killed process); "
+            "retry it to resume from the failed steps",
+        )
+        job_store.forget_heartbeats(database.engine, [run.run_id])
+        reaped.append(run.run_id)
+        context.log.info(
+            f"run {run.run_id} marked failed after {silence} s of silence; "
+            f"{released} enrichment claims freed"
+        )
+    if not reaped:
+        return dg.SkipReason(f"{len(started)} started runs, none silent")
+    return dg.SkipReason(f"marked {len(reaped)} silent runs failed: {', '.join(reaped)}")

@@ -26,6 +26,9 @@ search_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(places_results).downstream()
     - dg.AssetSelection.assets("queued_enrichment"),
     description="Run one search end to end: Places, prospects, intelligence, leads, collection.",
+    # A backstop for a run that hangs while its process lives (a dead process
+    # is caught within minutes by its heartbeat): run monitoring fails it.
+    tags={dg.MAX_RUNTIME_SECONDS_TAG: str(4 * 3600)},
 )
 
 

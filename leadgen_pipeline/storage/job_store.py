@@ -1,5 +1,5 @@
-"""Jobs the HTTP API handed out, and the runs that failed (as the run-failure sensor saw
-them): what the status endpoint reads."""
+"""Jobs the HTTP API handed out, the runs that failed (as the run-failure sensor saw
+them): what the status endpoint reads; and the heartbeats of the runs in progress."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -90,3 +90,33 @@ def failures_of_runs(conn: Connection, run_ids: Sequence[str]) -> list[dict[str,
         .order_by(t.run_failures.c.failed_at)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def beat(
+    engine: Engine, *, run_id: str, root_run_id: str, job_name: str, host: str, pid: int
+) -> None:
+    """The run's process is alive now (its first beat records when it started)."""
+    now = utcnow()
+    row = {
+        "run_id": run_id,
+        "root_run_id": root_run_id,
+        "job_name": job_name,
+        "host": host,
+        "pid": pid,
+        "started_at": now,
+        "beat_at": now,
+    }
+    with engine.begin() as conn:
+        upsert(conn, t.run_heartbeats, [row], ["run_id"], update_columns=["host", "pid", "beat_at"])
+
+
+def forget_heartbeats(engine: Engine, run_ids: Sequence[str]) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.delete(t.run_heartbeats).where(t.run_heartbeats.c.run_id.in_(run_ids)))
+
+
+def heartbeats(conn: Connection, run_ids: Sequence[str]) -> dict[str, Row]:
+    """The heartbeat rows of these runs, by run id (a run that never beat has none)."""
+    beats = t.run_heartbeats
+    query = sa.select(beats).where(beats.c.run_id.in_(list(run_ids)))
+    return {row.run_id: row for row in conn.execute(query)}

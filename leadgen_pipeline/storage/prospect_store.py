@@ -157,6 +157,14 @@ def llm_extracted_owners(
         yield row.place_id, row.value, row.enrichment_report
 
 
+def page_text(conn: Connection, place_id: str) -> str:
+    """The text of the prospect's pages its enrichment kept: what the LLM was shown."""
+    report = conn.execute(
+        sa.select(t.prospects.c.enrichment_report).where(t.prospects.c.place_id == place_id)
+    ).scalar()
+    return ((report or {}).get("llm") or {}).get("text") or ""
+
+
 def enrichment_states(conn: Connection, place_ids: Sequence[str]) -> dict[str, Row]:
     """Place id -> (enrichment_status, enrichment_error) for the prospects that exist."""
     query = sa.select(

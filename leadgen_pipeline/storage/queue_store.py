@@ -1,8 +1,9 @@
 """The enrichment queue: enqueue with priorities, claim with leases, start and finish a
 prospect's enrichment."""
 
+import os
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,11 @@ from leadgen_pipeline.storage.prospect_store import (
 )
 
 PRIORITIES = {"high": 0, "normal": 1, "low": 2}
+CLAIM_LEASE_ENV = "LEADGEN_CLAIM_LEASE_SECONDS"
+# A claim is a lease: its holder renews it (claimed_at) several times a lease
+# while it drains, so one older than this belongs to a process that died, and
+# anyone may take it. The run reaper frees a dead run's claims even sooner.
+CLAIM_LEASE = timedelta(seconds=float(os.environ.get(CLAIM_LEASE_ENV, "120")))
 
 
 ENQUEUE_CHUNK = 500
@@ -154,15 +160,49 @@ def claim_enrichment(
     return place_ids
 
 
-def queued_counts(conn: Connection) -> dict[int, int]:
-    """Unclaimed queue items by priority."""
+def queued_counts(conn: Connection, now: datetime | None = None) -> dict[int, int]:
+    """Queue items nobody holds (unclaimed, or their lease expired), by priority."""
     queue = t.enrichment_queue
+    expired = (now or utcnow()) - CLAIM_LEASE
     query = (
         sa.select(queue.c.priority, sa.func.count())
-        .where(queue.c.claimed_by.is_(None))
+        .where(sa.or_(queue.c.claimed_by.is_(None), queue.c.claimed_at < expired))
         .group_by(queue.c.priority)
     )
     return {priority: count for priority, count in conn.execute(query)}
+
+
+def renew_claims(engine: Engine, claimer: str) -> int:
+    """Extend the lease of every item `claimer` holds; returns how many."""
+    queue = t.enrichment_queue
+    with engine.begin() as conn:
+        result = conn.execute(
+            sa.update(queue).where(queue.c.claimed_by == claimer).values(claimed_at=utcnow())
+        )
+    return result.rowcount
+
+
+def release_claims(engine: Engine, claimer: str) -> int:
+    """Give back every item `claimer` holds (its run died): unclaimed again, and the prospects
+    it had started `queued` instead of `running`. Returns how many."""
+    queue = t.enrichment_queue
+    with engine.begin() as conn:
+        place_ids = list(
+            conn.execute(
+                sa.update(queue)
+                .where(queue.c.claimed_by == claimer)
+                .values(claimed_by=None, claimed_at=None)
+                .returning(queue.c.place_id)
+            ).scalars()
+        )
+        if place_ids:
+            conn.execute(
+                sa.update(t.prospects)
+                .where(t.prospects.c.place_id.in_(place_ids))
+                .where(t.prospects.c.enrichment_status == "running")
+                .values(enrichment_status="queued")
+            )
+    return len(place_ids)
 
 
 def start_enrichment(engine: Engine, place_id: str) -> tuple[Prospect, int]:

@@ -257,3 +257,28 @@ run_failures = Table(
     Column("message", Text, nullable=False),
     Column("failed_at", Timestamp, nullable=False),
 )
+
+# --- hardening (sql/008_hardening.sql) ---
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("idempotency_key", Text, primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Json, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+run_heartbeats = Table(
+    "run_heartbeats",
+    metadata,
+    Column("run_id", Text, primary_key=True),
+    Column("root_run_id", Text, nullable=False),
+    Column("job_name", Text, nullable=False),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("beat_at", Timestamp, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""Webhook events from other systems: stored once per (source, event id), claimed, finished."""
+"""Webhook events from other systems: stored once per event id, claimed, finished."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +14,7 @@ from leadgen_pipeline.storage.base import utcnow
 def store_webhook_event(
     engine: Engine, source: str, event_id: str, event_type: str, payload: Mapping[str, Any]
 ) -> bool:
-    """Store an event unless (source, event id) is already stored; True if it was new."""
+    """Store an event unless its id is already stored (from any source); True if it was new."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(t.webhook_events)
@@ -25,7 +25,8 @@ def store_webhook_event(
             payload=dict(payload),
             received_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["source", "event_id"])
+        # Any conflict: the (source, event id) key, or the event id alone (sql/008).
+        .on_conflict_do_nothing()
         # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
         .returning(t.webhook_events.c.event_id)
     )

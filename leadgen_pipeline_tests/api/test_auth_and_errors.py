@@ -79,10 +79,37 @@ def test_with_dagster_down_a_trigger_is_503_and_stores_nothing(client, database_
     assert searches_stored(database_url) == 0
 
 
-def test_an_unexpected_error_is_a_generic_500_without_details_or_secrets(tmp_path):
+def test_an_unreachable_database_is_a_503_with_retry_after_and_no_details(tmp_path):
     # A database that cannot be opened: the driver's error names the URL.
     secret_url = f"sqlite:///{tmp_path}/missing-dir/s3cret-password/db.sqlite3"
     with TestClient(create_app(api_settings(secret_url)), raise_server_exceptions=False) as client:
+        response = client.get("/api/collections")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json()["error"] == "database_unavailable"
+    assert "s3cret" not in response.text and "Traceback" not in response.text
+
+
+def test_an_unexpected_error_is_a_generic_500_without_details(tmp_path):
+    # SQLite keeps whatever it is given: a collection whose count is not a number.
+    url = f"sqlite:///{tmp_path / 'odd.sqlite3'}"
+    with engine_for(url).begin() as conn:
+        conn.execute(
+            sa.insert(t.searches).values(
+                id="x@y",
+                keyword="x",
+                location="y",
+                text_query="x in y",
+                status="searched",
+                requested_at=sa.func.now(),
+                requested_by="test",
+            )
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO lead_collections VALUES "
+            "('x@y', 'x', 'y', 's3cret-count', 0, 0, 0, 0, NULL, NULL, CURRENT_TIMESTAMP)"
+        )
+    with TestClient(create_app(api_settings(url)), raise_server_exceptions=False) as client:
         response = client.get("/api/collections")
     assert response.status_code == 500
     assert response.json() == {"error": "internal_error", "message": "internal server error"}

@@ -39,6 +39,20 @@ def no_server_error_but_a_dagster_outage(ctx, response, case) -> None:
     assert outage, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
 
 
+def schema_valid_data_accepted_unless_it_holds_nul(ctx, response, case) -> None:
+    """Schemathesis' positive_data_acceptance, but a NUL character in a string is refused by
+    design (422: PostgreSQL cannot store one), though the spec's plain strings allow it."""
+    values = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
+    if any(
+        "\x00" in str(v)
+        for value in values
+        for v in (value if isinstance(value, list) else [value])
+    ):
+        assert response.status_code == 422, f"{case.path}: NUL answered {response.status_code}"
+        return
+    positive_data_acceptance(ctx, response, case)
+
+
 def operations() -> list[tuple[str, str]]:
     # The spec does not depend on the database, so it can be listed at collection time.
     app = create_app(api_settings("sqlite://"))
@@ -66,11 +80,15 @@ def test_every_generated_request_gets_a_documented_non_5xx_answer(api_schema, me
     def answers_as_documented(case: schemathesis.Case) -> None:
         case.call_and_validate(
             headers=AUTH,
-            excluded_checks=[
-                not_a_server_error,
-                *([positive_data_acceptance] if path in DOMAIN_VALIDATED else []),
+            excluded_checks=[not_a_server_error, positive_data_acceptance],
+            additional_checks=[
+                no_server_error_but_a_dagster_outage,
+                *(
+                    []
+                    if path in DOMAIN_VALIDATED
+                    else [schema_valid_data_accepted_unless_it_holds_nul]
+                ),
             ],
-            additional_checks=[no_server_error_but_a_dagster_outage],
         )
 
     answers_as_documented()

@@ -1,6 +1,7 @@
 """Webhooks: verified, stored once, and acted on once by webhook_events_sensor."""
 
 import json
+import time
 
 import dagster as dg
 import sqlalchemy as sa
@@ -24,7 +25,9 @@ SEARCH_EVENT = {
 def post_event(client, event: dict, source: str = "crm", headers: dict | None = None):
     body = json.dumps(event).encode()
     return client.post(
-        f"/api/webhooks/{source}", content=body, headers=headers if headers else signed(body)
+        f"/api/webhooks/{source}",
+        content=body,
+        headers=headers if headers else signed(body, source),
     )
 
 
@@ -70,11 +73,13 @@ def test_a_replayed_event_is_stored_once(client, database_url, capsys):
     )
     assert event.payload["data"]["keyword"] == "Electrician"
     assert event.claimed_at is None
-    # The same id from another source is another event.
-    assert post_event(client, SEARCH_EVENT, source="forms").status_code == 202
+    # The same event sent (and signed) for another source is the same event.
+    across = post_event(client, SEARCH_EVENT, source="forms")
+    assert (across.status_code, across.json()["duplicate"]) == (200, True)
+    assert len(stored_events(database_url)) == 1
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
     received = [line for line in logged if line.get("event") == "WEBHOOK_RECEIVED"]
-    assert [line["duplicate"] for line in received] == [False, True, False]
+    assert [line["duplicate"] for line in received] == [False, True, True]
     assert WEBHOOK_SECRET not in json.dumps(logged)
 
 
@@ -156,4 +161,70 @@ def test_a_bad_source_and_an_oversized_body_are_refused(client, database_url):
     huge = json.dumps({**SEARCH_EVENT, "data": {"pad": "x" * 70_000}}).encode()
     response = client.post("/api/webhooks/crm", content=huge, headers=signed(huge))
     assert response.status_code == 413
+    assert stored_events(database_url) == []
+
+
+def test_an_event_signed_for_one_source_is_refused_on_another(client, database_url):
+    body = json.dumps(SEARCH_EVENT).encode()
+    for_crm = signed(body, "crm")
+    assert client.post("/api/webhooks/crm", content=body, headers=for_crm).status_code == 202
+    replayed = client.post("/api/webhooks/forms", content=body, headers=for_crm)
+    assert replayed.status_code == 401
+    assert replayed.json()["error"] == "invalid_signature"
+    assert [e.source for e in stored_events(database_url)] == ["crm"]
+
+
+def test_a_timestamp_outside_the_window_or_missing_is_refused(client, database_url):
+    body = json.dumps(SEARCH_EVENT).encode()
+    now = time.time()
+    for sent_at in (now - 301, now + 301, now - 86_400, 0):
+        response = client.post(
+            "/api/webhooks/crm", content=body, headers=signed(body, "crm", sent_at)
+        )
+        assert response.status_code == 401, sent_at
+        assert response.json()["error"] == "stale_timestamp"
+    headers = signed(body, "crm")
+    for timestamp in (None, "", "abc", "1.5e9", "-1", "+1700000000", " 1700000000x"):
+        bad = (
+            {**headers, "X-Leadgen-Timestamp": timestamp}
+            if timestamp is not None
+            else {"X-Leadgen-Signature": headers["X-Leadgen-Signature"]}
+        )
+        response = client.post("/api/webhooks/crm", content=body, headers=bad)
+        assert response.status_code == 401, timestamp
+    # A timestamp changed after signing breaks the signature.
+    moved = {**headers, "X-Leadgen-Timestamp": str(int(headers["X-Leadgen-Timestamp"]) - 1)}
+    assert client.post("/api/webhooks/crm", content=body, headers=moved).status_code == 401
+    # Within the window, either way, is fine.
+    assert (
+        client.post("/api/webhooks/crm", content=body, headers=signed(body, "crm", now - 250))
+    ).status_code == 202
+    assert len(stored_events(database_url)) == 1
+
+
+def test_an_event_replayed_to_every_source_is_acted_on_once(client, database_url):
+    body = json.dumps(SEARCH_EVENT).encode()
+    answers = [
+        client.post(f"/api/webhooks/{source}", content=body, headers=signed(body, source))
+        for source in ("crm", "forms", "hubspot", "crm")
+    ]
+    assert [a.status_code for a in answers] == [202, 200, 200, 200]
+    assert [a.json()["duplicate"] for a in answers] == [False, True, True, True]
+    tick(database_url)
+    [event] = stored_events(database_url)
+    assert event.source == "crm" and event.outcome.startswith("search_requested")
+
+
+def test_webhook_events_are_strict(client, database_url):
+    for event in (
+        {**SEARCH_EVENT, "extra": 1},
+        {**SEARCH_EVENT, "data": {**SEARCH_EVENT["data"], "force": True}},
+        {"id": 5, "type": "search.requested", "data": SEARCH_EVENT["data"]},
+        {
+            "id": "e9",
+            "type": "prospect.reenrich_requested",
+            "data": {"placeIds": ["a"], "priority": 0},
+        },
+    ):
+        assert post_event(client, event).status_code == 422, event
     assert stored_events(database_url) == []

@@ -29,6 +29,26 @@ from leadgen_pipeline.clients.web import (
         ("::ffff:10.0.0.1", False),  # IPv4-mapped private
         ("8.8.8.8", True),
         ("2001:4860:4860::8888", True),
+        # IPv6 forms that carry an IPv4 address are judged by the IPv4 inside.
+        ("::ffff:8.8.8.8", True),
+        ("64:ff9b::10.0.0.1", False),  # NAT64, well-known prefix
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b::127.0.0.1", False),
+        ("64:ff9b::8.8.8.8", True),
+        ("64:ff9b:1::10.0.0.1", False),  # NAT64, local-use prefix (/96 form)
+        ("64:ff9b:1::192.168.1.1", False),
+        ("64:ff9b:1::8.8.8.8", True),
+        ("64:ff9b:1:a00:1::", False),  # local-use, IPv4 at the /48 position: refused
+        ("2002:a00:1::", False),  # 6to4 of 10.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:808:808::", True),  # 6to4 of 8.8.8.8
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo, client 10.0.0.1
+        ("2001:0:808:808:8000:63bf:f7f7:f7f7", True),  # Teredo, 8.8.8.8 to 8.8.8.8
+        ("::10.0.0.1", False),  # IPv4-compatible
+        ("::127.0.0.1", False),
+        ("::169.254.169.254", False),
+        ("::8.8.8.8", True),
     ],
 )
 def test_only_global_unicast_addresses_are_public(address, public):
@@ -85,3 +105,43 @@ def test_allowed_origins_parse_from_a_comma_list():
         ("127.0.0.1", 8703),
         ("::1", 443),
     }
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ["8.8.8.8", "10.0.0.1"],
+        ["10.0.0.1", "8.8.8.8"],
+        ["2001:4860:4860::8888", "::1"],
+        ["8.8.8.8", "64:ff9b::a9fe:a9fe"],
+    ],
+)
+def test_a_name_resolving_to_a_public_and_a_private_address_is_refused(addresses):
+    with pytest.raises(BlockedAddress, match="non-public"):
+        AddressGuard().check_addresses("mixed.example", 443, addresses)
+
+
+def test_a_name_resolving_to_an_allowed_and_a_private_address_is_refused():
+    guard = AddressGuard(allowed_origins=parse_allowed_origins("http://127.0.0.1:8703"))
+    assert guard.check_addresses("sites.test", 8703, ["127.0.0.1"]) == ["127.0.0.1"]
+    for addresses in (["127.0.0.1", "10.0.0.1"], ["10.0.0.1", "127.0.0.1"]):
+        with pytest.raises(BlockedAddress):
+            guard.check_addresses("sites.test", 8703, addresses)
+    public_guard = AddressGuard(allowed_origins=parse_allowed_origins("http://127.0.0.1:80"))
+    with pytest.raises(BlockedAddress, match=r"non-public address \(169\.254\.169\.254\)"):
+        public_guard.check_addresses("sites.test", 80, ["127.0.0.1", "169.254.169.254"])
+
+
+def test_every_public_address_of_a_name_is_returned_and_none_is_refused():
+    guard = AddressGuard()
+    assert guard.check_addresses("ok.example", 443, ["8.8.8.8", "2001:4860:4860::8888"]) == [
+        "8.8.8.8",
+        "2001:4860:4860::8888",
+    ]
+    with pytest.raises(BlockedAddress, match="no address"):
+        guard.check_addresses("empty.example", 443, [])
+
+
+def test_an_origin_allowed_by_name_passes_whole():
+    guard = AddressGuard(allowed_origins=parse_allowed_origins("http://localhost:8703"))
+    assert guard.check_addresses("localhost", 8703, ["127.0.0.1", "::1"]) == ["127.0.0.1", "::1"]

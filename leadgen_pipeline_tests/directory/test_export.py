@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import openpyxl
+import pytest
 
 from leadgen_pipeline.directory.export import CRM_COLUMNS, to_csv, to_json, to_xlsx
 
@@ -105,3 +106,51 @@ def test_json_has_the_collection_and_every_contact_as_they_are():
     assert lead["socials"] == LEAD["socials"]
     assert lead["review_count"] == 12
     assert lead["contacts"] == LEAD["contacts"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        ' =HYPERLINK("http://evil")',
+        "  @SUM(1)",
+        "\n=cmd|' /C calc'!A0",
+        "\r\n+1+cmd|' /C calc'!A0",
+        "\t=1",
+        "\r=1",
+        '\uff1dHYPERLINK("http://evil")',  # fullwidth equals sign
+        "\uff0b1+1",
+        "\uff0d1+1",
+        "\uff20SUM(1)",
+        "\ufe661+1",  # small equals sign
+        "\u3000=1+1",  # ideographic space first
+        "-2+3+cmd|' /C calc'!A0",
+        "+1 (512) 469-2300",
+    ],
+)
+def test_every_cell_a_spreadsheet_would_run_as_a_formula_is_defused(value):
+    [record] = list(csv.DictReader(io.StringIO(to_csv([{**LEAD, "name": value}], COLLECTION))))
+    assert record["Company"] == f"'{value}"
+
+
+@pytest.mark.parametrize(
+    ("field", "header", "value"),
+    [
+        ("email", "Email", "-info@example.com"),
+        ("email", "Email", "+sales@example.com"),
+        ("email", "Email", "a-b.c+tag@mail.example.co.uk"),
+        ("phone_e164", "Phone", "+4930123456"),
+        ("name", "Company", "Müller & Söhne, Bäckerei"),
+        ("name", "Company", "line\nbreak inside"),
+        ("name", "Company", 'quote " inside'),
+        ("name", "Company", "ends with ="),
+    ],
+)
+def test_valid_data_is_exported_intact(field, header, value):
+    [record] = list(csv.DictReader(io.StringIO(to_csv([{**LEAD, field: value}], COLLECTION))))
+    assert record[header] == value
+
+
+def test_every_cell_is_quoted():
+    header = to_csv([LEAD], COLLECTION).splitlines()[0]
+    assert header == ",".join(f'"{name}"' for name in HEADERS)

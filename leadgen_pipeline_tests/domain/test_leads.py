@@ -99,13 +99,29 @@ def test_a_candidate_takes_the_best_value_of_each_kind_and_the_targets_owner_fal
         ],
     }
     owner = Sourced("Maria Lopez", "llm:business_intelligence", detail="Owner")
-    first, second = lead_candidates([SHOP, other], contacts, target_id="b", target_owner=owner)
+    page = "About us: Maria  LOPEZ founded Other Plumbing in 1998."
+    first, second = lead_candidates(
+        [SHOP, other], contacts, target_id="b", target_owner=owner, target_page_text=page
+    )
     assert first.email == Sourced("jo@austinpipepros.com", "website:mailto", "https://a/contact")
     assert first.phone.value == "+15125550100"
     assert first.owner is None
     assert set(first.socials) == {"facebook"}
     # No contact of its own: the listing's phone (none here) and the intelligence's owner.
     assert (second.phone, second.email, second.owner) == (None, None, owner)
+
+
+def test_the_intelligence_owner_is_kept_only_if_the_targets_pages_state_it():
+    target = prospect("b", "Other Plumbing", phone_e164=None)
+    owner = Sourced("Maria Lopez", "llm:business_intelligence", detail="Owner")
+    for page_text in ("", "Family run since 1998. Call us today.", "Maria Lopes, owner"):
+        [candidate] = lead_candidates([target], {}, "b", owner, page_text)
+        assert candidate.owner is None, page_text
+    [candidate] = lead_candidates([target], {}, "b", owner, "Owner: Maria Lopez")
+    assert candidate.owner == owner
+    # Another prospect never takes the target's owner, stated or not.
+    [other] = lead_candidates([SHOP], {}, "b", owner, "Owner: Maria Lopez")
+    assert other.owner is None
 
 
 def _email(address, deliverable, **signals):

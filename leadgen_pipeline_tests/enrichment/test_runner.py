@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.enrichment.runner import CLAIM_LEASE, EnrichmentRunner
+from leadgen_pipeline.enrichment.runner import EnrichmentRunner
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.storage import queue_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline.storage.queue_store import CLAIM_LEASE
 from leadgen_pipeline_tests.support.searches import store_search
 from leadgen_sandbox import FaultConfig
 

@@ -25,7 +25,7 @@ from leadgen_pipeline_tests.support.search_process import (
     prepare_dagster_home,
     reexecute_from_failure,
 )
-from leadgen_pipeline_tests.support.searches import register_search
+from leadgen_pipeline_tests.support.searches import enrichment_status_counts, register_search
 from leadgen_sandbox import FaultConfig
 
 DENTISTS = ("dentist", "Denver, CO", None)  # 30 places
@@ -37,22 +37,12 @@ KILL_WINDOW = (5, 22)  # finished prospects (enriched or skipped) when the kill 
 START_DEADLINE_S = 90.0
 
 
-def status_counts(database_url: str) -> Counter[str]:
-    with engine_for(database_url).connect() as conn:
-        rows = conn.execute(
-            sa.select(t.prospects.c.enrichment_status, sa.func.count()).group_by(
-                t.prospects.c.enrichment_status
-            )
-        )
-        return Counter(dict(rows.all()))
-
-
 def wait_until_half_way(process, database_url: str) -> Counter[str]:
     """Poll the database until enrichment is under way: some prospects done, some not."""
     deadline = time.monotonic() + START_DEADLINE_S
     while time.monotonic() < deadline:
         assert process.poll() is None, "the run ended before it could be killed half way"
-        counts = status_counts(database_url)
+        counts = enrichment_status_counts(database_url)
         done = counts["enriched"] + counts["skipped"]
         if sum(counts.values()) == PROSPECTS and KILL_WINDOW[0] <= done <= KILL_WINDOW[1]:
             return counts
@@ -85,7 +75,7 @@ def test_a_run_killed_half_way_and_reexecuted_from_failure_matches_an_uninterrup
 
         [killed] = instance.get_runs()
         assert killed.status == dg.DagsterRunStatus.STARTED  # nobody told Dagster
-        after_kill = status_counts(url)
+        after_kill = enrichment_status_counts(url)
         unfinished = after_kill["running"] + after_kill["queued"]
         assert unfinished > 0, f"nothing was left to resume: {after_kill}"
         instance.report_run_failed(killed, "killed with SIGKILL by the reliability test")

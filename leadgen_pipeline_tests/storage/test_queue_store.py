@@ -1,10 +1,14 @@
-"""The enrichment queue: chunked enqueueing, priorities kept."""
+"""The enrichment queue: chunked enqueueing, priorities kept, claims as leases."""
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from leadgen_pipeline.domain.enrichment import ContactValue, EnrichmentOutcome
 from leadgen_pipeline.storage import prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.base import utcnow
+from leadgen_pipeline.storage.queue_store import CLAIM_LEASE
 from leadgen_pipeline_tests.support.prospects import REQUEST, prospect
 
 
@@ -29,6 +33,37 @@ def test_enqueueing_many_prospects_goes_in_chunks_and_keeps_the_higher_priority(
     with engine.connect() as conn:
         assert queue_store.queued_counts(conn) == {0: 63, 2: len(many) - 63}
         statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
+    assert statuses == {"queued"}
+
+
+def test_a_claim_is_a_lease_renewed_by_its_holder_and_freed_when_it_dies(engine):
+    search_store.register_search(engine, REQUEST, "test")
+    field = [prospect(f"p{i}", f"P{i}") for i in range(4)]
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, field)
+    queue_store.enqueue_enrichment(engine, [p.place_id for p in field], "normal", "test")
+    now = utcnow()
+    assert queue_store.claim_enrichment(engine, "run-a", 2, now - CLAIM_LEASE) == ["p0", "p1"]
+    queue_store.start_enrichment(engine, "p0")
+    with engine.connect() as conn:
+        assert queue_store.queued_counts(conn, now) == {1: 2}
+        # Once the lease has run out unrenewed, the claims count as waiting again...
+        assert queue_store.queued_counts(conn, now + CLAIM_LEASE + timedelta(seconds=1)) == {1: 4}
+    # ... and another claimer may take them; renewed, they stay the holder's.
+    assert queue_store.renew_claims(engine, "run-a") == 2
+    assert queue_store.claim_enrichment(engine, "run-b", 4, utcnow() - CLAIM_LEASE) == ["p2", "p3"]
+    assert queue_store.claim_enrichment(engine, "run-c", 4, utcnow() + timedelta(seconds=1)) == [
+        "p0",
+        "p1",
+        "p2",
+        "p3",
+    ]
+    # Released (its run died): unclaimed, and the prospect it had started is queued again.
+    assert queue_store.release_claims(engine, "run-c") == 4
+    with engine.connect() as conn:
+        holders = set(conn.execute(sa.select(t.enrichment_queue.c.claimed_by)).scalars())
+        statuses = set(conn.execute(sa.select(t.prospects.c.enrichment_status)).scalars())
+        assert queue_store.queued_counts(conn) == {1: 4}
+    assert holders == {None}
     assert statuses == {"queued"}
 
 

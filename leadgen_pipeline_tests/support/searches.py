@@ -1,6 +1,7 @@
 """Requesting and running real searches on the sandbox, and reading what they stored."""
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -131,9 +132,22 @@ def prospect_states(database_url: str) -> list[sa.Row]:
 
 
 def table_counts(database_url: str) -> dict[str, int]:
-    """Rows in every table of the application database."""
+    """Rows in every table of the application database, but the heartbeats: a row per run
+    in progress, by design, kept until the run's heartbeat sees it ended."""
     with engine_for(database_url).connect() as conn:
         return {
             table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for table in t.metadata.sorted_tables
+            if table is not t.run_heartbeats
         }
+
+
+def enrichment_status_counts(database_url: str) -> Counter[str]:
+    """How many prospects are in each enrichment status."""
+    with engine_for(database_url).connect() as conn:
+        rows = conn.execute(
+            sa.select(t.prospects.c.enrichment_status, sa.func.count()).group_by(
+                t.prospects.c.enrichment_status
+            )
+        )
+        return Counter(dict(rows.all()))
