@@ -1,4 +1,5 @@
-"""What a Places request costs: the SKU its field mask triggers, at list price. ONE table.
+"""What a billable call costs: a Places request (the SKU its field mask triggers) or an LLM
+call (its model's token prices), at list price. ONE table, with its version.
 
 Google bills a Text Search or Place Details request at the highest SKU that any
 field in its mask triggers ("field mask billing"); `nextPageToken` is not a
@@ -10,7 +11,9 @@ change: update a row, its `read_on` and its `source` together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 SKU_DETAILS_URL = "https://developers.google.com/maps/billing-and-pricing/sku-details/places"
 # The page the Text Search prices were read from (Google's own docs, older SKU
@@ -174,3 +177,44 @@ def text_search_sku(field_mask: str) -> Sku:
 def place_details_sku(field_mask: str) -> Sku:
     tier = mask_tier(field_mask, search=False)
     return PLACES_SKUS[f"Place Details {'Essentials (IDs Only)' if tier == 'IDs Only' else tier}"]
+
+
+# USD per million tokens (input, output) at list price; unknown models use the
+# LLM client's configured fallback prices.
+MODEL_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+}
+
+
+def llm_cost_usd(
+    model: str, prompt_tokens: int, completion_tokens: int, fallback: tuple[float, float]
+) -> float:
+    price_in, price_out = MODEL_PRICES_PER_MTOK.get(model, fallback)
+    return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+
+
+def llm_call_estimate_usd(
+    model: str, prompt_chars: int, max_output_tokens: int, fallback: tuple[float, float]
+) -> float:
+    """What an LLM call may cost at most, before it is made: the prompt at one token per
+    two characters (tokenisers average about four; never under-reserve) and every
+    output token it may write."""
+    return llm_cost_usd(model, prompt_chars // 2 + 16, max_output_tokens, fallback)
+
+
+def _price_version() -> str:
+    """The table's version: its read date and a digest of every price in it, so a ledger
+    row says which prices it was costed at, and any edit gives a new version."""
+    table = {
+        "places": {name: asdict(sku) for name, sku in sorted(PLACES_SKUS.items())},
+        "llm": dict(sorted(MODEL_PRICES_PER_MTOK.items())),
+    }
+    digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{PRICES_READ_ON}.{digest}"
+
+
+PRICE_VERSION = _price_version()
