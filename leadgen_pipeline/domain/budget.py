@@ -97,3 +97,8 @@ def refusal(caps: Caps, committed: Committed, price_usd: float) -> Refusal | Non
 def day_start(moment: datetime) -> datetime:
     """The start of `moment`'s UTC day: the daily cap's window."""
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def month_start(moment: datetime) -> datetime:
+    """The start of `moment`'s UTC month."""
+    return day_start(moment).replace(day=1)
