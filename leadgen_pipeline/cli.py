@@ -125,9 +125,14 @@ def run_search(
             e.message for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE
         ]
         if instance.get_run_by_id(run_id).tags.get(STOPPED_TAG) == "budget":
-            raise Stopped(
-                f"search {request.partition_key!r} stopped (run {run_id}): {'; '.join(failures)}"
-            )
+            # The step's own reason ("budget reached: ..."), not Dagster's summary of it.
+            reasons = [
+                e.step_failure_data.user_failure_data.description
+                for e in result.all_events
+                if e.event_type == DagsterEventType.STEP_FAILURE
+                and e.step_failure_data.user_failure_data is not None
+            ]
+            raise Stopped(f"search {request.partition_key!r}, run {run_id}: {'; '.join(reasons)}")
         raise CliError(
             f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
         )
