@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from leadgen_pipeline.domain.budget import InvalidBudget
 from leadgen_pipeline.domain.search_request import (
     COVERAGE_MODES,
     DEFAULT_COVERAGE,
@@ -127,12 +128,14 @@ def run_search(
         if instance.get_run_by_id(run_id).tags.get(STOPPED_TAG) == "budget":
             # The step's own reason ("budget reached: ..."), not Dagster's summary of it.
             reasons = [
-                e.step_failure_data.user_failure_data.description
+                str(e.step_failure_data.user_failure_data.description).removeprefix("stopped: ")
                 for e in result.all_events
                 if e.event_type == DagsterEventType.STEP_FAILURE
                 and e.step_failure_data.user_failure_data is not None
             ]
-            raise Stopped(f"search {request.partition_key!r}, run {run_id}: {'; '.join(reasons)}")
+            raise Stopped(
+                f"search {request.partition_key!r} stopped (run {run_id}): {'; '.join(reasons)}"
+            )
         raise CliError(
             f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
         )
@@ -581,9 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.handler(args)
     except Stopped as error:
-        console.print(f"[yellow]stopped:[/] {escape(str(error))}")
+        console.print(f"[yellow]{escape(str(error))}[/]")
         return error.exit_status
-    except (CliError, InvalidSearchRequest) as error:
+    except (CliError, InvalidSearchRequest, InvalidBudget) as error:
         console.print(f"[red]error:[/] {escape(str(error))}")
         return 1
     except KeyboardInterrupt:

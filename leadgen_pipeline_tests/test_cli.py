@@ -84,7 +84,8 @@ def test_a_capped_search_stops_with_status_3_resumes_with_a_higher_cap_and_spend
     # The location look-up ($0.032) fits under $0.05; the first area page ($0.035) does not.
     assert main(["search", "roofer", "Portland, OR", "--max-cost", "0.05"]) == 3
     err = capsys.readouterr().err
-    assert "stopped:" in err and "budget reached" in err and "maxCostUsd" in err
+    assert "'roofer@portland-or' stopped (run" in err
+    assert "budget reached" in err and "maxCostUsd" in err
     assert sandbox.stats("places").requests_total == 1
 
     assert main(["search", "roofer", "Portland, OR", "--max-cost", "5"]) == 0
