@@ -501,7 +501,7 @@ def _print_quote(document: dict[str, Any]) -> None:
     for name, figure in document["inputs"].items():
         inputs.add_row(
             name,
-            *(f"{figure[k]:g}" for k in ("expected", "low", "high")),
+            *(f"{figure[k]:.4g}" for k in ("expected", "low", "high")),
             figure.get("source", ""),
             figure.get("note", ""),
         )

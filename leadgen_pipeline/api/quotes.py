@@ -8,8 +8,10 @@ import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
+from leadgen_pipeline.api.idempotency import IdempotencyKey, Outcome, idempotent
 from leadgen_pipeline.api.models import ErrorBody, QuoteRequest, QuoteResponse
 from leadgen_pipeline.api.orchestration import MUTATION_ERRORS, engine_of
 from leadgen_pipeline.api.security import ApiError, require_api_token
@@ -35,7 +37,20 @@ Database = Annotated[Engine, Depends(engine_of)]
     dependencies=[Depends(require_api_token)],
     summary="Estimate a search's requests and cost before running it (spends nothing)",
 )
-def quote(body: QuoteRequest, engine: Database) -> QuoteResponse:
+def quote(
+    body: QuoteRequest, engine: Database, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    # A probe asked again under the same key is answered from the first: no quota twice.
+    return idempotent(
+        engine,
+        idempotency_key,
+        "POST /api/quote",
+        body.model_dump_json().encode(),
+        lambda: quote_outcome(body, engine),
+    )
+
+
+def quote_outcome(body: QuoteRequest, engine: Engine) -> Outcome:
     try:
         request = parse_search_request(body.keyword, body.location, None, body.coverage)
     except InvalidSearchRequest as error:
@@ -52,6 +67,6 @@ def quote(body: QuoteRequest, engine: Database) -> QuoteResponse:
             result = quote_search(engine, request, llm_model_from_env())
     except ProviderError as error:
         raise ApiError(502, "probe_failed", f"the probe failed: {error}") from None
-    return QuoteResponse.model_validate(
+    return 200, QuoteResponse.model_validate(
         {"search_id": request.partition_key, "text_query": request.text_query, **result.as_dict()}
     )

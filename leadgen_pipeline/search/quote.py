@@ -9,6 +9,7 @@ quote). Nothing else is called: a quote spends nothing billable.
 """
 
 from datetime import datetime, timedelta
+from itertools import islice
 
 from sqlalchemy.engine import Engine
 
@@ -52,12 +53,18 @@ def quote_prices(llm_model: str) -> QuotePrices:
 
 def probe(places: PlacesClient, request: SearchRequest) -> ProbeResult:
     """Count the query's places as the run's first query would, with a mask billed at $0."""
+    cap_pages = RESULT_CAP // PAGE_SIZE
+    # Pages past the cap are not read (Places serves none; a server that did would only
+    # confirm the saturation the first three show).
     pages = list(
-        places.search_text_pages(
-            request.text_query,
-            PROBE_FIELD_MASK,
-            max_pages=RESULT_CAP // PAGE_SIZE,
-            include_pure_service_area=request.coverage == "full",
+        islice(
+            places.search_text_pages(
+                request.text_query,
+                PROBE_FIELD_MASK,
+                max_pages=cap_pages + 1,
+                include_pure_service_area=request.coverage == "full",
+            ),
+            cap_pages,
         )
     )
     ids = {place.get("id") for page in pages for place in page.places}

@@ -27,14 +27,18 @@ def test_a_quote_for_a_search_never_run_is_the_defaults_and_calls_nothing(client
     assert quote["inputs"]["places"]["source"] == "default"
     assert set(quote["requests"]["textSearch"]) == {"locate", "area", "tiles"}
     assert quote["requestsBySku"]["Text Search Pro"] == 1
-    assert quote["probe"] is None
+    assert "probe" not in quote  # none made
     assert sandbox.stats("places").requests_total == before
 
 
-def test_a_probe_counts_the_places_at_no_cost(client, sandbox, places_env):
+def test_a_probe_counts_the_places_at_no_cost_once_per_idempotency_key(client, sandbox, places_env):
     before = sandbox.stats("places").requests_total
-    response = client.post("/api/quote", json=ROOFERS | {"probe": True}, headers=AUTH)
+    headers = AUTH | {"Idempotency-Key": "quote-roofers-1"}
+    response = client.post("/api/quote", json=ROOFERS | {"probe": True}, headers=headers)
     assert response.status_code == 200, response.text
+    again = client.post("/api/quote", json=ROOFERS | {"probe": True}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == response.json()
     quote = response.json()
     assert quote["probe"] == {
         "requests": 1,
