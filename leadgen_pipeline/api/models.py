@@ -59,7 +59,9 @@ class ErrorBody(ApiModel):
     details: list[dict[str, str]] | None = None
 
 
-class TriggerRequest(RequestModel):
+class SearchTextRequest(RequestModel):
+    """What a search is: a keyword in a location."""
+
     keyword: str = Field(
         max_length=1000,
         examples=["plumber"],
@@ -70,6 +72,9 @@ class TriggerRequest(RequestModel):
         examples=["Austin, TX"],
         description=SEARCH_TEXT_RULES.format(limit=MAX_LOCATION_CHARS),
     )
+
+
+class TriggerRequest(SearchTextRequest):
     target_business: str | None = Field(
         default=None,
         max_length=1000,
@@ -343,17 +348,7 @@ class SearchReport(ApiModel):
     generated_at: UtcDatetime | None
 
 
-class QuoteRequest(RequestModel):
-    keyword: str = Field(
-        max_length=1000,
-        examples=["plumber"],
-        description=SEARCH_TEXT_RULES.format(limit=MAX_KEYWORD_CHARS),
-    )
-    location: str = Field(
-        max_length=1000,
-        examples=["Austin, TX"],
-        description=SEARCH_TEXT_RULES.format(limit=MAX_LOCATION_CHARS),
-    )
+class QuoteRequest(SearchTextRequest):
     coverage: Literal["full", "top"] = Field(
         default="full", description="As for /api/trigger-orchestrator."
     )
