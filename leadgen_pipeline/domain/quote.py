@@ -24,7 +24,7 @@ rises with every input, so the low (high) quote is the run with every input low
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -383,3 +383,56 @@ def per_unit(total: float, units: int, default: Figure, spread: float, unit: str
     return Figure(
         mean, mean * (1 - spread), mean * (1 + spread), HISTORY, f"mean over {units} {unit}"
     )
+
+
+def learned_ratios(
+    tile_requests: int,
+    tiled_places: int,
+    enrichment: Mapping[str, int],
+    intelligence: tuple[int, int, int],
+    defaults: QuoteDefaults,
+) -> dict[str, Figure]:
+    """The per-place and per-call inputs from past runs (each falling back to its default):
+    tile requests and places of tiled searches; enriched prospects, how many needed Place
+    Details and the LLM, and the LLM's tokens; intelligence calls and their tokens."""
+    calls, prompt, completion = intelligence
+    spread = defaults.history_spread
+    prospects, llm_calls = enrichment["prospects"], enrichment["llm_calls"]
+    return {
+        "tile_requests_per_place": per_unit(
+            tile_requests,
+            tiled_places,
+            defaults.tile_requests_per_place,
+            spread,
+            "places of tiled searches",
+        ),
+        "place_details_share": share(
+            enrichment["place_details"],
+            prospects,
+            defaults.place_details_share,
+            defaults.min_history_prospects,
+        ),
+        "llm_share": share(
+            llm_calls, prospects, defaults.llm_share, defaults.min_history_prospects
+        ),
+        "extraction_prompt_tokens": per_unit(
+            enrichment["prompt_tokens"],
+            llm_calls,
+            defaults.extraction_prompt_tokens,
+            spread,
+            "extraction calls",
+        ),
+        "extraction_completion_tokens": per_unit(
+            enrichment["completion_tokens"],
+            llm_calls,
+            defaults.extraction_completion_tokens,
+            spread,
+            "extraction calls",
+        ),
+        "intelligence_prompt_tokens": per_unit(
+            prompt, calls, defaults.intelligence_prompt_tokens, spread, "intelligence calls"
+        ),
+        "intelligence_completion_tokens": per_unit(
+            completion, calls, defaults.intelligence_completion_tokens, spread, "intelligence calls"
+        ),
+    }

@@ -25,11 +25,10 @@ from leadgen_pipeline.domain.quote import (
     QuoteInputs,
     QuotePrices,
     history_places,
-    per_unit,
+    learned_ratios,
     plan_requests,
     probed_places,
     quote_run,
-    share,
 )
 from leadgen_pipeline.domain.search_request import SearchRequest
 from leadgen_pipeline.domain.tiling import PAGE_SIZE, RESULT_CAP, refresh_groups
@@ -91,9 +90,7 @@ def quote_search(
         known, due = queue_store.search_enrichment_due(conn, key, stale_before)
         tile_requests, tiled_places = search_store.tile_request_history(conn)
         enriched = prospect_store.enrichment_history(conn)
-        intelligence_calls, intelligence_prompt, intelligence_completion = (
-            intelligence_store.intelligence_token_history(conn)
-        )
+        intelligence = intelligence_store.intelligence_token_history(conn)
     notes: list[str] = []
     probed = None
     plan = None
@@ -120,52 +117,6 @@ def quote_search(
         known_prospects=known,
         due_prospects=due,
         tile_plan_requests=plan,
-        tile_requests_per_place=per_unit(
-            tile_requests,
-            tiled_places,
-            defaults.tile_requests_per_place,
-            defaults.history_spread,
-            "places of tiled searches",
-        ),
-        place_details_share=share(
-            enriched["place_details"],
-            enriched["prospects"],
-            defaults.place_details_share,
-            defaults.min_history_prospects,
-        ),
-        llm_share=share(
-            enriched["llm_calls"],
-            enriched["prospects"],
-            defaults.llm_share,
-            defaults.min_history_prospects,
-        ),
-        extraction_prompt_tokens=per_unit(
-            enriched["prompt_tokens"],
-            enriched["llm_calls"],
-            defaults.extraction_prompt_tokens,
-            defaults.history_spread,
-            "extraction calls",
-        ),
-        extraction_completion_tokens=per_unit(
-            enriched["completion_tokens"],
-            enriched["llm_calls"],
-            defaults.extraction_completion_tokens,
-            defaults.history_spread,
-            "extraction calls",
-        ),
-        intelligence_prompt_tokens=per_unit(
-            intelligence_prompt,
-            intelligence_calls,
-            defaults.intelligence_prompt_tokens,
-            defaults.history_spread,
-            "intelligence calls",
-        ),
-        intelligence_completion_tokens=per_unit(
-            intelligence_completion,
-            intelligence_calls,
-            defaults.intelligence_completion_tokens,
-            defaults.history_spread,
-            "intelligence calls",
-        ),
+        **learned_ratios(tile_requests, tiled_places, enriched, intelligence, defaults),
     )
     return quote_run(inputs, quote_prices(llm_model), probed, notes)

@@ -13,6 +13,7 @@ from leadgen_pipeline.domain.quote import (
     QuoteInputs,
     QuotePrices,
     history_places,
+    learned_ratios,
     per_unit,
     plan_requests,
     probed_places,
@@ -163,3 +164,25 @@ def test_shares_and_means_come_from_history_once_there_is_enough_of_it():
     assert per_unit(900, 3, default, 0.25, "calls") == Figure(
         300, 225, 375, HISTORY, "mean over 3 calls"
     )
+
+
+def test_learned_ratios_fall_back_to_the_defaults_one_by_one():
+    nothing = {"prospects": 0, "place_details": 0, "llm_calls": 0}
+    empty = learned_ratios(
+        0, 0, nothing | {"prompt_tokens": 0, "completion_tokens": 0}, (0, 0, 0), DEFAULTS
+    )
+    assert {figure.source for figure in empty.values()} == {DEFAULT}
+    enriched = {
+        "prospects": 74,
+        "place_details": 2,
+        "llm_calls": 23,
+        "prompt_tokens": 8300,
+        "completion_tokens": 703,
+    }
+    learned = learned_ratios(6, 74, enriched, (1, 263, 154), DEFAULTS)
+    assert {figure.source for figure in learned.values()} == {HISTORY}
+    assert learned["place_details_share"].expected == pytest.approx(2 / 74)
+    assert learned["llm_share"].note == "23 of 74 past prospects"
+    assert learned["extraction_prompt_tokens"].expected == pytest.approx(8300 / 23)
+    assert learned["tile_requests_per_place"].expected == pytest.approx(6 / 74)
+    assert learned["intelligence_completion_tokens"].expected == 154
