@@ -14,7 +14,12 @@ from leadgen_pipeline.clients.resilience import (
     call_with_retries,
 )
 from leadgen_pipeline.clients.spend import SpendMeter
-from leadgen_pipeline.domain.pricing import llm_call_estimate_usd, llm_cost_usd
+from leadgen_pipeline.domain.pricing import (
+    DEFAULT_LLM_PRICES_PER_MTOK,
+    llm_call_estimate_usd,
+    llm_cost_usd,
+    llm_prices,
+)
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -44,7 +49,7 @@ class LLMClient:
     base_url: str | None = None  # None: api.openai.com
     timeout_s: float = 60.0
     max_output_tokens: int = 1200
-    fallback_prices_per_mtok: tuple[float, float] = (0.15, 0.60)
+    fallback_prices_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICES_PER_MTOK
     retry: RetrySettings = field(default_factory=RetrySettings)
     rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
@@ -65,7 +70,7 @@ class LLMClient:
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         return llm_cost_usd(
-            self.model, prompt_tokens, completion_tokens, self.fallback_prices_per_mtok
+            llm_prices(self.model, self.fallback_prices_per_mtok), prompt_tokens, completion_tokens
         )
 
     def parse(self, schema: type[ModelT], system: str, user: str) -> Completion[ModelT]:
@@ -77,10 +82,9 @@ class LLMClient:
             ticket = None
             if self.spend is not None:
                 most = llm_call_estimate_usd(
-                    self.model,
+                    llm_prices(self.model, self.fallback_prices_per_mtok),
                     len(system) + len(user),
                     self.max_output_tokens,
-                    self.fallback_prices_per_mtok,
                 )
                 ticket = self.spend.admit("llm", self.model, most)
             settled: tuple[float, str, int, int] = (0.0, "not sent", 0, 0)

@@ -179,31 +179,39 @@ def place_details_sku(field_mask: str) -> Sku:
     return PLACES_SKUS[f"Place Details {'Essentials (IDs Only)' if tier == 'IDs Only' else tier}"]
 
 
-# USD per million tokens (input, output) at list price; unknown models use the
-# LLM client's configured fallback prices.
-MODEL_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+# USD per million tokens (input, output) at list price, by model; a model not listed is
+# priced at the LLM client's configured fallback (DEFAULT_LLM_PRICES_PER_MTOK unless set).
+LLM_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1-nano": (0.10, 0.40),
     "gpt-4.1": (2.00, 8.00),
 }
+DEFAULT_LLM_PRICES_PER_MTOK = (0.15, 0.60)
+
+
+def llm_prices(
+    model: str, fallback: tuple[float, float] = DEFAULT_LLM_PRICES_PER_MTOK
+) -> tuple[float, float]:
+    """(input, output) USD per million tokens for `model`."""
+    return LLM_PRICES_PER_MTOK.get(model, fallback)
 
 
 def llm_cost_usd(
-    model: str, prompt_tokens: int, completion_tokens: int, fallback: tuple[float, float]
+    prices_per_mtok: tuple[float, float], prompt_tokens: float, completion_tokens: float
 ) -> float:
-    price_in, price_out = MODEL_PRICES_PER_MTOK.get(model, fallback)
+    price_in, price_out = prices_per_mtok
     return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
 
 
 def llm_call_estimate_usd(
-    model: str, prompt_chars: int, max_output_tokens: int, fallback: tuple[float, float]
+    prices_per_mtok: tuple[float, float], prompt_chars: int, max_output_tokens: int
 ) -> float:
     """What an LLM call may cost at most, before it is made: the prompt at one token per
     two characters (tokenisers average about four; never under-reserve) and every
     output token it may write."""
-    return llm_cost_usd(model, prompt_chars // 2 + 16, max_output_tokens, fallback)
+    return llm_cost_usd(prices_per_mtok, prompt_chars // 2 + 16, max_output_tokens)
 
 
 def _price_version() -> str:
@@ -211,7 +219,8 @@ def _price_version() -> str:
     row says which prices it was costed at, and any edit gives a new version."""
     table = {
         "places": {name: asdict(sku) for name, sku in sorted(PLACES_SKUS.items())},
-        "llm": dict(sorted(MODEL_PRICES_PER_MTOK.items())),
+        "llm": dict(sorted(LLM_PRICES_PER_MTOK.items())),
+        "llm_default": DEFAULT_LLM_PRICES_PER_MTOK,
     }
     digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()[:8]
     return f"{PRICES_READ_ON}.{digest}"

@@ -47,12 +47,12 @@ def test_every_sku_names_where_and_when_its_price_was_read():
 
 def test_the_price_table_has_a_version_that_changes_with_any_price(monkeypatch):
     assert PRICE_VERSION.startswith(PRICES_READ_ON + ".")
-    monkeypatch.setitem(pricing.MODEL_PRICES_PER_MTOK, "gpt-4o-mini", (0.16, 0.60))
+    monkeypatch.setitem(pricing.LLM_PRICES_PER_MTOK, "gpt-4o-mini", (0.16, 0.60))
     assert pricing._price_version() != PRICE_VERSION
 
 
 def test_an_llm_call_is_reserved_at_no_less_than_it_can_cost():
     # A prompt of 4,000 characters is about 1,000 tokens; the reservation assumes 2,000
     # and every output token.
-    most = llm_call_estimate_usd("gpt-4o-mini", 4000, 1200, (0.15, 0.60))
-    assert most >= llm_cost_usd("gpt-4o-mini", 1500, 1200, (0.15, 0.60))
+    most = llm_call_estimate_usd((0.15, 0.60), 4000, 1200)
+    assert most >= llm_cost_usd((0.15, 0.60), 1500, 1200)
