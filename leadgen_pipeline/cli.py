@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -18,13 +19,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from leadgen_pipeline.domain.budget import InvalidBudget
 from leadgen_pipeline.domain.search_request import (
     COVERAGE_MODES,
     DEFAULT_COVERAGE,
     InvalidSearchRequest,
     parse_search_request,
 )
-from leadgen_pipeline.storage import lead_store, search_store
+from leadgen_pipeline.search.tags import STOPPED_TAG
+from leadgen_pipeline.storage import lead_store, search_store, spend_store
 from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -39,6 +42,14 @@ DEMO_SEARCHES = (
 
 class CliError(Exception):
     """A failure to report in one line, with exit status 1."""
+
+    exit_status = 1
+
+
+class Stopped(CliError):
+    """Work a budget stopped cleanly (what was fetched is kept): exit status 3."""
+
+    exit_status = 3
 
 
 def _instance(dagster_home: Path | None = None) -> Any:
@@ -59,6 +70,7 @@ def run_search(
     target: str | None,
     instance: Any,
     coverage: str = DEFAULT_COVERAGE,
+    max_cost: str | None = None,
 ) -> str:
     """Register the search, add its partition and run the search job, showing progress."""
     from dagster import DagsterEventType
@@ -66,7 +78,7 @@ def run_search(
     from leadgen_pipeline.definitions import build_definitions
     from leadgen_pipeline.steps import search_partitions
 
-    request = parse_search_request(keyword, location, target, coverage)
+    request = parse_search_request(keyword, location, target, coverage, max_cost)
     stored = search_store.register_search(
         engine_for(database_url_from_env()), request, requested_by="cli"
     )
@@ -113,6 +125,17 @@ def run_search(
         failures = [
             e.message for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE
         ]
+        if instance.get_run_by_id(run_id).tags.get(STOPPED_TAG) == "budget":
+            # The step's own reason ("budget reached: ..."), not Dagster's summary of it.
+            reasons = [
+                str(e.step_failure_data.user_failure_data.description).removeprefix("stopped: ")
+                for e in result.all_events
+                if e.event_type == DagsterEventType.STEP_FAILURE
+                and e.step_failure_data.user_failure_data is not None
+            ]
+            raise Stopped(
+                f"search {request.partition_key!r} stopped (run {run_id}): {'; '.join(reasons)}"
+            )
         raise CliError(
             f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
         )
@@ -217,7 +240,9 @@ def cmd_search(args: argparse.Namespace) -> None:
     with outside_services() as notes:
         for note in notes:
             console.print(f"[yellow]{note}[/]")
-        key = run_search(args.keyword, args.location, args.target, _instance(), args.coverage)
+        key = run_search(
+            args.keyword, args.location, args.target, _instance(), args.coverage, args.max_cost
+        )
     _stdout_console().print(leads_table(key))
 
 
@@ -240,6 +265,45 @@ def cmd_demo(args: argparse.Namespace) -> None:
             for keyword, location, target in DEMO_SEARCHES:
                 key = run_search(keyword, location, target, instance)
                 out.print(leads_table(key))
+
+
+def spend_table(by: str, since: datetime | None) -> Table:
+    """The ledger's totals per search or per day (UTC), since a day, and their sum."""
+    with engine_for(database_url_from_env()).connect() as conn:
+        rows = spend_store.spend_totals(conn, by, since)
+    table = Table(title=f"spend by {by}" + (f" since {since:%Y-%m-%d}" if since else ""))
+    for column, justify in ((by, "left"), ("calls", "right"), ("cost USD", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("LLM tokens", justify="right")
+    table.add_column("in flight", justify="right")
+    for row in rows:
+        table.add_row(
+            row["key"],
+            str(row["calls"]),
+            f"{row['cost_usd']:.4f}",
+            str(row["tokens"]),
+            str(row["in_flight"]),
+        )
+    table.add_section()
+    table.add_row(
+        "total",
+        str(sum(row["calls"] for row in rows)),
+        f"{sum(row['cost_usd'] for row in rows):.4f}",
+        str(sum(row["tokens"] for row in rows)),
+        str(sum(row["in_flight"] for row in rows)),
+    )
+    return table
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
+
+
+def cmd_spend(args: argparse.Namespace) -> None:
+    _stdout_console().print(spend_table(args.by, args.since))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -558,7 +622,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="full: every business in the area, past the 60-result cap (default); "
         "top: the single query's 60 most relevant",
     )
+    search.add_argument(
+        "--max-cost",
+        metavar="USD",
+        help="the search's spending cap in USD (Places and LLM calls); reached, the search "
+        "stops (exit status 3) keeping what it fetched, and run again with a higher cap it "
+        "resumes where it stopped",
+    )
     search.set_defaults(handler=cmd_search)
+
+    spend = commands.add_parser(
+        "spend", help="what the billable calls cost, from the spend ledger, per day or search"
+    )
+    spend.add_argument("--since", type=_day, metavar="DATE", help="from this UTC day on")
+    spend.add_argument("--by", choices=("day", "search"), default="day")
+    spend.set_defaults(handler=cmd_spend)
 
     quote = commands.add_parser(
         "quote",
@@ -622,7 +700,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         args.handler(args)
-    except (CliError, InvalidSearchRequest) as error:
+    except Stopped as error:
+        console.print(f"[yellow]{escape(str(error))}[/]")
+        return error.exit_status
+    except (CliError, InvalidSearchRequest, InvalidBudget) as error:
         console.print(f"[red]error:[/] {escape(str(error))}")
         return 1
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ import dagster as dg
 
 from leadgen_pipeline.clients.dns import RESOLVER_ENV as DNS_RESOLVER_ENV
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
+from leadgen_pipeline.domain.budget import DAILY_BUDGET_ENV, parse_cap
 from leadgen_pipeline.enrichment import definitions as enrichment
 from leadgen_pipeline.leads import definitions as leads
 from leadgen_pipeline.monitoring import definitions as monitoring
@@ -49,7 +50,8 @@ def build_resources(
     database = DatabaseResource(
         url=dg.EnvVar(DATABASE_URL_ENV)
         if os.environ.get(DATABASE_URL_ENV)
-        else default_database_url()
+        else default_database_url(),
+        daily_budget_usd=parse_cap(os.environ.get(DAILY_BUDGET_ENV), DAILY_BUDGET_ENV),
     )
     return {
         "database": database,

@@ -16,6 +16,7 @@ from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
+from leadgen_pipeline.clients.spend import SpendMeter
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
 from leadgen_pipeline.domain.tiling import TilingSettings
 from leadgen_pipeline.monitoring.heartbeat import start_run_heartbeat
@@ -30,10 +31,18 @@ class DatabaseResource(ConfigurableResource):
     """
 
     url: str
+    # The cap on every run's and process's spend per UTC day (LEADGEN_DAILY_BUDGET_USD);
+    # None: no daily cap. Checked from the spend ledger before each billable call.
+    daily_budget_usd: float | None = None
 
     @property
     def engine(self) -> Engine:
         return engine_for(self.url)
+
+    def spend_meter(self, context: InitResourceContext) -> SpendMeter:
+        """The ledger and budgets the run's Places and LLM calls go through."""
+        run_id = context.run.run_id if context.run is not None else None
+        return SpendMeter(self.engine, run_id, self.daily_budget_usd)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Not a teardown: a resource with one must be opened as a context manager
@@ -105,6 +114,7 @@ class PlacesResource(RateLimitedResource):
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
             rate_limit=self._rate_limit("google_places"),
+            spend=self.database.spend_meter(context),
         )
 
     def tiling_settings(self) -> TilingSettings:
@@ -137,6 +147,7 @@ class LLMResource(RateLimitedResource):
             timeout_s=self.timeout_seconds,
             retry=self._retry(),
             rate_limit=self._rate_limit("llm"),
+            spend=self.database.spend_meter(context),
         )
 
     @property

@@ -17,8 +17,13 @@ from typing import Any
 import dagster as dg
 
 from leadgen_pipeline.clients.resilience import ProviderError
+from leadgen_pipeline.clients.spend import BudgetReached
+from leadgen_pipeline.domain.budget import day_start, month_start
+from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import search_store
+from leadgen_pipeline.search.tags import STOPPED_TAG
+from leadgen_pipeline.storage import search_store, spend_store
+from leadgen_pipeline.storage.base import utcnow
 
 SEARCH_PARTITIONS_NAME = "leadgen_searches"
 
@@ -69,6 +74,59 @@ def provider_failure(
             f"{prefix}_cost_usd": usage["cost_usd"],
         },
         allow_retries=error.retryable,
+    )
+
+
+def spend_metadata(
+    database: DatabaseResource, run_id: str, search_id: str | None
+) -> dict[str, float]:
+    """What the ledger holds for this run, its search, today and this month (UTC): numbers,
+    so Dagster Insights and the asset page chart them."""
+    now = utcnow()
+    with database.engine.connect() as conn:
+        totals = {
+            "spend_run_usd": spend_store.spend_summary(conn, run_id=run_id),
+            "spend_day_usd": spend_store.spend_summary(conn, since=day_start(now)),
+            "spend_month_usd": spend_store.spend_summary(conn, since=month_start(now)),
+        }
+        if search_id is not None:
+            totals["spend_search_usd"] = spend_store.spend_summary(conn, search_id=search_id)
+    return {name: float(total["cost_usd"]) for name, total in totals.items()}
+
+
+def on_budget_reached(
+    context: dg.AssetExecutionContext,
+    database: DatabaseResource,
+    error: BudgetReached,
+    *,
+    stage: str,
+    search_id: str | None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dg.Failure:
+    """THE place a step stops on a budget: what it fetched is already stored; the run is
+    tagged stopped (the status endpoint and the runs list show it) and the event logged.
+    The step ends with the returned Failure (not retried: only a higher cap, or the next
+    UTC day, lets the work go on, and a re-run resumes where this one stopped)."""
+    context.instance.add_run_tags(context.run.run_id, {STOPPED_TAG: "budget"})
+    log_event(
+        OrchestrationEvent.BUDGET_REACHED,
+        search_id=search_id,
+        run_id=context.run.run_id,
+        stage=stage,
+        cap=error.refusal.cap,
+        limit_usd=error.refusal.limit_usd,
+    )
+    context.log.warning(f"{stage} stopped: {error}")
+    return dg.Failure(
+        description=f"stopped: {error}",
+        metadata={
+            "stopped": "budget",
+            "cap": error.refusal.cap,
+            "cap_usd": error.refusal.limit_usd,
+            **spend_metadata(database, context.run.run_id, search_id),
+            **(metadata or {}),
+        },
+        allow_retries=False,
     )
 
 

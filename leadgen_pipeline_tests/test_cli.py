@@ -42,6 +42,8 @@ def count(database_url, table):
         (["search", "", "Austin, TX"], "keyword is required"),
         (["search", "plumber", "Austin\x07TX"], "control or invisible"),
         (["search", "plumber", "x" * 500], "limit is 120"),
+        (["search", "plumber", "Austin, TX", "--max-cost", "0"], "maxCostUsd must be more"),
+        (["search", "plumber", "Austin, TX", "--max-cost", "ten"], "maxCostUsd must be an"),
         (["quote", "", "Austin, TX", "--probe"], "keyword is required"),
         (["quote", "plumber", "Austin\x07TX", "--probe"], "control or invisible"),
     ],
@@ -99,6 +101,33 @@ def test_search_then_export_as_csv_xlsx_and_json(cli_env, capsys, tmp_path):
     assert [r[header.index("Google Place ID")] for r in records] == [
         r["Google Place ID"] for r in rows
     ]
+
+
+def test_a_capped_search_stops_with_status_3_resumes_with_a_higher_cap_and_spend_shows_it(
+    cli_env, sandbox, capsys
+):
+    # The location look-up ($0.032) fits under $0.05; the first area page ($0.035) does not.
+    assert main(["search", "roofer", "Portland, OR", "--max-cost", "0.05"]) == 3
+    err = capsys.readouterr().err
+    assert "'roofer@portland-or' stopped (run" in err
+    assert "budget reached" in err and "maxCostUsd" in err
+    assert sandbox.stats("places").requests_total == 1
+
+    assert main(["search", "roofer", "Portland, OR", "--max-cost", "5"]) == 0
+    capsys.readouterr()
+    # The look-up was answered from the stopped run's page, not asked again.
+    with engine_for(cli_env).connect() as conn:
+        looked_up = conn.execute(
+            sa.select(sa.func.count()).where(t.spend_ledger.c.sku == "Text Search Pro")
+        ).scalar_one()
+    assert looked_up == 1
+
+    assert main(["spend", "--by", "search"]) == 0
+    out = capsys.readouterr().out
+    assert "roofer@portland-or" in out and "total" in out
+    with pytest.raises(SystemExit):  # argparse refuses the day, with its usage
+        main(["spend", "--since", "2026-13-01"])
+    assert "is not a day" in capsys.readouterr().err
 
 
 def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):

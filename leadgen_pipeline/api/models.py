@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from leadgen_pipeline.domain.budget import MAX_CAP_USD
 from leadgen_pipeline.domain.places import PLACE_ID_PATTERN
 from leadgen_pipeline.domain.search_request import (
     MAX_KEYWORD_CHARS,
@@ -43,6 +44,8 @@ class JobState(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+    # Ended cleanly before its work was done (a budget); see `stoppedReason`.
+    STOPPED = "stopped"
 
 
 class StepState(StrEnum):
@@ -86,6 +89,16 @@ class TriggerRequest(SearchTextRequest):
         description="full: every business in the area, past the 60-result cap of one Places "
         "query (the area is tiled); top: the single query's 60 most relevant.",
     )
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_CAP_USD,
+        examples=[2.5],
+        description="The search's spending cap in USD (Places and LLM calls charged to it, "
+        "across every run). Reached, the search stops with status `stopped` (reason "
+        "`budget`), keeping what it fetched; triggered again with a higher cap, it resumes. "
+        "Each trigger sets the cap; omitted, the search has none.",
+    )
     force: bool = Field(default=False, description="Run again even if a fresh result exists.")
 
 
@@ -124,6 +137,19 @@ class SearchResults(ApiModel):
     enriched_count: int
 
 
+class SpendTotals(ApiModel):
+    """What the spend ledger holds: settled cost (USD), calls, and calls still in flight."""
+
+    run_cost_usd: float = Field(description="This run's calls.")
+    run_calls: int
+    search_cost_usd: float | None = Field(
+        default=None, description="Every call charged to the run's search, in any run."
+    )
+    search_calls: int | None = None
+    search_max_cost_usd: float | None = Field(default=None, description="The search's cap.")
+    in_flight: int = Field(description="This run's calls not settled yet.")
+
+
 class JobError(ApiModel):
     source: Literal["dagster", "run_failure_sensor", "enrichment"]
     message: str
@@ -151,6 +177,10 @@ class JobStatusResponse(ApiModel):
         default=None, description="Enrichment batch: each known place id's enrichment status."
     )
     unknown_place_ids: list[str] | None = None
+    stopped_reason: Literal["budget"] | None = Field(
+        default=None, description="Status `stopped`: why (a spending cap was reached)."
+    )
+    spend: SpendTotals | None = Field(default=None, description="A run's spend (the ledger).")
     errors: list[JobError] = []
 
 
@@ -321,6 +351,15 @@ class ReportBusiness(ApiModel):
     review_count: int | None
 
 
+class ReportSpend(ApiModel):
+    cost_usd: float = Field(description="Settled cost in USD, every run of the search.")
+    calls: int
+    max_cost_usd: float | None = Field(description="The search's cap, if it has one.")
+    by_sku: dict[str, dict[str, float]] = Field(
+        description='Calls and cost by provider and SKU or model, e.g. "places:Text Search Pro".'
+    )
+
+
 class SearchReport(ApiModel):
     search_id: str
     keyword: str
@@ -346,6 +385,7 @@ class SearchReport(ApiModel):
     model: str | None
     cost_usd: float | None = Field(description="What the LLM profile cost.")
     generated_at: UtcDatetime | None
+    spend: ReportSpend = Field(description="Every billable call charged to the search.")
 
 
 class QuoteRequest(SearchTextRequest):

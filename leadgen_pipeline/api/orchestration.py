@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
 from leadgen_pipeline.api.idempotency import IdempotencyKey, Outcome, idempotent
 from leadgen_pipeline.api.models import (
@@ -25,6 +25,7 @@ from leadgen_pipeline.api.models import (
     RetryResponse,
     SearchResults,
     SearchSteps,
+    SpendTotals,
     StepState,
     TriggerRequest,
     TriggerResponse,
@@ -49,9 +50,15 @@ from leadgen_pipeline.domain.search_request import (
 )
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.search.jobs import search_job
-from leadgen_pipeline.search.tags import SEARCH_ID_TAG, SEARCH_RUN_TAG
+from leadgen_pipeline.search.tags import SEARCH_ID_TAG, SEARCH_RUN_TAG, STOPPED_TAG
 from leadgen_pipeline.steps import search_partitions
-from leadgen_pipeline.storage import job_store, prospect_store, queue_store, search_store
+from leadgen_pipeline.storage import (
+    job_store,
+    prospect_store,
+    queue_store,
+    search_store,
+    spend_store,
+)
 from leadgen_pipeline.storage.base import as_utc, utcnow
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline.storage.job_store import JOB_KIND_ENRICHMENT_BATCH, failures_of_runs
@@ -148,7 +155,7 @@ def trigger(
     """
     try:
         search = parse_search_request(
-            body.keyword, body.location, body.target_business, body.coverage
+            body.keyword, body.location, body.target_business, body.coverage, body.max_cost_usd
         )
     except InvalidSearchRequest as error:
         raise ApiError(422, "invalid_search_request", str(error)) from None
@@ -323,6 +330,21 @@ def step_state(run: RunDetails, step_key: str) -> StepState:
     return state
 
 
+def run_spend(conn: Connection, run_id: str, search_id: str | None) -> SpendTotals:
+    """A run's spend, and its search's against the search's cap."""
+    ran = spend_store.spend_summary(conn, run_id=run_id)
+    totals = SpendTotals(
+        run_cost_usd=ran["cost_usd"], run_calls=ran["calls"], in_flight=ran["in_flight"]
+    )
+    if search_id is not None:
+        searched = spend_store.spend_summary(conn, search_id=search_id)
+        search = search_store.get_search(conn, search_id)
+        totals.search_cost_usd = searched["cost_usd"]
+        totals.search_calls = searched["calls"]
+        totals.search_max_cost_usd = search.max_cost_usd if search is not None else None
+    return totals
+
+
 def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     """A Dagster run as the status endpoint reports it: a search run with its steps; a
     request_search run with the search it requested and, once launched, that search's run;
@@ -340,11 +362,16 @@ def run_status(engine: Engine, run: RunDetails) -> JobStatusResponse:
     with engine.connect() as conn:
         recorded = failures_of_runs(conn, [run.run_id])
         counts = search_store.search_result_counts(conn, search_id) if search_id else None
+        spend = run_spend(conn, run.run_id, search_id)
     errors += [JobError(source="run_failure_sensor", message=f["message"]) for f in recorded]
+    stopped = run.tags.get(STOPPED_TAG)
+    state = run_state(run.status)
     return JobStatusResponse(
         job_id=run.run_id,
         kind="run",
-        status=run_state(run.status),
+        status=JobState.STOPPED if stopped and state is JobState.FAILED else state,
+        stopped_reason="budget" if stopped == "budget" else None,
+        spend=spend,
         dagster_status=run.status,
         job_name=run.job_name,
         parent_job_id=run.parent_run_id,

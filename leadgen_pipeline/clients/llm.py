@@ -1,7 +1,7 @@
 """LLM client over any OpenAI-compatible endpoint, with structured (JSON-schema) output."""
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import openai
 import pydantic
@@ -13,7 +13,13 @@ from leadgen_pipeline.clients.resilience import (
     Usage,
     call_with_retries,
 )
-from leadgen_pipeline.domain.pricing import DEFAULT_LLM_PRICES_PER_MTOK, llm_cost_usd, llm_prices
+from leadgen_pipeline.clients.spend import SpendMeter
+from leadgen_pipeline.domain.pricing import (
+    DEFAULT_LLM_PRICES_PER_MTOK,
+    llm_call_estimate_usd,
+    llm_cost_usd,
+    llm_prices,
+)
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -47,6 +53,8 @@ class LLMClient:
     retry: RetrySettings = field(default_factory=RetrySettings)
     rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
+    # The shared spend ledger and budgets; None: not recorded (a test of the client alone).
+    spend: SpendMeter | None = None
     _sdk: openai.OpenAI | None = field(default=None, repr=False)
 
     @property
@@ -69,56 +77,31 @@ class LLMClient:
         """One structured completion validated against `schema` (strict JSON schema)."""
 
         def attempt() -> Completion[ModelT]:
-            if self.rate_limit is not None:
-                self.rate_limit.acquire()
-            try:
-                response = self.sdk.chat.completions.parse(
-                    model=self.model,
-                    messages=[
-                        {"role": "system", "content": system},
-                        {"role": "user", "content": user},
-                    ],
-                    response_format=schema,
-                    max_completion_tokens=self.max_output_tokens,
-                    temperature=0,
+            # Reserved at the most the call can cost (its prompt, every output token);
+            # settled at what it did cost.
+            ticket = None
+            if self.spend is not None:
+                most = llm_call_estimate_usd(
+                    llm_prices(self.model, self.fallback_prices_per_mtok),
+                    len(system) + len(user),
+                    self.max_output_tokens,
                 )
-            except openai.APIStatusError as error:
-                self.usage.record_call(str(error.status_code))
-                raise ProviderError(
-                    f"LLM call failed: HTTP {error.status_code} {error.code or ''}".strip(),
-                    status=error.status_code,
-                    reason=str(error.code) if error.code else None,
-                    retryable=error.status_code in (408, 409, 429) or error.status_code >= 500,
-                    retry_after_s=_retry_after(error),
-                ) from None
-            except openai.APIConnectionError as error:
-                self.usage.record_call(type(error).__name__)
-                raise ProviderError(
-                    f"LLM call failed: {type(error).__name__}", retryable=True
-                ) from None
-            except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
-                self.usage.record_call("200")
-                raise ProviderError(
-                    f"LLM answer unusable: {type(error).__name__}", reason="FINISH_REASON"
-                ) from None
-            except (
-                pydantic.ValidationError,
-                ValueError,
-                LookupError,
-                AttributeError,
-                TypeError,
-            ) as error:
-                # A body that is not the promised JSON, or not a chat completion at
-                # all (no choices, no message): worth another try.
-                self.usage.record_call("200")
-                raise ProviderError(
-                    f"LLM answer does not match the schema: {type(error).__name__}",
-                    reason="MALFORMED",
-                    retryable=True,
-                ) from None
-            usage = response.usage
-            prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-            cost = self.cost_usd(prompt, completion)
+                ticket = self.spend.admit("llm", self.model, most)
+            settled: tuple[float, str, int, int] = (0.0, "not sent", 0, 0)
+            try:
+                response = self._complete(schema, system, user)
+                usage = response.usage
+                prompt, completion = (
+                    (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+                )
+                cost = self.cost_usd(prompt, completion)
+                settled = (cost, "200", prompt, completion)
+            except ProviderError as error:
+                settled = (0.0, str(error.status or error.reason or "error"), 0, 0)
+                raise
+            finally:
+                if ticket is not None:
+                    ticket.settle(*settled)
             self.usage.record_call("200")
             self.usage.record_tokens(prompt, completion, cost)
             if not response.choices or response.choices[0].message is None:
@@ -129,3 +112,54 @@ class LLMClient:
             return Completion(message.parsed, prompt, completion, cost)
 
         return call_with_retries(attempt, self.retry, self.usage)
+
+    def _complete(self, schema: type[ModelT], system: str, user: str) -> Any:
+        """One request, its failures as ProviderErrors (usage counted)."""
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()
+        try:
+            response = self.sdk.chat.completions.parse(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+                response_format=schema,
+                max_completion_tokens=self.max_output_tokens,
+                temperature=0,
+            )
+        except openai.APIStatusError as error:
+            self.usage.record_call(str(error.status_code))
+            raise ProviderError(
+                f"LLM call failed: HTTP {error.status_code} {error.code or ''}".strip(),
+                status=error.status_code,
+                reason=str(error.code) if error.code else None,
+                retryable=error.status_code in (408, 409, 429) or error.status_code >= 500,
+                retry_after_s=_retry_after(error),
+            ) from None
+        except openai.APIConnectionError as error:
+            self.usage.record_call(type(error).__name__)
+            raise ProviderError(
+                f"LLM call failed: {type(error).__name__}", retryable=True
+            ) from None
+        except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as error:
+            self.usage.record_call("200")
+            raise ProviderError(
+                f"LLM answer unusable: {type(error).__name__}", reason="FINISH_REASON"
+            ) from None
+        except (
+            pydantic.ValidationError,
+            ValueError,
+            LookupError,
+            AttributeError,
+            TypeError,
+        ) as error:
+            # A body that is not the promised JSON, or not a chat completion at
+            # all (no choices, no message): worth another try.
+            self.usage.record_call("200")
+            raise ProviderError(
+                f"LLM answer does not match the schema: {type(error).__name__}",
+                reason="MALFORMED",
+                retryable=True,
+            ) from None
+        return response

@@ -2,8 +2,8 @@
 
 import json
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -15,6 +15,7 @@ from leadgen_pipeline.clients.resilience import (
     Usage,
     call_with_retries,
 )
+from leadgen_pipeline.clients.spend import SpendMeter
 from leadgen_pipeline.domain.places import is_place_id
 from leadgen_pipeline.domain.pricing import Sku, place_details_sku, text_search_sku
 from leadgen_pipeline.domain.tiling import Rectangle
@@ -61,6 +62,11 @@ def _api_error(response: requests.Response, what: str) -> ProviderError:
     )
 
 
+def search_page_key(request: Mapping[str, Any]) -> str:
+    """A Text Search request as `SearchPage.request` stores it, as a replay key."""
+    return json.dumps({"body": request["body"], "fieldMask": request["fieldMask"]}, sort_keys=True)
+
+
 @dataclass
 class PlacesClient:
     api_key: str = field(repr=False)
@@ -69,6 +75,11 @@ class PlacesClient:
     retry: RetrySettings = field(default_factory=RetrySettings)
     rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
+    # The shared spend ledger and budgets; None: not recorded (a test of the client alone).
+    spend: SpendMeter | None = None
+    # Text Search answers already paid for, by request (`search_page_key`): asked again,
+    # they are answered from here, free (a search stopped by its budget resumes).
+    replay: Mapping[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -86,27 +97,37 @@ class PlacesClient:
         what = f"{method} {path}"
 
         def attempt() -> dict[str, Any]:
-            if self.rate_limit is not None:
-                self.rate_limit.acquire()
+            # Admitted by the budgets before the rate limit: a refused call waits for nothing.
+            ticket = self.spend.admit("places", sku.name, sku.usd_per_call) if self.spend else None
+            cost, outcome = 0.0, "not sent"
             try:
-                response = self._session.request(
-                    method,
-                    f"{self.base_url}{path}",
-                    json=body,
-                    headers=headers,
-                    timeout=self.timeout_s,
-                    allow_redirects=False,
-                )
-            except requests.RequestException as error:
-                self.usage.record_call(type(error).__name__)
-                raise ProviderError(
-                    f"Places {what}: {type(error).__name__}", retryable=True
-                ) from None
-            # Google bills every answered request, errors included.
-            if response.ok:
-                self.usage.record_call(str(response.status_code), sku.usd_per_call, sku.name)
-            else:
-                self.usage.record_call(str(response.status_code))
+                if self.rate_limit is not None:
+                    self.rate_limit.acquire()
+                try:
+                    response = self._session.request(
+                        method,
+                        f"{self.base_url}{path}",
+                        json=body,
+                        headers=headers,
+                        timeout=self.timeout_s,
+                        allow_redirects=False,
+                    )
+                except requests.RequestException as error:
+                    outcome = type(error).__name__
+                    self.usage.record_call(outcome)
+                    raise ProviderError(
+                        f"Places {what}: {type(error).__name__}", retryable=True
+                    ) from None
+                outcome = str(response.status_code)
+                # Google bills every answered request, errors included.
+                if response.ok:
+                    cost = sku.usd_per_call
+                    self.usage.record_call(outcome, cost, sku.name)
+                else:
+                    self.usage.record_call(outcome)
+            finally:
+                if ticket is not None:
+                    ticket.settle(cost, outcome)
             if not response.ok:
                 raise _api_error(response, what)
             try:
@@ -161,7 +182,7 @@ class PlacesClient:
         )
         sku = text_search_sku(field_mask)
         for number in range(1, max_pages + 1):
-            response = self._call("POST", "/v1/places:searchText", field_mask, sku, body)
+            response = self._search(body, field_mask, sku)
             places = response.get("places", [])
             if not isinstance(places, list):
                 raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
@@ -188,10 +209,22 @@ class PlacesClient:
             text_query, page_size, None, None, language_code, region_code, False, {}
         )
         sku = text_search_sku(field_mask)
-        response = self._call("POST", "/v1/places:searchText", field_mask, sku, body)
+        response = self._search(body, field_mask, sku)
         if not isinstance(response.get("places", []), list):
             raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
         return SearchPage(1, {"body": body, "fieldMask": field_mask, "sku": sku.name}, response)
+
+    def replaying(self, pages: Iterable[Mapping[str, Any]]) -> "PlacesClient":
+        """This client (its limits, usage and ledger), answering the stored pages' requests
+        from their stored responses. `pages` are stored pages: request and response."""
+        answers = {search_page_key(page["request"]): page["response"] for page in pages}
+        return replace(self, replay=answers)
+
+    def _search(self, body: dict[str, Any], field_mask: str, sku: Sku) -> dict[str, Any]:
+        answer = self.replay.get(search_page_key({"body": body, "fieldMask": field_mask}))
+        if answer is not None:
+            return answer
+        return self._call("POST", "/v1/places:searchText", field_mask, sku, body)
 
     @staticmethod
     def _search_body(

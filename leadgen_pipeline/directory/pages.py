@@ -381,7 +381,11 @@ svg.chart .target-label { fill:#c2410c; font-weight:700; }
 found{% if report.result_capped %} (the Places cap: more exist){% endif %}
 {%- if report.searched_at %} · searched {{ day(report.searched_at) }}{% endif %}
 {%- if report.generated_at %} · AI profile by {{ report.model }}, {{ day(report.generated_at) }},
-{{ "$%.4f"|format(report.cost_usd) }}{% endif %}</p>
+{{ "$%.4f"|format(report.cost_usd) }}{% endif %}
+{%- if report.spend.calls %} · spent {{ "$%.4f"|format(report.spend.cost_usd) }} on
+{{ report.spend.calls }} billable call{{ "" if report.spend.calls == 1 else "s" }}{% endif %}
+{%- if report.spend.max_cost_usd %}
+(cap {{ "$%.2f"|format(report.spend.max_cost_usd) }}){% endif %}</p>
 {% if not report.target %}
 <p class="empty">No report yet: {{ report.message }}.</p>
 {% else %}

@@ -13,7 +13,13 @@ from sqlalchemy.engine import Connection
 
 from leadgen_pipeline.directory.chart import ChartPoint
 from leadgen_pipeline.domain.competitors import closest_competitors, merged_gaps
-from leadgen_pipeline.storage import intelligence_store, lead_store, prospect_store, search_store
+from leadgen_pipeline.storage import (
+    intelligence_store,
+    lead_store,
+    prospect_store,
+    search_store,
+    spend_store,
+)
 from leadgen_pipeline.storage.base import as_utc
 
 CLOSEST = 5
@@ -30,6 +36,8 @@ _FIELD_FIGURES = (
 def _no_target_message(search: Any) -> str:
     if search.status == "failed":
         return f"the search failed: {search.last_error or 'see its run'}"
+    if search.status == "stopped":
+        return f"the search {search.last_error or 'stopped'}"
     if search.last_searched_at is None:
         return "the search has not run yet"
     if not search.result_count:
@@ -74,6 +82,10 @@ def search_report(conn: Connection, search_id: str) -> dict[str, Any] | None:
         "model": None,
         "cost_usd": None,
         "generated_at": None,
+        "spend": {
+            **spend_store.spend_summary(conn, search_id=search_id),
+            "max_cost_usd": search.max_cost_usd,
+        },
     }
     if intelligence is None:
         report["message"] = _no_target_message(search)

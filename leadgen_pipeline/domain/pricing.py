@@ -1,5 +1,5 @@
-"""What a Places request costs: the SKU its field mask triggers, at list price. ONE table;
-and what an LLM token costs, by model.
+"""What a billable call costs: a Places request (the SKU its field mask triggers) or an LLM
+call (its model's token prices), at list price. ONE table, with its version.
 
 Google bills a Text Search or Place Details request at the highest SKU that any
 field in its mask triggers ("field mask billing"); `nextPageToken` is not a
@@ -11,7 +11,9 @@ change: update a row, its `read_on` and its `source` together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 SKU_DETAILS_URL = "https://developers.google.com/maps/billing-and-pricing/sku-details/places"
 # The page the Text Search prices were read from (Google's own docs, older SKU
@@ -201,3 +203,27 @@ def llm_cost_usd(
 ) -> float:
     price_in, price_out = prices_per_mtok
     return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+
+
+def llm_call_estimate_usd(
+    prices_per_mtok: tuple[float, float], prompt_chars: int, max_output_tokens: int
+) -> float:
+    """What an LLM call may cost at most, before it is made: the prompt at one token per
+    two characters (tokenisers average about four; never under-reserve) and every
+    output token it may write."""
+    return llm_cost_usd(prices_per_mtok, prompt_chars // 2 + 16, max_output_tokens)
+
+
+def _price_version() -> str:
+    """The table's version: its read date and a digest of every price in it, so a ledger
+    row says which prices it was costed at, and any edit gives a new version."""
+    table = {
+        "places": {name: asdict(sku) for name, sku in sorted(PLACES_SKUS.items())},
+        "llm": dict(sorted(LLM_PRICES_PER_MTOK.items())),
+        "llm_default": DEFAULT_LLM_PRICES_PER_MTOK,
+    }
+    digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{PRICES_READ_ON}.{digest}"
+
+
+PRICE_VERSION = _price_version()

@@ -29,6 +29,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from leadgen_pipeline.domain.budget import InvalidBudget, parse_cap
+
 MAX_KEYWORD_CHARS = 80
 MAX_LOCATION_CHARS = 120
 MAX_TARGET_CHARS = 200
@@ -66,6 +68,7 @@ class SearchRequest:
     location: str
     target_business: str | None = None
     coverage: str = DEFAULT_COVERAGE
+    max_cost_usd: float | None = None  # the search's own spending cap; None: none
 
     @property
     def text_query(self) -> str:
@@ -129,6 +132,7 @@ def parse_search_request(
     location: object,
     target_business: object = None,
     coverage: object = DEFAULT_COVERAGE,
+    max_cost_usd: object = None,
 ) -> SearchRequest:
     """Validate and normalise user input; raises InvalidSearchRequest with a clear message."""
     clean_keyword = _clean_field("keyword", keyword, MAX_KEYWORD_CHARS, required=True)
@@ -141,7 +145,11 @@ def parse_search_request(
         raise InvalidSearchRequest(
             f"coverage must be one of {', '.join(COVERAGE_MODES)}, got {str(coverage)[:40]!r}"
         )
-    return SearchRequest(clean_keyword, clean_location, clean_target, str(coverage))
+    try:
+        cap = parse_cap(max_cost_usd, "maxCostUsd")
+    except InvalidBudget as error:
+        raise InvalidSearchRequest(str(error)) from None
+    return SearchRequest(clean_keyword, clean_location, clean_target, str(coverage), cap)
 
 
 def validate_partition_key(key: str) -> tuple[str, str]:

@@ -17,7 +17,13 @@ from leadgen_pipeline.resources import (
     usage_delta,
 )
 from leadgen_pipeline.search.assets import prospects
-from leadgen_pipeline.steps import STEP_RETRY, load_search, search_asset
+from leadgen_pipeline.steps import (
+    STEP_RETRY,
+    load_search,
+    on_budget_reached,
+    search_asset,
+    spend_metadata,
+)
 from leadgen_pipeline.storage import prospect_store, queue_store
 from leadgen_pipeline.storage.base import utcnow
 
@@ -70,10 +76,20 @@ def _run_enrichment(
     )
     tally = runner.drain(**drain)  # type: ignore[arg-type]
     usage = {name: usage_delta(before[name], c.usage.snapshot()) for name, c in clients.items()}
+    search_id = context.partition_key if context.has_partition_key else None
+    if tally.stopped_by is not None:
+        raise on_budget_reached(
+            context,
+            database,
+            tally.stopped_by,
+            stage="enrichment",
+            search_id=search_id,
+            metadata=_tally_metadata(tally, usage),
+        )
     log_event(
         OrchestrationEvent.ENRICHMENT_COMPLETE,
         run_id=context.run.run_id,
-        search_id=context.partition_key if context.has_partition_key else None,
+        search_id=search_id,
         **tally.outcomes,
     )
     return tally, usage
@@ -134,6 +150,7 @@ def enriched_prospects(
         metadata={
             "queued": queued,
             **_tally_metadata(tally, usage),
+            **spend_metadata(database, context.run.run_id, search["id"]),
             "statuses": dg.MetadataValue.json(statuses),
         }
     )
@@ -173,6 +190,7 @@ def queued_enrichment(
         metadata={
             "requeued": requeued,
             **_tally_metadata(tally, usage),
+            **spend_metadata(database, context.run.run_id, None),
             # The promotion sensor refreshes these searches' leads and collections.
             "searches": dg.MetadataValue.json(touched),
         }

@@ -27,6 +27,7 @@ from leadgen_pipeline.clients.dns import MailDomainResolver
 from leadgen_pipeline.clients.llm import LLMClient
 from leadgen_pipeline.clients.places import PlacesClient
 from leadgen_pipeline.clients.resilience import ProviderError
+from leadgen_pipeline.clients.spend import BudgetReached, spend_for
 from leadgen_pipeline.clients.web import WebsiteFetcher
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome, retry_delay
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
@@ -49,8 +50,13 @@ class EnrichmentTally:
     # and cost come from its client's usage.
     llm_needed: int = 0
     llm_unanswered: int = 0
+    # The budget that stopped the drain; its prospects went back to the queue.
+    stopped_by: BudgetReached | None = None
 
-    def add(self, outcome: EnrichmentOutcome) -> None:
+    def add(self, outcome: EnrichmentOutcome | BudgetReached) -> None:
+        if isinstance(outcome, BudgetReached):
+            self.stopped_by = self.stopped_by or outcome
+            return
         self.outcomes[outcome.status] += 1
         if outcome.status == "failed":
             self.failure_reasons[(outcome.reason or "unknown").split(":")[0]] += 1
@@ -79,12 +85,19 @@ class EnrichmentRunner:
     mail_domains: MailDomainResolver | None = None  # no resolver: deliverability "unknown"
     now: Callable[[], datetime] = utcnow
 
-    def _enrich_one(self, place_id: str) -> EnrichmentOutcome:
+    def _enrich_one(
+        self, place_id: str, search_id: str | None
+    ) -> EnrichmentOutcome | BudgetReached:
         prospect, attempts = queue_store.start_enrichment(self.engine, place_id)
         try:
-            outcome = enrich_prospect(
-                prospect, self.places, self.fetcher, self.llm, self.settings, self.mail_domains
-            )
+            with spend_for(search_id=search_id, place_id=place_id):
+                outcome = enrich_prospect(
+                    prospect, self.places, self.fetcher, self.llm, self.settings, self.mail_domains
+                )
+        except BudgetReached as error:
+            # Not an outcome: the prospect stays queued (its claim is given back when
+            # the drain stops) and no attempt is counted.
+            return error
         except ProviderError as error:
             outcome = EnrichmentOutcome("failed", reason=str(error))
         except (DBAPIError, psycopg.Error):
@@ -104,13 +117,17 @@ class EnrichmentRunner:
         max_prospects: int | None = None,
         on_progress: Callable[[EnrichmentTally], None] | None = None,
     ) -> EnrichmentTally:
-        """Claim and enrich until the queue (or the search's part of it) is empty, or the cap.
+        """Claim and enrich until the queue (or the search's part of it) is empty, the cap,
+        or a budget.
 
         Claims come in chunks, topped up whenever fewer prospects wait than
-        there are workers, so no worker idles while the queue has work.
+        there are workers, so no worker idles while the queue has work. When a
+        budget refuses a call, nothing more is started; the prospects in flight
+        finish (or are refused too), and every claim not finished is given back:
+        a later drain picks them up where this one stopped.
         """
         tally = EnrichmentTally()
-        in_flight: dict[Future[EnrichmentOutcome], str] = {}
+        in_flight: dict[Future[EnrichmentOutcome | BudgetReached], str] = {}
         pending: list[str] = []
         exhausted = False
         renewal = Ticker(
@@ -122,7 +139,13 @@ class EnrichmentRunner:
             while True:
                 taken = tally.processed + len(in_flight) + len(pending)
                 room = None if max_prospects is None else max_prospects - taken
-                if len(pending) < self.workers and not exhausted and (room is None or room > 0):
+                stopped = tally.stopped_by is not None
+                if (
+                    len(pending) < self.workers
+                    and not exhausted
+                    and not stopped
+                    and (room is None or room > 0)
+                ):
                     chunk = self.workers * 2
                     limit = chunk if room is None else min(chunk, room)
                     claimed = queue_store.claim_enrichment(
@@ -135,10 +158,12 @@ class EnrichmentRunner:
                     )
                     pending += claimed
                     exhausted = not claimed
-                while pending and len(in_flight) < self.workers:
+                while pending and not stopped and len(in_flight) < self.workers:
                     place_id = pending.pop(0)
-                    in_flight[pool.submit(self._enrich_one, place_id)] = place_id
+                    in_flight[pool.submit(self._enrich_one, place_id, search_id)] = place_id
                 if not in_flight:
+                    if stopped:
+                        queue_store.release_claims(self.engine, self.claimer)
                     return tally
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:

@@ -33,6 +33,7 @@ class OrchestrationEvent(StrEnum):
     JOB_FAILED = "JOB_FAILED"
     RETRY_REQUESTED = "RETRY_REQUESTED"
     WEBHOOK_RECEIVED = "WEBHOOK_RECEIVED"
+    BUDGET_REACHED = "BUDGET_REACHED"
 
 
 class _StderrHandler(logging.Handler):

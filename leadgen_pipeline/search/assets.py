@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 
 from leadgen_pipeline.clients.resilience import ProviderError
+from leadgen_pipeline.clients.spend import BudgetReached, spend_for
 from leadgen_pipeline.domain.area import UnresolvedLocation
 from leadgen_pipeline.domain.competitors import choose_target, competitor_analysis
 from leadgen_pipeline.domain.intelligence import (
@@ -15,9 +16,22 @@ from leadgen_pipeline.domain.intelligence import (
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
-from leadgen_pipeline.search.coverage import CoverageRun, KnownPlan, cover_area, coverage_report
+from leadgen_pipeline.search.coverage import (
+    CoverageRun,
+    KnownPlan,
+    collect,
+    cover_area,
+    coverage_report,
+)
 from leadgen_pipeline.search.tags import REQUEST_RUN_TAG, SEARCH_RUN_TAG
-from leadgen_pipeline.steps import load_search, preview_table, provider_failure, search_asset
+from leadgen_pipeline.steps import (
+    load_search,
+    on_budget_reached,
+    preview_table,
+    provider_failure,
+    search_asset,
+    spend_metadata,
+)
 from leadgen_pipeline.storage import intelligence_store, prospect_store, search_store
 from leadgen_pipeline.storage.search_store import CoverageRecord, StoredPage
 
@@ -41,37 +55,57 @@ def places_results(
     search = load_search(database, context.partition_key)
     log_event(OrchestrationEvent.SEARCH_START, search_id=search["id"], run_id=context.run.run_id)
     _link_request_run(context)
-    client = places.client
+    with database.engine.connect() as conn:
+        # A search its budget stopped resumes: the pages it paid for answer again, free.
+        paid = search_store.stopped_pages(conn, search["id"])
+    client = places.client.replaying(paid) if paid else places.client
     before = client.usage.snapshot()
     run: CoverageRun | None = None
+    fetched: list[StoredPage] = []
     try:
-        if search["coverage"] == "top":
-            pages = list(
-                client.search_text_pages(
-                    search["text_query"],
-                    SEARCH_FIELD_MASK,
-                    max_pages=places.max_pages,
-                    region_code=places.region_code,
+        with spend_for(search_id=search["id"]):
+            if search["coverage"] == "top":
+                pages = collect(
+                    client.search_text_pages(
+                        search["text_query"],
+                        SEARCH_FIELD_MASK,
+                        max_pages=places.max_pages,
+                        region_code=places.region_code,
+                    ),
+                    fetched,
+                    "area",
                 )
-            )
-            stored: list[StoredPage] = [(p.request, p.response, "area", None) for p in pages]
-        else:
-            known_area = search_store.search_area(search)
-            with database.engine.connect() as conn:
-                leaves = search_store.known_tiles(conn, search["id"])
-            known = KnownPlan(known_area, leaves) if known_area else None
-            run = cover_area(
-                client,
-                search["keyword"],
-                search["location"],
-                search["text_query"],
-                places.tiling_settings(),
-                known,
-                places.max_pages,
-            )
-            stored = run.stored_pages()
+                stored: list[StoredPage] = [(p.request, p.response, "area", None) for p in pages]
+            else:
+                known_area = search_store.search_area(search)
+                with database.engine.connect() as conn:
+                    leaves = search_store.known_tiles(conn, search["id"])
+                known = KnownPlan(known_area, leaves) if known_area else None
+                run = cover_area(
+                    client,
+                    search["keyword"],
+                    search["location"],
+                    search["text_query"],
+                    places.tiling_settings(),
+                    known,
+                    places.max_pages,
+                    fetched,
+                )
+                stored = run.stored_pages()
         # Parse before storing: a malformed page fails the step and writes nothing.
         ranked = ranked_prospects(page[1] for page in stored if page[2] != "locate")
+    except BudgetReached as error:
+        search_store.save_stopped_pages(
+            database.engine, search["id"], fetched, context.run.run_id, f"stopped: {error}"
+        )
+        raise on_budget_reached(
+            context,
+            database,
+            error,
+            stage="search",
+            search_id=search["id"],
+            metadata={"pages_kept": len(fetched)},
+        ) from None
     except UnresolvedLocation as error:
         search_store.set_search_status(database.engine, search["id"], "failed", str(error))
         raise dg.Failure(str(error), allow_retries=False) from None
@@ -127,6 +161,7 @@ def places_results(
         "api_retries": usage["retries"],
         "api_cost_usd": usage["cost_usd"],
         "requests_by_sku": dg.MetadataValue.json(usage["requests_by_sku"]),
+        **spend_metadata(database, context.run.run_id, search["id"]),
     }
     if run is not None:
         metadata |= {
@@ -207,11 +242,21 @@ def ai_intelligence(
     )
     before = llm.client.usage.snapshot()
     try:
-        completion = llm.client.parse(
-            BusinessIntelligence,
-            SYSTEM_PROMPT,
-            intelligence_prompt(target_prospect, search["keyword"], search["location"], analysis),
+        with spend_for(search_id=search["id"]):
+            completion = llm.client.parse(
+                BusinessIntelligence,
+                SYSTEM_PROMPT,
+                intelligence_prompt(
+                    target_prospect, search["keyword"], search["location"], analysis
+                ),
+            )
+    except BudgetReached as error:
+        search_store.set_search_status(
+            database.engine, search["id"], "stopped", f"stopped: {error}"
         )
+        raise on_budget_reached(
+            context, database, error, stage="intelligence", search_id=search["id"]
+        ) from None
     except ProviderError as error:
         usage = usage_delta(before, llm.client.usage.snapshot())
         raise provider_failure(error, usage, prefix="llm") from None
@@ -249,5 +294,6 @@ def ai_intelligence(
             "llm_model": llm.model,
             "llm_tokens": completion.prompt_tokens + completion.completion_tokens,
             "llm_cost_usd": round(completion.cost_usd, 6),
+            **spend_metadata(database, context.run.run_id, search["id"]),
         }
     )

@@ -13,7 +13,7 @@ search keeps, and the Enterprise fields on them cost $3 per 1,000 requests more
 than Pro, against $20 per 1,000 *places* to buy them later through Place Details.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ from leadgen_pipeline.domain.tiling import (
     found_places,
     refresh_plan,
 )
+from leadgen_pipeline.storage.search_store import StoredPage
 
 SERVICE_AREA_NOTE = (
     "pure service-area businesses (no public location) come from the whole-area query "
@@ -59,7 +60,7 @@ class CoverageRun:
     report: CoverageReport | None = None  # None: the whole-area answer was below the cap
     reused_plan: bool = False
 
-    def stored_pages(self) -> list[tuple[dict[str, Any], dict[str, Any], str, str | None]]:
+    def stored_pages(self) -> list[StoredPage]:
         """(request, response, kind, tile key) in ranking order: look-up, area, tiles."""
         return [
             (self.locate_page.request, self.locate_page.response, "locate", None),
@@ -80,6 +81,21 @@ class CoverageRun:
         return self.report.status if self.report else "complete"
 
 
+def collect(
+    pages: Iterable[SearchPage],
+    fetched: list[StoredPage],
+    kind: str,
+    tile_key: str | None = None,
+) -> list[SearchPage]:
+    """Every page of a query, each also added to `fetched` as it comes: a budget that stops
+    the search half way through a query keeps what was paid for."""
+    collected = []
+    for page in pages:
+        fetched.append((page.request, page.response, kind, tile_key))
+        collected.append(page)
+    return collected
+
+
 def cover_area(
     client: PlacesClient,
     keyword: str,
@@ -88,12 +104,19 @@ def cover_area(
     settings: TilingSettings,
     known: KnownPlan | None = None,
     max_pages: int = 10,
+    fetched: list[StoredPage] | None = None,
 ) -> CoverageRun:
-    """Resolve, rank and tile; raises UnresolvedLocation before any search is paid for."""
+    """Resolve, rank and tile; raises UnresolvedLocation before any search is paid for.
+
+    `fetched` gets every page as it arrives (look-up, area, tiles), in the order
+    `CoverageRun.stored_pages` gives them.
+    """
+    fetched = [] if fetched is None else fetched
     locate = client.search_text_page(location, AREA_FIELD_MASK, AREA_LOOKUP_PAGE_SIZE)
+    fetched.append((locate.request, locate.response, "locate", None))
     area = resolve_area(location, locate.places)
     where = {"language_code": area.language_code, "region_code": area.region_code}
-    area_pages = list(
+    area_pages = collect(
         client.search_text_pages(
             text_query,
             SEARCH_FIELD_MASK,
@@ -101,7 +124,9 @@ def cover_area(
             location_bias=area.rectangle,
             include_pure_service_area=True,
             **where,
-        )
+        ),
+        fetched,
+        "area",
     )
     whole = found_places(place for page in area_pages for place in page.places)
     run = CoverageRun(area, locate, area_pages)
@@ -114,14 +139,17 @@ def cover_area(
     run.reused_plan = reuse
     planner.start(whole, saturated=True)
     while (query := planner.next_query()) is not None:
-        pages = list(
+        pages = collect(
             client.search_text_pages(
                 keyword,
                 SEARCH_FIELD_MASK,
                 max_pages=max_pages,
                 location_restriction=query.rectangle,
                 **where,
-            )
+            ),
+            fetched,
+            "tile",
+            query.key,
         )
         run.tile_pages += [(query.key, page) for page in pages]
         planner.record(

@@ -48,6 +48,12 @@ class SearchRequestConfig(dg.Config):
         description='"full": every business in the area (tiles past the 60-result cap); '
         '"top": one query, at most 60 results.',
     )
+    max_cost_usd: float | None = Field(
+        default=None,
+        description="The search's spending cap in USD (optional). Reached, the search stops "
+        "(status stopped: budget) keeping what it fetched; requested again with a higher "
+        "cap, it resumes.",
+    )
 
 
 @dg.op
@@ -57,7 +63,11 @@ def register_search_request(
     """Validate the request, store it and add its partition; the search sensor launches the run."""
     try:
         request = parse_search_request(
-            config.keyword, config.location, config.target_business, config.coverage
+            config.keyword,
+            config.location,
+            config.target_business,
+            config.coverage,
+            config.max_cost_usd,
         )
     except InvalidSearchRequest as error:
         # The reason in one line: a tag the runs list shows, and the run log's first

@@ -53,6 +53,8 @@ searches = Table(
     Column("language_code", Text),
     Column("coverage_status", Text),
     Column("coverage_report", Json),
+    # Budgets (sql/009_spend_ledger.sql): the search's own cap.
+    Column("max_cost_usd", Float),
 )
 
 places_results = Table(
@@ -281,4 +283,24 @@ run_heartbeats = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", Timestamp, nullable=False),
     Column("beat_at", Timestamp, nullable=False),
+)
+
+spend_ledger = Table(
+    "spend_ledger",
+    metadata,
+    Column("call_id", Text, primary_key=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("settled_at", Timestamp),
+    Column("search_id", Text),
+    Column("run_id", Text),
+    Column("place_id", Text),
+    Column("provider", Text, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("prompt_tokens", Integer, nullable=False, server_default="0"),
+    Column("completion_tokens", Integer, nullable=False, server_default="0"),
+    Column("reserved_usd", Float, nullable=False),
+    Column("cost_usd", Float),
+    Column("outcome", Text),
+    Column("price_version", Text, nullable=False),
 )

@@ -17,7 +17,7 @@ from leadgen_pipeline.storage.base import upsert, utcnow
 def register_search(
     engine: Engine, request: SearchRequest, requested_by: str, status: str = "requested"
 ) -> dict[str, Any]:
-    """Create or re-request a search; a new target replaces the old one.
+    """Create or re-request a search; a new target (and a new cap) replaces the old one.
 
     A caller that launches the run itself says so with another `status`, in
     the same write, so the search_requests sensor never launches it too.
@@ -35,6 +35,7 @@ def register_search(
         "text_query": request.text_query,
         "target_business": request.target_business,
         "coverage": request.coverage,
+        "max_cost_usd": request.max_cost_usd,
         "status": status,
         "requested_at": utcnow(),
         "requested_by": requested_by,
@@ -45,7 +46,13 @@ def register_search(
             t.searches,
             [row],
             ["id"],
-            update_columns=["target_business", "status", "requested_at", "requested_by"],
+            update_columns=[
+                "target_business",
+                "max_cost_usd",
+                "status",
+                "requested_at",
+                "requested_by",
+            ],
         )
         stored = dict(
             conn.execute(sa.select(t.searches).where(t.searches.c.id == row["id"])).one()._mapping
@@ -121,23 +128,7 @@ def save_search_pages(
 ) -> None:
     """Replace a search's raw pages (and its tile plan) with this run's, in one transaction."""
     now = utcnow()
-    rows = []
-    for number, page in enumerate(pages, start=1):
-        request, response = page[0], page[1]
-        kind, tile_key = (page[2], page[3]) if len(page) == 4 else ("area", None)
-        rows.append(
-            {
-                "search_id": search_id,
-                "page_number": number,
-                "request": request,
-                "response": response,
-                "place_count": len(response.get("places", [])),
-                "fetched_at": now,
-                "run_id": run_id,
-                "request_kind": kind,
-                "tile_key": tile_key,
-            }
-        )
+    rows = _page_rows(search_id, pages, run_id, now)
     values: dict[str, Any] = {
         "status": "searched",
         "last_run_id": run_id,
@@ -158,12 +149,81 @@ def save_search_pages(
         if coverage.area is not None:
             values |= {f"area_{side}": value for side, value in coverage.area.as_dict().items()}
     with engine.begin() as conn:
-        conn.execute(sa.delete(t.places_results).where(t.places_results.c.search_id == search_id))
-        if rows:
-            conn.execute(sa.insert(t.places_results), rows)
+        _replace_pages(conn, search_id, rows)
         conn.execute(sa.update(t.searches).where(t.searches.c.id == search_id).values(**values))
         if coverage is not None and coverage.tiles is not None:
             _replace_tiles(conn, search_id, coverage.tiles, run_id, now)
+
+
+STOPPED_COVERAGE = "stopped: budget"
+
+
+def save_stopped_pages(
+    engine: Engine, search_id: str, pages: Sequence[StoredPage], run_id: str, message: str
+) -> None:
+    """Keep the pages a run paid for before its budget stopped it, and mark the search
+    stopped. Its tile plan is left as it was, so the run that resumes plans the same
+    queries and finds these pages' answers stored (`stopped_pages`)."""
+    rows = _page_rows(search_id, pages, run_id, utcnow())
+    with engine.begin() as conn:
+        _replace_pages(conn, search_id, rows)
+        conn.execute(
+            sa.update(t.searches)
+            .where(t.searches.c.id == search_id)
+            .values(
+                status="stopped",
+                last_error=message,
+                last_run_id=run_id,
+                coverage_status=STOPPED_COVERAGE,
+            )
+        )
+
+
+def stopped_pages(conn: Connection, search_id: str) -> list[dict[str, Any]]:
+    """The stored pages (request, response) of a search its budget stopped; none otherwise."""
+    stopped = conn.execute(
+        sa.select(t.searches.c.id).where(
+            t.searches.c.id == search_id, t.searches.c.coverage_status == STOPPED_COVERAGE
+        )
+    ).first()
+    if stopped is None:
+        return []
+    results = t.places_results
+    query = (
+        sa.select(results.c.request, results.c.response)
+        .where(results.c.search_id == search_id)
+        .order_by(results.c.page_number)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _page_rows(
+    search_id: str, pages: Sequence[StoredPage], run_id: str | None, now: datetime
+) -> list[dict[str, Any]]:
+    rows = []
+    for number, page in enumerate(pages, start=1):
+        request, response = page[0], page[1]
+        kind, tile_key = (page[2], page[3]) if len(page) == 4 else ("area", None)
+        rows.append(
+            {
+                "search_id": search_id,
+                "page_number": number,
+                "request": request,
+                "response": response,
+                "place_count": len(response.get("places", [])),
+                "fetched_at": now,
+                "run_id": run_id,
+                "request_kind": kind,
+                "tile_key": tile_key,
+            }
+        )
+    return rows
+
+
+def _replace_pages(conn: Connection, search_id: str, rows: list[dict[str, Any]]) -> None:
+    conn.execute(sa.delete(t.places_results).where(t.places_results.c.search_id == search_id))
+    if rows:
+        conn.execute(sa.insert(t.places_results), rows)
 
 
 def _replace_tiles(

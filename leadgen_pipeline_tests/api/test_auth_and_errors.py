@@ -54,6 +54,9 @@ def test_an_invalid_search_is_422_with_the_reason_and_stores_nothing(client, dat
         ({"keyword": "plumber", "location": "x" * 121}, "location is 121 characters"),
         ({"keyword": "plumber"}, "the request is not valid"),
         ({"keyword": 7, "location": "Austin, TX"}, "the request is not valid"),
+        ({"keyword": "plumber", "location": "Austin", "maxCostUsd": 0}, "the request is not"),
+        ({"keyword": "plumber", "location": "Austin", "maxCostUsd": "5"}, "the request is not"),
+        ({"keyword": "plumber", "location": "Austin", "maxCostUsd": 1e9}, "the request is not"),
     ]
     for body, message in cases:
         response = client.post("/api/trigger-orchestrator", json=body, headers=AUTH)

@@ -29,7 +29,7 @@ ROOFERS = {
 ROOFERS_ID = "roofer@portland-or"
 RUN_TIMEOUT_S = 90
 SENSOR_TIMEOUT_S = 60
-DONE = {"completed", "failed"}
+DONE = {"completed", "failed", "stopped"}
 PARTITION_RUNS_QUERY = """
 query ($key: String!) {
   runsOrError(filter: {pipelineName: "search", tags: [{key: "dagster/partition", value: $key}]}) {
@@ -229,3 +229,25 @@ def test_the_search_sensor_never_launched_a_twin_of_an_api_run(dagster_url, firs
     )
     runs = response.json()["data"]["runsOrError"]["results"]
     assert len(runs) == 2, runs
+
+
+def test_a_search_its_cap_stops_reports_stopped_and_resumes_with_a_higher_cap(live_client):
+    # The first result page costs $0.035: a $0.02 cap stops the search before any call.
+    dentists = {"keyword": "dentist", "location": "Denver, CO", "coverage": "top"}
+    code, body = trigger(live_client, {**dentists, "maxCostUsd": 0.02})
+    assert code == 202, body
+    stopped = wait_for_job(live_client, body["jobId"])
+    assert (stopped["status"], stopped["stoppedReason"]) == ("stopped", "budget"), stopped
+    assert stopped["steps"]["search"] == "failed"
+    assert stopped["spend"]["searchMaxCostUsd"] == 0.02
+    assert stopped["spend"]["runCalls"] == 0 and stopped["spend"]["runCostUsd"] == 0
+    assert any("budget reached" in error["message"] for error in stopped["errors"]), stopped
+
+    code, body = trigger(live_client, {**dentists, "maxCostUsd": 5})
+    assert code == 202 and body["reused"] is False, body
+    resumed = wait_for_job(live_client, body["jobId"])
+    assert resumed["status"] == "completed", resumed
+    assert "stoppedReason" not in resumed
+    spend = resumed["spend"]
+    assert 0 < spend["runCostUsd"] == spend["searchCostUsd"] <= 5
+    assert spend["inFlight"] == 0 and spend["searchMaxCostUsd"] == 5

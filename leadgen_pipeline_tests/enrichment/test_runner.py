@@ -1,12 +1,14 @@
 """Draining the enrichment queue: priority, failure isolation, resumption, idempotency."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
 
+from leadgen_pipeline.clients.spend import SpendMeter
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
-from leadgen_pipeline.storage import queue_store
+from leadgen_pipeline.storage import queue_store, spend_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import utcnow
 from leadgen_pipeline.storage.database import engine_for
@@ -183,3 +185,43 @@ def test_only_prospects_in_flight_are_running(database_url, places, fetcher):
     assert tally.processed == 12
     # The claim took 8 at once; at most the two workers' prospects were ever running.
     assert running_seen and max(running_seen) <= 2
+
+
+def test_a_drain_stopped_by_the_daily_cap_gives_its_prospects_back_and_resumes(
+    database_url, places, fetcher, llm
+):
+    search_id, _ = store_search(database_url, places, "dentist", "Denver, CO")
+    engine = engine_for(database_url)
+    queue_store.enqueue_search_prospects(engine, search_id, utcnow())
+    # Room for about two LLM calls: each is reserved at its most (about $0.0012) and
+    # settles at about $0.0002.
+    meter = SpendMeter(engine, run_id="run-1", daily_cap_usd=0.0015)
+    capped = runner(
+        database_url, replace(places, spend=meter), fetcher, replace(llm, spend=meter), workers=2
+    )
+    tally = capped.drain(search_id=search_id)
+    assert tally.stopped_by is not None and tally.stopped_by.refusal.cap == "daily"
+    assert 0 < tally.processed < 30
+    left = {p for p, status in statuses(database_url).items() if status == "queued"}
+    assert len(left) == 30 - tally.processed
+    with engine.connect() as conn:
+        queue = conn.execute(sa.select(t.enrichment_queue)).all()
+        spent = spend_store.spend_summary(conn)
+    # Every prospect not finished is queued again, unclaimed; none counted an attempt.
+    assert {row.place_id for row in queue} == left
+    assert all(row.claimed_by is None for row in queue)
+    assert spent["cost_usd"] <= 0.0015 and spent["in_flight"] == 0
+
+    meter.daily_cap_usd = 1.0
+    rest = runner(
+        database_url,
+        replace(places, spend=meter),
+        fetcher,
+        replace(llm, spend=meter),
+        claimer="run-2",
+    ).drain(search_id=search_id)
+    assert rest.stopped_by is None and rest.processed == len(left)
+    assert set(statuses(database_url).values()) <= {"enriched", "skipped"}
+    with engine.connect() as conn:
+        attempts = set(conn.execute(sa.select(t.prospects.c.enrichment_attempts)).scalars())
+    assert attempts == {1}  # each prospect enriched once

@@ -32,6 +32,7 @@ def test_the_seed_names_are_all_there():
         "JOB_FAILED",
         "RETRY_REQUESTED",
         "WEBHOOK_RECEIVED",
+        "BUDGET_REACHED",  # ours (issue 10): a step stopped by a spending cap
     }
 
 

@@ -1,6 +1,7 @@
 """The search workflow materialised through Dagster, on PostgreSQL and on SQLite."""
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.enrichment.assets import enriched_prospects
@@ -9,7 +10,7 @@ from leadgen_pipeline.leads.checks import lead_checks
 from leadgen_pipeline.search.assets import ai_intelligence, places_results
 from leadgen_pipeline.search.checks import search_checks
 from leadgen_pipeline.steps import search_partitions
-from leadgen_pipeline.storage import intelligence_store, search_store
+from leadgen_pipeline.storage import intelligence_store, search_store, spend_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
@@ -66,6 +67,16 @@ def test_a_search_runs_end_to_end_and_a_rerun_changes_no_counts(
     assert enrichment["failed"] == 0
     assert enrichment["llm_needed"] > 0
     assert first["prospect_contacts"] > first["leads"]
+    # Every billable call is in the ledger once, at the cost the clients counted.
+    with engine_for(database_url).connect() as conn:
+        ledger = spend_store.spend_summary(conn, search_id=key)
+    expected = (
+        search_meta["api_cost_usd"] + intelligence_meta["llm_cost_usd"] + enrichment["api_cost_usd"]
+    )
+    assert ledger["in_flight"] == 0
+    assert ledger["cost_usd"] == pytest.approx(expected, abs=1e-5)
+    assert ledger["by_sku"]["places:Text Search Enterprise"]["calls"] == 3
+    assert search_meta["spend_search_usd"] == pytest.approx(search_meta["api_cost_usd"])
 
     assert run_search(instance, resources, key).success
     assert table_counts(database_url) == first

@@ -64,8 +64,10 @@ def test_a_quote_from_history_lands_within_25_percent_of_what_the_run_spends(
     assert quoted.expected.prospects_enriched == 0
     rerun = run_search(instance, resources, key)
     assert rerun.success
-    assert within(quoted, spent_by_run(rerun), 0.25), (quoted.as_dict(), spent_by_run(rerun))
-    assert quoted.cost_usd.expected < spent_by_run(first)  # the first run paid the enrichment
+    rerun_spent = spent_by_run(database_url, rerun)
+    assert within(quoted, rerun_spent, 0.25), (quoted.as_dict(), rerun_spent)
+    # The first run paid the enrichment.
+    assert quoted.cost_usd.expected < spent_by_run(database_url, first)
 
     # Stale prospects: the run enriches all 74 again, priced from the past ratios.
     age_enrichment(database_url)
@@ -75,7 +77,7 @@ def test_a_quote_from_history_lands_within_25_percent_of_what_the_run_spends(
     assert quoted.expected.prospects_enriched == 74
     result = run_search(instance, resources, key)
     assert result.success
-    spent = spent_by_run(result)
+    spent = spent_by_run(database_url, result)
     assert within(quoted, spent, 0.25), (quoted.as_dict(), spent)
     assert quoted.low.cost_usd <= spent <= quoted.high.cost_usd
 
@@ -96,7 +98,7 @@ def test_a_search_never_run_is_probed_for_free_and_its_spend_falls_in_the_range(
 
     key = register_search(instance, database_url, *ELECTRICIANS_AUSTIN, coverage="full")
     result = run_search(instance, resources, key)
-    spent = spent_by_run(result)
+    spent = spent_by_run(database_url, result)
     assert quoted.low.cost_usd <= spent <= quoted.high.cost_usd, (quoted.as_dict(), spent)
 
 
