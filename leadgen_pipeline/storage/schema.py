@@ -53,6 +53,8 @@ searches = Table(
     Column("language_code", Text),
     Column("coverage_status", Text),
     Column("coverage_report", Json),
+    # Territory history (sql/010_territory_changes.sql): NULL until the first run's baseline.
+    Column("territory_observed_at", Timestamp),
 )
 
 places_results = Table(
@@ -281,4 +283,35 @@ run_heartbeats = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", Timestamp, nullable=False),
     Column("beat_at", Timestamp, nullable=False),
+)
+
+# --- the history of a territory (sql/010_territory_changes.sql) ---
+
+territory_observations = Table(
+    "territory_observations",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("place_id", Text, primary_key=True),
+    Column("business_status", Text),
+    Column("phone", Text),
+    Column("website", Text),
+    Column("listing_observed_at", Timestamp),
+    Column("email", Text),
+    Column("owner", Text),
+    Column("contacts_observed_at", Timestamp),
+    Column("first_seen_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+)
+
+territory_changes = Table(
+    "territory_changes",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("run_id", Text, primary_key=True),
+    Column("place_id", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("field", Text, primary_key=True, server_default=""),
+    Column("before", Text),
+    Column("after", Text),
+    Column("observed_at", Timestamp, nullable=False),
 )
