@@ -14,9 +14,7 @@ def feed(database_url: str, key: str) -> list[tuple]:
     return sorted((r["place_id"], r["kind"], r["field"], r["before"], r["after"]) for r in rows)
 
 
-def test_a_rerun_reports_exactly_the_new_the_closed_and_the_changed_phone(
-    instance, pg_url, world
-):
+def test_a_rerun_reports_exactly_the_new_the_closed_and_the_changed_phone(instance, pg_url, world):
     key = register_search(instance, pg_url, *ROOFERS_PORTLAND, coverage="full")
     resources = sandbox_resources(pg_url, world)
     assert run_search(instance, resources, key).success
