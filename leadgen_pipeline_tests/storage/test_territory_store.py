@@ -73,4 +73,3 @@ def test_contacts_are_compared_from_their_second_observation(database_url):
     assert change["name"] == "A"
     assert marks == {"a": {"changed"}}
     assert kinds(engine, since=utcnow() + timedelta(seconds=1)) == []
-
