@@ -42,3 +42,8 @@ CREATE INDEX ix_territory_changes_feed ON territory_changes (search_id, observed
 -- When the search's territory was first observed: NULL until its first run stored
 -- prospects, which is the baseline (nothing is "new" on a first run).
 ALTER TABLE searches ADD COLUMN territory_observed_at TIMESTAMP WITH TIME ZONE;
+
+-- Retention of Google's data (issue 10): when retention cleared the prospect's Places
+-- listing (name, address, phones, website, rating...) for being older than the limit;
+-- NULL while the listing is as Places last gave it. The place id is kept.
+ALTER TABLE prospects ADD COLUMN places_cleared_at TIMESTAMP WITH TIME ZONE;

@@ -156,6 +156,13 @@ def prospects(
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
         pages = search_store.load_search_pages(conn, search["id"])
+    if not pages and search["result_count"]:
+        # Read as "no results", it would unlink every prospect and call them all gone.
+        raise dg.Failure(
+            "this search's Places pages are past the retention and were cleared: run the "
+            "whole search (places_results and what follows) again",
+            allow_retries=False,
+        )
     ranked = ranked_prospects(pages, search["country_code"] or "US")
     prospect_store.store_search_prospects(database.engine, search["id"], ranked)
     # The territory's history: compared with what this search saw last; "gone" only

@@ -118,6 +118,8 @@ prospects = Table(
     Column("next_attempt_at", Timestamp),
     Column("enrichment_report", Json),
     Column("country_code", Text),
+    # Retention (sql/010_territory_changes.sql): when the Places listing was cleared.
+    Column("places_cleared_at", Timestamp),
 )
 
 search_prospects = Table(
