@@ -215,7 +215,10 @@ def collection_changes(
         since=since,
         total=min(len(rows), limit),
         truncated=len(rows) > limit,
-        changes=[TerritoryChange(**{**row, "field": row["field"] or None}) for row in rows[:limit]],
+        changes=[
+            TerritoryChange(**{**row, "field": row["field"] or None, "name": row["name"] or None})
+            for row in rows[:limit]
+        ],
     )
 
 

@@ -246,7 +246,7 @@ Open “contacts” under a business for every value found and where it came fro
   {% for lead in leads %}
   <tr>
     <td class="num">{{ lead.rank }}</td>
-    <td class="wrap"><b>{{ lead.name }}</b>
+    <td class="wrap"><b>{{ lead.name or "Name cleared (Google data past retention)" }}</b>
       {%- if lead.is_target %} <span class="tag">report target</span>{% endif %}
       {%- for mark in marks.get(lead.place_id, ()) %} <span class="tag {{ mark }}"
         title="{{ mark_titles[mark] }} in the last {{ marks_days }} days">{{ mark }}</span>

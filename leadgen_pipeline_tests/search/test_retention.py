@@ -6,13 +6,16 @@ from datetime import timedelta
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from leadgen_pipeline.api.app import create_app
 from leadgen_pipeline.domain.retention import PLACES_SOURCES
 from leadgen_pipeline.search.assets import places_results, prospects
 from leadgen_pipeline.search.retention import RETENTION_DAYS_ENV
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage import territory_store
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.api import api_settings
 from leadgen_pipeline_tests.support.pipeline import metadata_of, run_job, run_search
 from leadgen_pipeline_tests.support.searches import ROOFERS_PORTLAND, register_search, table_counts
 
@@ -101,6 +104,10 @@ def test_places_content_past_the_retention_is_cleared_and_the_rest_kept(
     [search] = rows(database_url, t.searches)
     assert search.area_name is None and "area" not in search.coverage_report
     assert search.result_count == before["prospects"]  # the search's own figures are kept
+
+    with TestClient(create_app(api_settings(database_url))) as client:
+        page = client.get(f"/directory/{key}").text
+    assert page.count("Name cleared (Google data past retention)") == len(leads)
 
     # Run again, nothing more to clear; the prospects step alone refuses to read the
     # cleared pages as "no results".
