@@ -179,7 +179,7 @@ _COLLECTION = """{% extends "base.html" %}
     <a href="{{ url }}">{{ label }}</a>{{ "" if loop.last else " · " }}
   {%- endfor %}
   </span>
-  <span class="downloads">Territory: <a href="{{ changes_url }}">changes</a>
+  <span class="downloads territory">Territory: <a href="{{ changes_url }}">changes</a>
   (new, gone, closed, changed)</span>
 </p>
 {% if coverage %}
