@@ -54,12 +54,13 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
         }
         for c in candidates
     }
-    with database.engine.connect() as conn:
-        before = territory_store.contact_observations(conn, search["id"])
-    changes = contact_changes(before, seen.items())
-    territory_store.record_contacts(
-        database.engine, search["id"], context.run.run_id, seen, changes
-    )
+    with territory_store.observing(database.engine, search["id"]):
+        with database.engine.connect() as conn:
+            before = territory_store.contact_observations(conn, search["id"])
+        changes = contact_changes(before, seen.items())
+        territory_store.record_contacts(
+            database.engine, search["id"], context.run.run_id, seen, changes
+        )
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),

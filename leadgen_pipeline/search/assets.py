@@ -169,13 +169,14 @@ def prospects(
     # when this run's coverage was complete (a capped run did not look everywhere).
     listings = [listing_of(p) for p in ranked]
     complete = search["coverage_status"] == "complete"
-    with database.engine.connect() as conn:
-        baseline = territory_store.is_baseline(conn, search["id"])
-        before = territory_store.listing_observations(conn, search["id"])
-    changes = listing_changes(before, listings, baseline=baseline, complete=complete)
-    territory_store.record_listings(
-        database.engine, search["id"], context.run.run_id, listings, changes, complete=complete
-    )
+    with territory_store.observing(database.engine, search["id"]):
+        with database.engine.connect() as conn:
+            baseline = territory_store.is_baseline(conn, search["id"])
+            before = territory_store.listing_observations(conn, search["id"])
+        changes = listing_changes(before, listings, baseline=baseline, complete=complete)
+        territory_store.record_listings(
+            database.engine, search["id"], context.run.run_id, listings, changes, complete=complete
+        )
     log_event(
         OrchestrationEvent.STORAGE_COMPLETE,
         search_id=search["id"],

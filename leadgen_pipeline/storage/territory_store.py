@@ -4,7 +4,8 @@ One query per question: the API, the CLI and the directory read the feed through
 `territory_changes_since` and the marks through `recent_change_kinds`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,17 @@ from sqlalchemy.engine import Connection, Engine
 from leadgen_pipeline.domain.territory import CONTACT_FIELDS, Change, Listing, Observed
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import upsert, utcnow
+from leadgen_pipeline.storage.locks import exclusive
 
 MAX_FEED_ROWS = 10_000
+
+
+@contextmanager
+def observing(engine: Engine, search_id: str) -> Iterator[None]:
+    """Hold while reading what a search saw and recording a run's changes: two runs of one
+    search at once compare one after the other, never both with the same baseline."""
+    with exclusive(engine, f"territory:{search_id}"):
+        yield
 
 
 def is_baseline(conn: Connection, search_id: str) -> bool:

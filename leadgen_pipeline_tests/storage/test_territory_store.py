@@ -18,11 +18,12 @@ KEY = REQUEST.partition_key
 
 def observe(engine, listings: list[Listing], run_id: str, *, complete: bool) -> None:
     """One run's listings compared and recorded, as the prospects asset does."""
-    with engine.connect() as conn:
-        baseline = territory_store.is_baseline(conn, KEY)
-        before = territory_store.listing_observations(conn, KEY)
-    changes = listing_changes(before, listings, baseline=baseline, complete=complete)
-    territory_store.record_listings(engine, KEY, run_id, listings, changes, complete=complete)
+    with territory_store.observing(engine, KEY):
+        with engine.connect() as conn:
+            baseline = territory_store.is_baseline(conn, KEY)
+            before = territory_store.listing_observations(conn, KEY)
+        changes = listing_changes(before, listings, baseline=baseline, complete=complete)
+        territory_store.record_listings(engine, KEY, run_id, listings, changes, complete=complete)
 
 
 def kinds(engine, since=None) -> list[tuple[str, str, str]]:
