@@ -27,7 +27,8 @@ from leadgen_pipeline.domain.search_request import (
     parse_search_request,
 )
 from leadgen_pipeline.search.tags import STOPPED_TAG
-from leadgen_pipeline.storage import lead_store, search_store, spend_store
+from leadgen_pipeline.storage import lead_store, search_store, spend_store, territory_store
+from leadgen_pipeline.storage.base import as_utc
 from leadgen_pipeline.storage.database import database_url_from_env, engine_for
 
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -306,6 +307,47 @@ def cmd_spend(args: argparse.Namespace) -> None:
     _stdout_console().print(spend_table(args.by, args.since))
 
 
+def unknown_collection(conn: Any, collection_id: str) -> CliError:
+    known = sorted(c["id"] for c in lead_store.list_collections(conn))
+    listing = ", ".join(known) or "none yet"
+    return CliError(f"no collection {collection_id!r}; collections: {listing}")
+
+
+def since_date(text: str) -> datetime:
+    """--since: a date or an ISO date-time; UTC when it names no zone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_changes(args: argparse.Namespace) -> None:
+    with engine_for(database_url_from_env()).connect() as conn:
+        if search_store.get_search(conn, args.collection) is None:
+            raise unknown_collection(conn, args.collection)
+        rows = territory_store.territory_changes_since(conn, args.collection, args.since)
+    if args.json:
+        print(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"changes in {args.collection} ({len(rows)})")
+    for column in ("observed", "kind", "place", "field", "before", "after"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        observed = as_utc(row["observed_at"])
+        table.add_row(
+            f"{observed:%Y-%m-%d %H:%M}" if observed else "",
+            row["kind"],
+            row["name"] or row["place_id"],
+            row["field"],
+            row["before"] or "",
+            row["after"] or "",
+        )
+    _stdout_console().print(table)
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from leadgen_pipeline.directory.export import ExportFormat, export_collection
 
@@ -315,9 +357,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     with engine_for(database_url_from_env()).connect() as conn:
         collection = lead_store.get_collection(conn, args.collection)
         if collection is None:
-            known = sorted(c["id"] for c in lead_store.list_collections(conn))
-            listing = ", ".join(known) or "none yet"
-            raise CliError(f"no collection {args.collection!r}; collections: {listing}")
+            raise unknown_collection(conn, args.collection)
         _, rows = lead_store.collection_leads(conn, args.collection)
     content = export_collection(export_format, rows, collection, None)
     if args.output is None:
@@ -663,6 +703,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, help="write to this file (default: standard output)"
     )
     export.set_defaults(handler=cmd_export)
+
+    changes = commands.add_parser(
+        "changes", help="a collection's territory history: new, gone, closed, reopened, changed"
+    )
+    changes.add_argument("collection", help="collection id (the search key)")
+    changes.add_argument(
+        "--since", type=since_date, help="observed on or after this date (YYYY-MM-DD, UTC)"
+    )
+    changes.add_argument("--json", action="store_true", help="a JSON array on stdout")
+    changes.set_defaults(handler=cmd_changes)
 
     serve = commands.add_parser("serve", help="the HTTP API and directory pages (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")

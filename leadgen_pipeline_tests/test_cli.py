@@ -12,8 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.cli import main
+from leadgen_pipeline.domain.territory import Change, ChangeKind
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.prospects import REQUEST, store_field
+from leadgen_pipeline_tests.support.territory import record_changes
 from leadgen_sandbox import SandboxDataset
 from leadgen_sandbox.corpus.score import serve_corpus
 from leadgen_sandbox.environment import sandbox_environ
@@ -273,3 +276,26 @@ def test_enrich_website_without_an_llm_key_or_the_sandbox_refuses(capsys, monkey
     assert main(["enrich-website", "https://example.org/"]) == 1
     error = capsys.readouterr().err
     assert "needs OPENAI_API_KEY (or run with --no-llm" in error
+
+
+def test_changes_prints_a_collections_territory_history(cli_env, capsys):
+    store_field(cli_env)
+    key = REQUEST.partition_key
+    record_changes(
+        cli_env, key, [Change("a", ChangeKind.CLOSED, "", "OPERATIONAL", "CLOSED_PERMANENTLY")]
+    )
+    assert main(["changes", key]) == 0
+    table = capsys.readouterr().out
+    assert f"changes in {key} (1)" in table and "CLOSED_PERMANENTLY" in table
+
+    assert main(["changes", key, "--json", "--since", "2020-01-01"]) == 0
+    [change] = json.loads(capsys.readouterr().out)
+    assert (change["place_id"], change["kind"], change["name"]) == ("a", "closed", "A")
+    assert main(["changes", key, "--since", "2999-01-01T00:00+02:00"]) == 0
+    assert f"changes in {key} (0)" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit):
+        main(["changes", key, "--since", "last week"])
+    assert "is not a date" in capsys.readouterr().err
+    assert main(["changes", "nothing@nowhere"]) == 1
+    assert "no collection 'nothing@nowhere'" in capsys.readouterr().err

@@ -17,7 +17,7 @@ CHECKS = {
     ("leads", "lead_contacts_valid"),
     ("leads", "leads_traceable"),
 }
-JOBS = {"search", "request_search", "enrich_queue", "promote"}
+JOBS = {"search", "request_search", "enrich_queue", "promote", "places_retention"}
 SENSORS = {
     "search_requests",
     "enrichment_queue_sensor",
@@ -26,7 +26,13 @@ SENSORS = {
     "record_run_failures",
     "reap_dead_runs",
 }
-SCHEDULES = {"refresh_searches", "retry_failed_enrichment", "reenrich_stale_leads"}
+SCHEDULES = {
+    "refresh_searches",
+    "retry_failed_enrichment",
+    "reenrich_stale_leads",
+    "clear_expired_places",
+    "refresh_before_places_expiry",
+}
 RESOURCES = {"database", "places", "llm", "websites", "dns"}
 
 

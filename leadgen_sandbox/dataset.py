@@ -698,6 +698,8 @@ class SandboxDataset:
         self._populations: dict[tuple[str, str], _PopulationBuilder] = {}
         self._by_id: dict[str, Business] = {}
         self._by_slug: dict[str, Business] = {}
+        # Businesses Places stopped listing (remove_business): never returned again.
+        self._removed: set[str] = set()
         for keyword, location_key in KNOWN_QUERY_SIZES:
             self.businesses_for_query(f"{keyword} in {location_key}")
         self.robots_disallowed_slugs: tuple[str, ...] = tuple(
@@ -727,7 +729,9 @@ class SandboxDataset:
             businesses = builder.extend_to(parsed.size)
             for business in builder.businesses[known:]:
                 self._index(business)
-        return businesses + builder.extras
+            removed = set(self._removed)
+        listed = businesses + builder.extras
+        return [b for b in listed if b.place_id not in removed] if removed else listed
 
     def _index(self, business: Business) -> None:
         self._by_id[business.place_id] = business
@@ -771,6 +775,16 @@ class SandboxDataset:
                             people[position] = changed
             self._by_id[place_id] = changed
         return changed
+
+    def remove_business(self, place_id: str) -> Business:
+        """Places stops listing a business (it closed down and was delisted, or moved away):
+        no search returns it again, and its Place Details answer 404 NOT_FOUND."""
+        with self._lock:
+            business = self._by_id.pop(place_id, None)
+            if business is None:
+                raise KeyError(f"no business has place id {place_id!r}")
+            self._removed.add(place_id)
+        return business
 
     def businesses_in_area(self, text_query: str, area: Viewport) -> list[Business] | None:
         """For a query that names no location but a rectangle: the kind's businesses of every

@@ -404,7 +404,8 @@ class PlacesApp(SandboxApp):
 
     def admin(self, route: tuple[str, str], request: Request) -> Response | None:
         """`POST /_sandbox/places/businesses` {"query", "latitude", "longitude"} adds a business;
-        `PATCH /_sandbox/places/businesses/{id}` {field: value} changes one (EDITABLE_FIELDS)."""
+        `PATCH /_sandbox/places/businesses/{id}` {field: value} changes one (EDITABLE_FIELDS);
+        `DELETE /_sandbox/places/businesses/{id}` delists one (no search returns it again)."""
         method, path = route
         try:
             body = request.json() if request.body else {}
@@ -418,6 +419,8 @@ class PlacesApp(SandboxApp):
                 if not set(body) <= EDITABLE_FIELDS:
                     raise ValueError(f"editable fields are {sorted(EDITABLE_FIELDS)}")
                 business = self.dataset.update_business(path.rpartition("/")[2], **body)
+            elif method == "DELETE" and path.startswith("places/businesses/"):
+                business = self.dataset.remove_business(path.rpartition("/")[2])
             else:
                 return None
         except KeyError as error:

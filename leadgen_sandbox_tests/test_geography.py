@@ -8,7 +8,12 @@ import requests
 from leadgen_sandbox import Sandbox
 from leadgen_sandbox.geography import Viewport, city_viewport
 from leadgen_sandbox.world_data import CITIES
-from leadgen_sandbox_tests.support import PLUMBERS_AUSTIN, assert_google_error, search
+from leadgen_sandbox_tests.support import (
+    PLUMBERS_AUSTIN,
+    assert_google_error,
+    details,
+    search,
+)
 
 HOUSTON_PLUMBERS = "plumber in Houston, TX"
 LOCALITY_MASK = (
@@ -225,3 +230,9 @@ def check_world_changes(sandbox: Sandbox, http: requests.Session) -> None:
     assert http.patch(f"{admin}/{victim.place_id}", json={"place_id": "x"}).status_code == 400
     assert http.patch(f"{admin}/ChIJnope", json={"name": "x"}).status_code == 404
     assert len(sandbox.dataset.businesses_for_query(PLUMBERS_AUSTIN)) == 76
+    assert http.delete(f"{admin}/{victim.place_id}").status_code == 200
+    assert victim.place_id not in {
+        b.place_id for b in sandbox.dataset.businesses_for_query(PLUMBERS_AUSTIN)
+    }
+    assert_google_error(details(http, sandbox, victim.place_id, "id"), 404, "NOT_FOUND")
+    assert http.delete(f"{admin}/{victim.place_id}").status_code == 404

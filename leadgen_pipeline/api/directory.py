@@ -1,5 +1,6 @@
 """The directory over HTTP: collections and their leads as JSON, exports and HTML pages."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -9,18 +10,21 @@ from pydantic import BeforeValidator, Field
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.api.models import (
+    ChangeFeed,
     Collection,
     CollectionList,
     ErrorBody,
     Lead,
     LeadContact,
     LeadPage,
+    TerritoryChange,
 )
 from leadgen_pipeline.api.orchestration import engine_of
 from leadgen_pipeline.api.security import ApiError
 from leadgen_pipeline.directory import pages
 from leadgen_pipeline.directory.export import MEDIA_TYPES, ExportFormat, export_collection
-from leadgen_pipeline.storage import search_store
+from leadgen_pipeline.storage import search_store, territory_store
+from leadgen_pipeline.storage.base import as_utc, utcnow
 from leadgen_pipeline.storage.lead_store import (
     LeadFilters,
     LeadSort,
@@ -185,6 +189,39 @@ def export_collection_file(
     )
 
 
+@api_router.get(
+    "/{collection_id}/changes",
+    response_model=ChangeFeed,
+    responses={404: {"model": ErrorBody}},
+    summary="The history of a collection's territory: new, gone, closed, reopened, changed",
+)
+def collection_changes(
+    collection_id: str,
+    engine: Database,
+    since: Annotated[
+        datetime | None,
+        Query(description="Changes observed at or after this date or date-time (UTC if no zone)."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=territory_store.MAX_FEED_ROWS)] = 1000,
+) -> ChangeFeed:
+    """What each run of the search observed changing for its places, oldest first."""
+    since = as_utc(since)
+    with engine.connect() as conn:
+        if search_store.get_search(conn, collection_id) is None:
+            raise ApiError(404, "not_found", f"no collection {collection_id!r}")
+        rows = territory_store.territory_changes_since(conn, collection_id, since, limit + 1)
+    return ChangeFeed(
+        collection_id=collection_id,
+        since=since,
+        total=min(len(rows), limit),
+        truncated=len(rows) > limit,
+        changes=[
+            TerritoryChange(**{**row, "field": row["field"] or None, "name": row["name"] or None})
+            for row in rows[:limit]
+        ],
+    )
+
+
 @page_router.get("", response_class=HTMLResponse, summary="The directory: collections")
 def directory_page(engine: Database, location: SearchText = None) -> HTMLResponse:
     with engine.connect() as conn:
@@ -217,6 +254,9 @@ def collection_page(
             conn, collection_id, filters, sort, limit=page_size, offset=(page - 1) * page_size
         )
         coverage = search_store.coverage_map(conn, collection_id)
+        changes = territory_store.recent_change_kinds(
+            conn, collection_id, [row["place_id"] for row in rows], utcnow() - pages.MARKS_WINDOW
+        )
     return HTMLResponse(
         pages.render_collection(
             collection,
@@ -227,5 +267,6 @@ def collection_page(
             total=total,
             sort=sort,
             coverage=coverage,
+            changes=changes,
         )
     )

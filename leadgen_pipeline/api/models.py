@@ -290,6 +290,34 @@ class LeadPage(ApiModel):
     leads: list[Lead]
 
 
+class TerritoryChange(ApiModel):
+    """One change a run of the search observed for one of its places."""
+
+    place_id: str
+    name: str | None = Field(description="the place's name, while its prospect is kept")
+    kind: Literal["new", "gone", "closed", "reopened", "changed"] = Field(
+        description="new: first seen since the search's first run; gone: no longer returned "
+        "by a run that covered the whole area; closed / reopened: Google's businessStatus; "
+        "changed: a contact field (`field`)."
+    )
+    field: str | None = Field(description='"phone", "website", "email" or "owner" (changed)')
+    before: str | None = Field(
+        description="the value before (a status for closed / reopened); null when it had none, "
+        "or when retention cleared Google's value"
+    )
+    after: str | None
+    run_id: str = Field(description="the Dagster run that observed it")
+    observed_at: UtcDatetime
+
+
+class ChangeFeed(ApiModel):
+    collection_id: str
+    since: UtcDatetime | None
+    total: int = Field(description="changes in this answer")
+    truncated: bool = Field(description="more changes than `limit`: raise it, or narrow `since`")
+    changes: list[TerritoryChange]
+
+
 class ReportTarget(ApiModel):
     place_id: str
     name: str

@@ -7,7 +7,7 @@ rather than in .html files so an installed package needs no data files.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -84,6 +84,9 @@ form.filter label.inline input { flex:1 1 60px; min-width:60px; }
 form.filter a.reset { align-self:center; }
 .tag { display:inline-block; font-size:.75rem; font-weight:600; color:#fff;
   background:var(--accent); border-radius:4px; padding:0 6px; vertical-align:middle; }
+.tag.new { background:var(--good); }
+.tag.changed { background:#9a6700; }
+.tag.closed { background:#6e7781; }
 .detail { color:var(--muted); font-size:.85rem; }
 details.contacts { margin-top:4px; font-size:.85rem; }
 details.contacts summary { cursor:pointer; color:var(--accent); }
@@ -176,6 +179,8 @@ _COLLECTION = """{% extends "base.html" %}
     <a href="{{ url }}">{{ label }}</a>{{ "" if loop.last else " · " }}
   {%- endfor %}
   </span>
+  <span class="downloads territory">Territory: <a href="{{ changes_url }}">changes</a>
+  (new, gone, closed, changed)</span>
 </p>
 {% if coverage %}
 <section class="coverage">
@@ -241,8 +246,11 @@ Open “contacts” under a business for every value found and where it came fro
   {% for lead in leads %}
   <tr>
     <td class="num">{{ lead.rank }}</td>
-    <td class="wrap"><b>{{ lead.name }}</b>
+    <td class="wrap"><b>{{ lead.name or "Name cleared (Google data past retention)" }}</b>
       {%- if lead.is_target %} <span class="tag">report target</span>{% endif %}
+      {%- for mark in marks.get(lead.place_id, ()) %} <span class="tag {{ mark }}"
+        title="{{ mark_titles[mark] }} in the last {{ marks_days }} days">{{ mark }}</span>
+      {%- endfor %}
       {%- set link = web_link(lead.website) %}
       {%- if link %}
       <br><a href="{{ link }}" rel="nofollow noopener">{{ short_url(lead.website) }}</a>
@@ -570,6 +578,26 @@ def filter_params(filters: LeadFilters) -> dict[str, str]:
     return params
 
 
+# A lead is marked for the changes its search observed this recently: a weekly refresh
+# (search/schedules.py) marks what it found until the next one.
+MARKS_WINDOW = timedelta(days=7)
+# The kinds of territory change, as the marks beside a lead's name.
+_MARK_OF_KIND = {"new": "new", "closed": "closed", "changed": "changed", "reopened": "changed"}
+MARK_TITLES = {
+    "new": "first seen by this search",
+    "closed": "Google lists it as closed",
+    "changed": "a contact or its status changed",
+}
+
+
+def lead_marks(kinds_by_place: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """Place id -> its marks, in a fixed order (a lead both new and changed shows both)."""
+    return {
+        place_id: [m for m in MARK_TITLES if m in {_MARK_OF_KIND.get(k) for k in kinds}]
+        for place_id, kinds in kinds_by_place.items()
+    }
+
+
 def render_collection(
     collection: Mapping[str, Any],
     leads: Sequence[Mapping[str, Any]],
@@ -580,8 +608,10 @@ def render_collection(
     total: int,
     sort: LeadSort,
     coverage: Mapping[str, Any] | None = None,
+    changes: Mapping[str, set[str]] | None = None,
 ) -> str:
-    """A collection's page; `coverage` (search_store.coverage_map) adds the coverage map."""
+    """A collection's page; `coverage` (search_store.coverage_map) adds the coverage map,
+    `changes` (place id -> kinds of change within MARKS_WINDOW) the leads' marks."""
     base = collection_url(collection["id"])
     api_base = f"/api/collections/{quote(collection['id'], safe='@')}"
     params = filter_params(filters)
@@ -622,6 +652,10 @@ def render_collection(
             for label, export_format in EXPORT_LABELS
         ],
         report_url=report_url(collection["id"]),
+        changes_url=f"{api_base}/changes",
+        marks=lead_marks(changes or {}),
+        mark_titles=MARK_TITLES,
+        marks_days=MARKS_WINDOW.days,
         collection_url=collection_url,
         percent=percent,
         web_link=web_link,

@@ -9,11 +9,17 @@ from leadgen_pipeline.domain.leads import (
     lead_candidates,
     score_lead,
 )
+from leadgen_pipeline.domain.territory import contact_changes
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import ai_intelligence, prospects
 from leadgen_pipeline.steps import load_search, preview_table, search_asset
-from leadgen_pipeline.storage import intelligence_store, lead_store, prospect_store
+from leadgen_pipeline.storage import (
+    intelligence_store,
+    lead_store,
+    prospect_store,
+    territory_store,
+)
 
 
 @search_asset(
@@ -37,17 +43,30 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
             "llm:business_intelligence",
             detail=intelligence.intelligence.get("owner_title"),
         )
-    scored = [
-        score_lead(c)
-        for c in lead_candidates(ranked, contacts, target_id, owner, target_text)
-        if is_promotable(c)
-    ]
+    candidates = lead_candidates(ranked, contacts, target_id, owner, target_text)
+    scored = [score_lead(c) for c in candidates if is_promotable(c)]
     lead_store.upsert_leads(database.engine, search["id"], scored, target_id)
+    # The territory's history: email and owner compared with what this search saw last.
+    seen = {
+        c.prospect.place_id: {
+            "email": c.email.value if c.email else None,
+            "owner": c.owner.value if c.owner else None,
+        }
+        for c in candidates
+    }
+    with territory_store.observing(database.engine, search["id"]):
+        with database.engine.connect() as conn:
+            before = territory_store.contact_observations(conn, search["id"])
+        changes = contact_changes(before, seen.items())
+        territory_store.record_contacts(
+            database.engine, search["id"], context.run.run_id, seen, changes
+        )
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),
             "leads": len(scored),
             "not_promoted": len(ranked) - len(scored),
+            "contact_changes": len(changes),
             "with_email": sum(1 for s in scored if s.candidate.email),
             "with_owner": sum(1 for s in scored if s.candidate.owner),
             "average_quality": round(sum(s.score for s in scored) / len(scored), 1)

@@ -1,5 +1,6 @@
 """The search workflow: Places results -> prospects -> AI intelligence on the target."""
 
+from collections import Counter
 from typing import Any
 
 import dagster as dg
@@ -14,6 +15,7 @@ from leadgen_pipeline.domain.intelligence import (
     intelligence_prompt,
 )
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
+from leadgen_pipeline.domain.territory import listing_changes, listing_of
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
 from leadgen_pipeline.search.coverage import (
@@ -32,7 +34,12 @@ from leadgen_pipeline.steps import (
     search_asset,
     spend_metadata,
 )
-from leadgen_pipeline.storage import intelligence_store, prospect_store, search_store
+from leadgen_pipeline.storage import (
+    intelligence_store,
+    prospect_store,
+    search_store,
+    territory_store,
+)
 from leadgen_pipeline.storage.search_store import CoverageRecord, StoredPage
 
 
@@ -184,8 +191,27 @@ def prospects(
     search = load_search(database, context.partition_key)
     with database.engine.connect() as conn:
         pages = search_store.load_search_pages(conn, search["id"])
+    if not pages and search["result_count"]:
+        # Read as "no results", it would unlink every prospect and call them all gone.
+        raise dg.Failure(
+            "this search's Places pages are past the retention and were cleared: run the "
+            "whole search (places_results and what follows) again",
+            allow_retries=False,
+        )
     ranked = ranked_prospects(pages, search["country_code"] or "US")
     prospect_store.store_search_prospects(database.engine, search["id"], ranked)
+    # The territory's history: compared with what this search saw last; "gone" only
+    # when this run's coverage was complete (a capped run did not look everywhere).
+    listings = [listing_of(p) for p in ranked]
+    complete = search["coverage_status"] == "complete"
+    with territory_store.observing(database.engine, search["id"]):
+        with database.engine.connect() as conn:
+            baseline = territory_store.is_baseline(conn, search["id"])
+            before = territory_store.listing_observations(conn, search["id"])
+        changes = listing_changes(before, listings, baseline=baseline, complete=complete)
+        territory_store.record_listings(
+            database.engine, search["id"], context.run.run_id, listings, changes, complete=complete
+        )
     log_event(
         OrchestrationEvent.STORAGE_COMPLETE,
         search_id=search["id"],
@@ -198,6 +224,8 @@ def prospects(
             "with_phone": sum(1 for p in ranked if p.phone_e164),
             "with_website": sum(1 for p in ranked if p.website),
             "closed": sum(1 for p in ranked if p.business_status not in (None, "OPERATIONAL")),
+            "territory": "baseline (first run)" if baseline else "compared with the last run",
+            "territory_changes": dg.MetadataValue.json(dict(Counter(c.kind for c in changes))),
             "preview": preview_table(
                 [
                     {

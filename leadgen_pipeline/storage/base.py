@@ -35,8 +35,9 @@ def upsert(
 ) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE on PostgreSQL and SQLite alike.
 
-    `update_columns` defaults to every non-key column given; `overrides` maps a
-    column to an expression built from the statement (e.g. to keep a flag set).
+    `update_columns` defaults to every non-key column given (an empty list: keep the
+    stored row, DO NOTHING); `overrides` maps a column to an expression built from the
+    statement (e.g. to keep a flag set).
     Every row must give the same columns.
     """
     if not rows:
@@ -52,7 +53,11 @@ def upsert(
         # prospects and 100 links (docs/benchmarks.md, scale).
         stage = _copy_to_stage(conn, table, columns, rows)
         statement = statement.from_select(columns, sa.select(*[stage.c[c] for c in columns]))
-    update = update_columns or [c for c in columns if c not in key_columns]
+    update = (
+        update_columns
+        if update_columns is not None
+        else [c for c in columns if c not in key_columns]
+    )
     assignments: dict[str, Any] = {c: statement.excluded[c] for c in update}
     for column, build in (overrides or {}).items():
         assignments[column] = build(statement)

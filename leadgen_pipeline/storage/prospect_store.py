@@ -31,6 +31,9 @@ PROSPECT_LISTING_COLUMNS = (
     "country_code",
 )
 
+# Written with every listing: how old it is (retention measures from it) and not cleared.
+LISTING_WRITE_COLUMNS = ("updated_at", "places_cleared_at")
+
 
 _PROSPECT_FIELDS = tuple(field.name for field in fields(Prospect))
 
@@ -40,7 +43,8 @@ def prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
     # of the time a 100-prospect upsert took (docs/benchmarks.md, scale).
     row = {name: getattr(prospect, name) for name in _PROSPECT_FIELDS}
     row["types"] = list(prospect.types)
-    return {**row, "first_seen_at": now, "updated_at": now}
+    # A listing written now is as Places gives it: no longer cleared by retention.
+    return {**row, "first_seen_at": now, "updated_at": now, "places_cleared_at": None}
 
 
 def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Prospect]) -> None:
@@ -52,7 +56,7 @@ def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Pros
             t.prospects,
             [prospect_row(p, now) for p in ranked],
             ["place_id"],
-            update_columns=[*PROSPECT_LISTING_COLUMNS, "updated_at"],
+            update_columns=[*PROSPECT_LISTING_COLUMNS, *LISTING_WRITE_COLUMNS],
         )
         links = t.search_prospects
         conn.execute(

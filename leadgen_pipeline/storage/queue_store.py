@@ -14,6 +14,7 @@ from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import upsert, utcnow
 from leadgen_pipeline.storage.prospect_store import (
+    LISTING_WRITE_COLUMNS,
     PROSPECT_LISTING_COLUMNS,
     known_place_ids,
     prospect_from_row,
@@ -259,7 +260,10 @@ def save_enrichment(
         values["enriched_at"] = now
     if outcome.listing is not None:
         listing = prospect_row(outcome.listing, now)
-        values |= {column: listing[column] for column in PROSPECT_LISTING_COLUMNS}
+        values |= {
+            column: listing[column]
+            for column in (*PROSPECT_LISTING_COLUMNS, *LISTING_WRITE_COLUMNS)
+        }
     contacts = t.prospect_contacts
     with engine.begin() as conn:
         conn.execute(

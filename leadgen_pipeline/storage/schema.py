@@ -55,6 +55,8 @@ searches = Table(
     Column("coverage_report", Json),
     # Budgets (sql/009_spend_ledger.sql): the search's own cap.
     Column("max_cost_usd", Float),
+    # Territory history (sql/010_territory_changes.sql): NULL until the first run's baseline.
+    Column("territory_observed_at", Timestamp),
 )
 
 places_results = Table(
@@ -118,6 +120,8 @@ prospects = Table(
     Column("next_attempt_at", Timestamp),
     Column("enrichment_report", Json),
     Column("country_code", Text),
+    # Retention (sql/010_territory_changes.sql): when the Places listing was cleared.
+    Column("places_cleared_at", Timestamp),
 )
 
 search_prospects = Table(
@@ -303,4 +307,35 @@ spend_ledger = Table(
     Column("cost_usd", Float),
     Column("outcome", Text),
     Column("price_version", Text, nullable=False),
+)
+
+# --- the history of a territory (sql/010_territory_changes.sql) ---
+
+territory_observations = Table(
+    "territory_observations",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("place_id", Text, primary_key=True),
+    Column("business_status", Text),
+    Column("phone", Text),
+    Column("website", Text),
+    Column("listing_observed_at", Timestamp),
+    Column("email", Text),
+    Column("owner", Text),
+    Column("contacts_observed_at", Timestamp),
+    Column("first_seen_at", Timestamp, nullable=False),
+    Column("run_id", Text),
+)
+
+territory_changes = Table(
+    "territory_changes",
+    metadata,
+    Column("search_id", Text, ForeignKey("searches.id"), primary_key=True),
+    Column("run_id", Text, primary_key=True),
+    Column("place_id", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("field", Text, primary_key=True, server_default=""),
+    Column("before", Text),
+    Column("after", Text),
+    Column("observed_at", Timestamp, nullable=False),
 )

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.directory.export import CRM_COLUMNS
+from leadgen_pipeline.domain.territory import Change, ChangeKind
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.territory import record_changes
 
 DENTISTS = "dentist@denver-co"
 ROOFERS = "roofer@portland-or"
@@ -252,3 +254,34 @@ def test_each_lead_carries_its_country_email_verdict_and_typed_contacts(director
         assert chosen["source"].startswith(("website:", "llm:"))
     phones = [c for lead in leads for c in lead["contacts"] if c["kind"] == "phone"]
     assert phones and all(c["type"] == "landline_or_mobile" for c in phones)
+
+
+def test_a_collections_territory_changes_are_a_feed(directory_client, directory_database_url):
+    first, second = (lead["placeId"] for lead in all_leads(directory_client, ROOFERS)[:2])
+    record_changes(
+        directory_database_url,
+        ROOFERS,
+        [
+            Change(first, ChangeKind.NEW),
+            Change(second, ChangeKind.CHANGED, "phone", "+15035550100", "+15035550142"),
+        ],
+    )
+    feed = directory_client.get(f"/api/collections/{ROOFERS}/changes").json()
+    assert (feed["collectionId"], feed["total"], feed["truncated"]) == (ROOFERS, 2, False)
+    changes = sorted(feed["changes"], key=lambda c: c["kind"])
+    assert [(c["placeId"], c["kind"], c["field"], c["before"], c["after"]) for c in changes] == [
+        (second, "changed", "phone", "+15035550100", "+15035550142"),
+        (first, "new", None, None, None),
+    ]
+    assert changes[1]["name"] and changes[1]["runId"] == "run-2"
+    assert changes[1]["observedAt"].endswith(("Z", "+00:00"))
+
+    one = directory_client.get(f"/api/collections/{ROOFERS}/changes", params={"limit": 1}).json()
+    assert (one["total"], one["truncated"]) == (1, True)
+    later = directory_client.get(f"/api/collections/{ROOFERS}/changes?since=2999-01-01").json()
+    assert later["changes"] == [] and later["since"].startswith("2999-01-01T00:00:00")
+    assert directory_client.get(f"/api/collections/{DENTISTS}/changes").json()["changes"] == []
+    bad = directory_client.get(f"/api/collections/{ROOFERS}/changes?since=last+week")
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_request"
+    unknown = directory_client.get("/api/collections/nothing@nowhere/changes")
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"

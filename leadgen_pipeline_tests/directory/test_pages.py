@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.api.settings import ApiSettings
 from leadgen_pipeline.domain.crm import describe_source
+from leadgen_pipeline.domain.territory import Change, ChangeKind
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.support.browser import (
@@ -19,6 +20,7 @@ from leadgen_pipeline_tests.support.browser import (
     screenshot,
     served_api,
 )
+from leadgen_pipeline_tests.support.territory import record_changes
 
 DENTISTS = "dentist@denver-co"
 ROOFERS = "roofer@portland-or"
@@ -207,3 +209,27 @@ def test_the_report_prints_on_a_few_pages(directory_server, tmp_path):
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 3, pages
+
+
+def test_new_changed_and_closed_leads_are_marked(directory_client, directory_database_url):
+    leads = directory_client.get(f"/api/collections/{ROOFERS}/leads").json()["leads"]
+    new, changed, closed = (lead["placeId"] for lead in leads[:3])
+    record_changes(
+        directory_database_url,
+        ROOFERS,
+        [
+            Change(new, ChangeKind.NEW),
+            Change(changed, ChangeKind.CHANGED, "email", "a@x.example", "b@x.example"),
+            Change(closed, ChangeKind.CLOSED, "", "OPERATIONAL", "CLOSED_PERMANENTLY"),
+        ],
+    )
+    page = page_of(directory_client, f"/directory/{ROOFERS}")
+    marks = [row.xpath(".//span[contains(@class, 'tag')]/text()") for row in lead_rows(page)]
+    assert [[m for m in row if m != "report target"] for row in marks[:4]] == [
+        ["new"],
+        ["changed"],
+        ["closed"],
+        [],
+    ]
+    [feed] = page.xpath("//a[.='changes']/@href")
+    assert feed == f"/api/collections/{ROOFERS}/changes"

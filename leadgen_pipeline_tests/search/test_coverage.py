@@ -1,7 +1,5 @@
 """Coverage past the 60-result cap, on the sandbox's geography, through Dagster."""
 
-from collections.abc import Iterator
-
 import dagster as dg
 import pytest
 import sqlalchemy as sa
@@ -16,7 +14,7 @@ from leadgen_pipeline.search.tags import STOPPED_TAG
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage import search_store, spend_store
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline_tests.support.fake_keys import LLM_KEY, PLACES_KEY
+from leadgen_pipeline_tests.support.fake_keys import PLACES_KEY
 from leadgen_pipeline_tests.support.pipeline import metadata_of, sandbox_resources
 from leadgen_pipeline_tests.support.searches import register_search
 from leadgen_sandbox import Sandbox
@@ -24,16 +22,6 @@ from leadgen_sandbox.geography import city_viewport
 from leadgen_sandbox.world_data import CITIES
 
 HOUSTON = ("plumber", "Houston, TX")
-
-
-@pytest.fixture
-def world(monkeypatch, tmp_path) -> Iterator[Sandbox]:
-    """A sandbox of its own: these tests change its world."""
-    monkeypatch.setenv("LEADGEN_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TEST_PLACES_KEY", PLACES_KEY)
-    monkeypatch.setenv("TEST_LLM_KEY", LLM_KEY)
-    with Sandbox() as sandbox:
-        yield sandbox
 
 
 def search_places(
