@@ -1,5 +1,7 @@
 """Leads (prospects with usable contact data, scored) and their directory collections."""
 
+from dataclasses import asdict
+
 import dagster as dg
 
 from leadgen_pipeline.domain.leads import (
@@ -9,11 +11,18 @@ from leadgen_pipeline.domain.leads import (
     lead_candidates,
     score_lead,
 )
+from leadgen_pipeline.domain.outbound_webhooks import OutboundEventType, search_completed_event
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.assets import ai_intelligence, prospects
 from leadgen_pipeline.steps import load_search, preview_table, search_asset
-from leadgen_pipeline.storage import intelligence_store, lead_store, prospect_store
+from leadgen_pipeline.storage import (
+    intelligence_store,
+    lead_store,
+    outbound_webhook_store,
+    prospect_store,
+)
+from leadgen_pipeline.storage.base import utcnow
 
 
 @search_asset(
@@ -42,11 +51,14 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
         for c in lead_candidates(ranked, contacts, target_id, owner, target_text)
         if is_promotable(c)
     ]
-    lead_store.upsert_leads(database.engine, search["id"], scored, target_id)
+    changes = lead_store.upsert_leads(database.engine, search["id"], scored, target_id)
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),
             "leads": len(scored),
+            # Each one a lead.created / lead.updated event in the outbound webhook outbox.
+            "new_leads": changes.count(OutboundEventType.LEAD_CREATED),
+            "changed_leads": changes.count(OutboundEventType.LEAD_UPDATED),
             "not_promoted": len(ranked) - len(scored),
             "with_email": sum(1 for s in scored if s.candidate.email),
             "with_owner": sum(1 for s in scored if s.candidate.owner),
@@ -80,6 +92,11 @@ def lead_collections(
     stats = collection_stats(rows)
     lead_store.save_collection(
         database.engine, search, stats, [(r["place_id"], r["rank"]) for r in rows]
+    )
+    # Once per search and run (a step retry writes the same event id again: a no-op).
+    outbound_webhook_store.emit_events(
+        database.engine,
+        [search_completed_event(search, context.run.run_id, asdict(stats), utcnow())],
     )
     return dg.MaterializeResult(
         metadata={
