@@ -78,7 +78,10 @@ def _iso(moment: datetime) -> str:
 
 
 def build_event(
-    event_type: OutboundEventType, key: Sequence[str], data: Mapping[str, Any], occurred_at: datetime
+    event_type: OutboundEventType,
+    key: Sequence[str],
+    data: Mapping[str, Any],
+    occurred_at: datetime,
 ) -> OutboundEvent:
     payload = {"type": event_type.value, "timestamp": _iso(occurred_at), "data": dict(data)}
     return OutboundEvent(event_id(event_type, *key), event_type, payload, occurred_at)
@@ -189,7 +192,9 @@ def search_completed_event(
         "withOwner": stats["with_owner"],
         "averageQuality": stats["average_quality"],
     }
-    return build_event(OutboundEventType.SEARCH_COMPLETED, (search["id"], run_id), data, occurred_at)
+    return build_event(
+        OutboundEventType.SEARCH_COMPLETED, (search["id"], run_id), data, occurred_at
+    )
 
 
 def search_failed_event(

@@ -366,9 +366,7 @@ def delivery_attempts(conn: Connection, delivery_id: str) -> list[dict[str, Any]
 ReplayOutcome = Literal["replayed", "not_found", "not_dead", "subscription_removed"]
 
 
-def replay_delivery(
-    engine: Engine, delivery_id: str, now: datetime | None = None
-) -> ReplayOutcome:
+def replay_delivery(engine: Engine, delivery_id: str, now: datetime | None = None) -> ReplayOutcome:
     """Send a dead delivery again: pending, due now, with a fresh set of attempts (its
     attempt log goes on counting). Only a dead one, of a subscription in force."""
     moment = now or utcnow()
