@@ -8,6 +8,7 @@ from datetime import timedelta
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+import standardwebhooks
 
 from leadgen_pipeline.domain.outbound_webhooks import (
     InvalidSubscription,
@@ -67,7 +68,10 @@ def test_each_new_lead_reaches_the_receiver_once_signed_though_it_fails_twice(
     assert set(per_id.values()) == {1} and len(per_id) == len(leads)
     assert {r.event["data"]["placeId"] for r in accepted} == leads
     assert {r.event["type"] for r in accepted} == {"lead.created"}
+    reference = standardwebhooks.Webhook(secret)
     for r in accepted:
+        # As a receiver verifies: with the reference implementation, and with ours.
+        assert reference.verify(r.body, r.headers)["data"]["version"] == 1
         assert verify(secret, r.headers, r.body, now=time.time())
         assert not verify(secret, r.headers, r.body + b" ", now=time.time())
         assert receiver.tries(r.headers["webhook-id"]) == 3
