@@ -18,7 +18,7 @@ from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
-from leadgen_pipeline.clients.webhooks import WebhookSender
+from leadgen_pipeline.clients.webhooks import WEBHOOK_ALLOWED_HOSTS_ENV, WebhookSender
 from leadgen_pipeline.domain.outbound_webhooks import RetryPolicy
 from leadgen_pipeline.domain.tiling import TilingSettings
 from leadgen_pipeline.monitoring.heartbeat import start_run_heartbeat
@@ -238,7 +238,6 @@ class OutboundWebhooksResource(ConfigurableResource):
         )
 
 
-WEBHOOK_ALLOWED_HOSTS_ENV = "LEADGEN_WEBHOOK_ALLOWED_HOSTS"
 WEBHOOK_MAX_ATTEMPTS_ENV = "LEADGEN_WEBHOOK_MAX_ATTEMPTS"
 WEBHOOK_BACKOFF_ENV = "LEADGEN_WEBHOOK_BACKOFF_SECONDS"
 

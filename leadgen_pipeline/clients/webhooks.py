@@ -29,6 +29,8 @@ from leadgen_pipeline.clients.web import (
 from leadgen_pipeline.domain.outbound_webhooks import is_success
 
 USER_AGENT = "leadgen-pipeline-webhooks/0.1"
+# Subscriber origins exempt from the private-address guard ("http://10.0.0.7:8080,...").
+WEBHOOK_ALLOWED_HOSTS_ENV = "LEADGEN_WEBHOOK_ALLOWED_HOSTS"
 Resolver = Callable[[str, int], list[str]]
 
 

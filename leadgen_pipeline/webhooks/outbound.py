@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from leadgen_pipeline.clients.web import AddressGuard, BlockedAddress, resolve
 from leadgen_pipeline.clients.webhooks import Resolver, WebhookSender, check_subscriber_url
 from leadgen_pipeline.domain.outbound_webhooks import (
+    MAX_DESCRIPTION_CHARS,
     SECRET_BYTES,
     InvalidSubscription,
     RetryPolicy,
@@ -55,6 +56,8 @@ def subscribe(
     unless given, and shown to the caller this once). InvalidSubscription says why not."""
     validate_url_shape(url)
     chosen = validate_events(events)
+    if description is not None and len(description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidSubscription(f"the description is over {MAX_DESCRIPTION_CHARS} characters")
     if secret is None:
         secret = new_secret(os.urandom(SECRET_BYTES))
     else:
