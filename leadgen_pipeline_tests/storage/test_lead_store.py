@@ -101,3 +101,42 @@ def test_a_lead_carries_its_country_email_verdict_and_every_typed_contact(engine
         ("email", None, "yes"),
         ("phone", "landline_or_mobile", None),
     ]
+
+
+def outbox(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.outbound_events.c.event_type, t.outbound_events.c.payload).order_by(
+                t.outbound_events.c.occurred_at, t.outbound_events.c.event_id
+            )
+        ).all()
+    return [(row.event_type, row.payload["data"]) for row in rows]
+
+
+def test_new_and_changed_leads_are_told_once_each_in_the_outbox(engine):
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, FIELD)
+    phone = Sourced("+15124692300", "places_search")
+    first = [_scored(p, phone=phone) for p in FIELD[:2]]
+    changes = lead_store.upsert_leads(engine, REQUEST.partition_key, first, None)
+    assert changes.versions == {FIELD[0].place_id: 1, FIELD[1].place_id: 1}
+    # The same leads again (a re-run): nothing new to tell.
+    again = lead_store.upsert_leads(engine, REQUEST.partition_key, first, None)
+    assert again.events == []
+    other_phone = Sourced("+15124692399", "place_details")
+    changed = [_scored(FIELD[0], phone=other_phone), first[1]]
+    lead_store.upsert_leads(engine, REQUEST.partition_key, changed, None)
+    lead_store.upsert_leads(engine, REQUEST.partition_key, changed, None)
+
+    told = outbox(engine)
+    assert [kind for kind, _ in told] == ["lead.created", "lead.created", "lead.updated"]
+    updated = told[2][1]
+    assert (updated["placeId"], updated["version"], updated["changed"]) == (
+        FIELD[0].place_id,
+        2,
+        ["phone"],
+    )
+    assert updated["phone"] == "+15124692399"
+    with engine.connect() as conn:
+        versions = dict(conn.execute(sa.select(t.leads.c.place_id, t.leads.c.version)).all())
+    assert versions == {FIELD[0].place_id: 2, FIELD[1].place_id: 1}

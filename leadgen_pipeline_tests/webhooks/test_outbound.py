@@ -82,6 +82,10 @@ def test_each_new_lead_reaches_the_receiver_once_signed_though_it_fails_twice(
         ).scalar_one()
     assert statuses == {"delivered": len(leads)}
     assert attempts == 3 * len(leads)
+    # Unsubscribed events are in the outbox all the same: one completion per run.
+    with engine.connect() as conn:
+        told = Counter(conn.execute(sa.select(t.outbound_events.c.event_type)).scalars())
+    assert told["lead.created"] == len(leads) and told["search.completed"] == 2
 
 
 def event(number: int):
