@@ -22,7 +22,7 @@ from leadgen_pipeline.clients.resilience import Usage
 from leadgen_pipeline.clients.web import (
     AddressGuard,
     BlockedAddress,
-    GuardedAdapter,
+    guarded_session,
     origin_of,
     resolve,
 )
@@ -63,12 +63,7 @@ class WebhookSender:
 
     def __post_init__(self) -> None:
         # One session per sender: the sensor's worker threads each have a sender.
-        self._session = requests.Session()
-        self._session.trust_env = False  # no proxies or netrc from the environment
-        self._session.headers["User-Agent"] = USER_AGENT
-        adapter = GuardedAdapter(self.guard)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session = guarded_session(self.guard, USER_AGENT)
 
     def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendResult:
         """POST `body` with `headers` (the signature's) to `url`; the outcome, never an error."""
