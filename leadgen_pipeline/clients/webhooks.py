@@ -65,6 +65,12 @@ class WebhookSender:
         # One session per sender: the sensor's worker threads each have a sender.
         self._session = guarded_session(self.guard, USER_AGENT)
 
+    def __enter__(self) -> "WebhookSender":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._session.close()
+
     def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendResult:
         """POST `body` with `headers` (the signature's) to `url`; the outcome, never an error."""
         started = time.monotonic()

@@ -277,9 +277,6 @@ def release_deliveries(engine: Engine, delivery_ids: Sequence[str]) -> None:
         )
 
 
-Outcome = Literal["delivered", "pending", "dead"]
-
-
 def record_attempt(
     engine: Engine,
     delivery: DueDelivery,
@@ -287,7 +284,7 @@ def record_attempt(
     status_code: int | None,
     error: str | None,
     duration_ms: int,
-    outcome: Outcome,
+    outcome: str,  # DELIVERED, PENDING or DEAD, as the retry policy decided
     next_attempt_at: datetime | None,
 ) -> None:
     """Log an attempt and move the delivery on (`outcome`, decided by the retry policy),

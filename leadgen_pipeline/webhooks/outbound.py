@@ -133,7 +133,7 @@ def _deliver_one(
         status_code=result.status_code,
         error=result.error,
         duration_ms=result.duration_ms,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         next_attempt_at=next_at,
     )
     return outcome, result.status_code is not None
@@ -147,8 +147,8 @@ def deliver_due(
     rand: Callable[[], float] = random.random,
 ) -> TickReport:
     """Send the deliveries due at `now` (default: the clock; tests pass a later one to reach
-    a retry's time). `sender_factory` gives each thread its own sender (a requests session
-    is not shared across threads)."""
+    a retry's time). `sender_factory` gives each subscription's thread a sender of its own
+    (a requests session is not shared across threads), closed when the thread is done."""
     moment = now or utcnow()
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     # The lease outlives the tick: a claim is released or recorded before it ends,
@@ -165,16 +165,18 @@ def deliver_due(
     stop_at = time.monotonic() + settings.tick_budget_s
 
     def run(batch: list[DueDelivery]) -> TickReport:
-        sender = sender_factory()
         counts = {store.DELIVERED: 0, store.PENDING: 0, store.DEAD: 0}
         unreachable = False
-        for index, delivery in enumerate(batch):
-            if unreachable or time.monotonic() > stop_at:
-                store.release_deliveries(engine, [d.id for d in batch[index:]])
-                return TickReport(*counts.values(), deferred=len(batch) - index)
-            outcome, answered = _deliver_one(engine, sender, settings.policy, delivery, clock, rand)
-            counts[outcome] += 1
-            unreachable = not answered
+        with sender_factory() as sender:
+            for index, delivery in enumerate(batch):
+                if unreachable or time.monotonic() > stop_at:
+                    store.release_deliveries(engine, [d.id for d in batch[index:]])
+                    return TickReport(*counts.values(), deferred=len(batch) - index)
+                outcome, answered = _deliver_one(
+                    engine, sender, settings.policy, delivery, clock, rand
+                )
+                counts[outcome] += 1
+                unreachable = not answered
         return TickReport(*counts.values())
 
     workers = max(1, min(settings.workers, len(by_subscription)))
