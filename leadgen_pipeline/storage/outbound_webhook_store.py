@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from leadgen_pipeline.domain.outbound_webhooks import (
@@ -25,7 +24,7 @@ from leadgen_pipeline.domain.outbound_webhooks import (
     delivery_id,
 )
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.base import as_utc, utcnow
+from leadgen_pipeline.storage.base import as_utc, upsert, utcnow
 
 PENDING, DELIVERED, DEAD, CANCELLED = "pending", "delivered", "dead", "cancelled"
 DELIVERY_STATUSES = (PENDING, DELIVERED, DEAD, CANCELLED)
@@ -37,11 +36,6 @@ attempts_table = t.webhook_delivery_attempts
 
 # Every column of a subscription a person may see: all but the secret.
 _PUBLIC_SUBSCRIPTION = [c for c in subscriptions.c if c.name != "secret"]
-
-
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def _dates(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,22 +107,36 @@ def record_events(conn: Connection, events: Sequence[OutboundEvent]) -> list[str
     of the events that were new."""
     if not events:
         return []
-    new_ids: list[str] = []
-    for event in events:
-        inserted = conn.execute(
-            _insert(conn, events_table)
-            .values(
-                event_id=event.event_id,
-                event_type=event.event_type.value,
-                payload=event.payload,
-                occurred_at=event.occurred_at,
-            )
-            .on_conflict_do_nothing()
-            # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
-            .returning(events_table.c.event_id)
-        ).first()
-        if inserted is not None:
-            new_ids.append(event.event_id)
+    # Those stored already are left out, so the deliveries are made once. Two
+    # writers racing on one event may both count it new: the deterministic
+    # delivery ids (and ON CONFLICT DO NOTHING) still make one delivery of it.
+    stored: set[str] = set()
+    ids = list(dict.fromkeys(event.event_id for event in events))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        stored |= set(
+            conn.execute(
+                sa.select(events_table.c.event_id).where(events_table.c.event_id.in_(chunk))
+            ).scalars()
+        )
+    fresh_events = list({e.event_id: e for e in events if e.event_id not in stored}.values())
+    new_ids = [event.event_id for event in fresh_events]
+    # base.upsert: COPY through a staging table from 50 rows on PostgreSQL, so a
+    # search's hundreds of new leads cost a few round trips.
+    upsert(
+        conn,
+        events_table,
+        [
+            {
+                "event_id": event.event_id,
+                "event_type": event.event_type.value,
+                "payload": event.payload,
+                "occurred_at": event.occurred_at,
+            }
+            for event in fresh_events
+        ],
+        ["event_id"],
+    )
     if not new_ids:
         return []
     listeners = conn.execute(
@@ -136,9 +144,8 @@ def record_events(conn: Connection, events: Sequence[OutboundEvent]) -> list[str
             subscriptions.c.removed_at.is_(None)
         )
     ).all()
-    fresh = set(new_ids)
     now = utcnow()
-    rows = [
+    deliveries_rows = [
         {
             "id": delivery_id(event.event_id, subscription_id),
             "event_id": event.event_id,
@@ -148,13 +155,11 @@ def record_events(conn: Connection, events: Sequence[OutboundEvent]) -> list[str
             "next_attempt_at": now,
             "created_at": now,
         }
-        for event in events
-        if event.event_id in fresh
+        for event in fresh_events
         for subscription_id, wanted in listeners
         if event.event_type.value in wanted
     ]
-    if rows:
-        conn.execute(_insert(conn, deliveries).on_conflict_do_nothing(), rows)
+    upsert(conn, deliveries, deliveries_rows, ["id"])
     return new_ids
 
 

@@ -219,3 +219,18 @@ def test_a_subscription_with_a_bad_url_is_refused_and_nothing_is_stored(pg_url, 
         subscribe(engine, guard, url, ["lead.created"])
     with engine.connect() as conn:
         assert store.list_subscriptions(conn, include_removed=True) == []
+
+
+def test_a_large_batch_is_stored_and_fanned_out_once(pg_url):
+    # Past base.upsert's COPY threshold, with a repeat inside the batch and a re-run.
+    engine = engine_for(pg_url)
+    guard = OutboundWebhooksResource(allowed_origins="http://127.0.0.1:9").guard
+    subscribe(engine, guard, "http://127.0.0.1:9/a", ["search.completed"])
+    subscribe(engine, guard, "http://127.0.0.1:9/b", ["search.completed", "lead.created"])
+    batch = [event(n) for n in range(120)] + [event(7)]
+    assert len(store.emit_events(engine, batch)) == 120
+    assert store.emit_events(engine, batch) == []
+    with engine.connect() as conn:
+        deliveries = store.list_deliveries(conn, limit=1000)
+    assert len(deliveries) == 240
+    assert len({(d["event_id"], d["subscription_id"]) for d in deliveries}) == 240
