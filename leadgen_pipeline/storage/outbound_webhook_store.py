@@ -214,7 +214,7 @@ def claim_due_deliveries(
 ) -> list[DueDelivery]:
     """Take up to `limit` due deliveries, at most `per_subscription` of any one subscription
     (so one with a backlog cannot crowd the others out of a tick), oldest due first, each
-    leased until `now + lease` to this caller alone (a conditional update per delivery)."""
+    leased until `now + lease` to this caller alone."""
     ranked = (
         sa.select(
             deliveries.c.id,
@@ -240,33 +240,38 @@ def claim_due_deliveries(
             .scalars()
             .all()
         )
-    claimed: list[DueDelivery] = []
-    for candidate in candidates:
-        with engine.begin() as conn:
-            taken = conn.execute(
+    if not candidates:
+        return []
+    with engine.begin() as conn:
+        # One conditional update for all: a row another caller claimed since the
+        # read no longer matches `_due` (PostgreSQL re-checks it once the other's
+        # lock is released), so each delivery is taken by one caller alone.
+        taken = list(
+            conn.execute(
                 sa.update(deliveries)
-                .where(deliveries.c.id == candidate, *_due(now))
+                .where(deliveries.c.id.in_(candidates), *_due(now))
                 .values(claimed_until=now + lease)
                 .returning(deliveries.c.id)
-            ).first()
-            if taken is None:
-                continue
-            row = conn.execute(
-                sa.select(
-                    deliveries.c.id,
-                    deliveries.c.event_id,
-                    deliveries.c.subscription_id,
-                    deliveries.c.attempts,
-                    subscriptions.c.url,
-                    subscriptions.c.secret,
-                    events_table.c.payload,
-                )
-                .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-                .join(events_table, events_table.c.event_id == deliveries.c.event_id)
-                .where(deliveries.c.id == candidate)
-            ).one()
-        claimed.append(DueDelivery(**row._mapping))
-    return claimed
+            ).scalars()
+        )
+        if not taken:
+            return []
+        rows = conn.execute(
+            sa.select(
+                deliveries.c.id,
+                deliveries.c.event_id,
+                deliveries.c.subscription_id,
+                deliveries.c.attempts,
+                subscriptions.c.url,
+                subscriptions.c.secret,
+                events_table.c.payload,
+            )
+            .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+            .join(events_table, events_table.c.event_id == deliveries.c.event_id)
+            .where(deliveries.c.id.in_(taken))
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        ).all()
+    return [DueDelivery(**row._mapping) for row in rows]
 
 
 def release_deliveries(engine: Engine, delivery_ids: Sequence[str]) -> None:

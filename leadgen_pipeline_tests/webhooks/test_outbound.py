@@ -1,8 +1,10 @@
 """Outbound webhooks end to end on PostgreSQL: a real search writes lead events, the delivery
 step sends them signed to a receiver on loopback, retries, dead-letters, replays."""
 
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import dagster as dg
@@ -234,3 +236,23 @@ def test_a_large_batch_is_stored_and_fanned_out_once(pg_url):
         deliveries = store.list_deliveries(conn, limit=1000)
     assert len(deliveries) == 240
     assert len({(d["event_id"], d["subscription_id"]) for d in deliveries}) == 240
+
+
+def test_two_delivery_steps_at_once_never_claim_the_same_delivery(pg_url):
+    engine = engine_for(pg_url)
+    guard = OutboundWebhooksResource(allowed_origins="http://127.0.0.1:9").guard
+    subscribe(engine, guard, "http://127.0.0.1:9/a", ["search.completed"])
+    subscribe(engine, guard, "http://127.0.0.1:9/b", ["search.completed"])
+    store.emit_events(engine, [event(n) for n in range(60)])
+    start = threading.Barrier(4)
+
+    def claim(_: int) -> set[str]:
+        start.wait()
+        claimed = store.claim_due_deliveries(engine, utcnow(), 100, 100, timedelta(minutes=1))
+        return {d.id for d in claimed}
+
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(claim, range(4)))
+    # Each claimed by one step alone (those a step saw taken are left to the next round).
+    taken = set().union(*claims)
+    assert sum(len(c) for c in claims) == len(taken) >= 100
