@@ -28,6 +28,7 @@ from bench import (
     coverage,
     cross_run_quota,
     dagster_shared_quota,
+    outbound_webhooks,
     pipeline_overhead,
     quota_use,
     scale,
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "api_under_load": api_under_load.run,
     "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
+    "outbound_webhooks": outbound_webhooks.run,
 }
 BUDGET_SECONDS = 20 * 60
 

@@ -210,8 +210,8 @@ class OutboundWebhooksResource(ConfigurableResource):
     max_attempts: int = 10
     backoff_base_seconds: float = 60.0
     backoff_max_seconds: float = 6 * 3600.0
-    max_per_tick: int = 100
-    max_per_subscription: int = 20
+    max_per_tick: int = 1000
+    max_per_subscription: int = 250
     workers: int = 4
     tick_budget_seconds: float = 20.0
 

@@ -95,8 +95,8 @@ class TickReport:
 @dataclass(frozen=True)
 class DeliverySettings:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    max_per_tick: int = 100
-    max_per_subscription: int = 20
+    max_per_tick: int = 1000
+    max_per_subscription: int = 250
     workers: int = 4
     # No attempt starts after this many seconds of a tick: with the sender's
     # timeouts, a tick ends within budget + connect + read timeout.
