@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from leadgen_pipeline.clients.resilience import Usage
 from leadgen_pipeline.clients.web import (
     AddressGuard,
     BlockedAddress,
@@ -59,7 +58,6 @@ class WebhookSender:
     read_timeout_s: float = 10.0
     # Only the start of an answer is kept, for the attempt log.
     max_response_bytes: int = 1024
-    usage: Usage = field(default_factory=Usage)
 
     def __post_init__(self) -> None:
         # One session per sender: the sensor's worker threads each have a sender.
@@ -76,7 +74,6 @@ class WebhookSender:
         started = time.monotonic()
 
         def result(status: int | None, error: str | None) -> SendResult:
-            self.usage.record_call(str(status) if error is None else (error.split(":")[0]))
             return SendResult(status, error, int((time.monotonic() - started) * 1000))
 
         try:
