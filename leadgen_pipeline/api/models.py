@@ -356,7 +356,9 @@ OUTBOUND_EVENTS_TEXT = ", ".join(EVENT_TYPES)
 class SubscriptionRequest(RequestModel):
     url: str = Field(
         max_length=MAX_URL_CHARS,
-        examples=["https://crm.example.com/hooks/leadgen"],
+        # An address, not a name: the fuzz tests send the examples, and a name
+        # would be looked up in the DNS (a documentation address, refused).
+        examples=["https://203.0.113.10/hooks/leadgen"],
         description="Where deliveries are POSTed: http(s), no user name or password, an "
         "address outside the private network (unless the server allows it: "
         "LEADGEN_WEBHOOK_ALLOWED_HOSTS), port 80 or 443.",
