@@ -31,6 +31,7 @@ from bench import (
     outbound_webhooks,
     pipeline_overhead,
     quota_use,
+    quote_accuracy,
     scale,
     throughput_curve,
 )
@@ -47,6 +48,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
     "outbound_webhooks": outbound_webhooks.run,
+    "quote_accuracy": quote_accuracy.run,
 }
 BUDGET_SECONDS = 20 * 60
 

@@ -17,7 +17,14 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadgen_pipeline.api import directory, orchestration, outbound_webhooks, reports, webhooks
+from leadgen_pipeline.api import (
+    directory,
+    orchestration,
+    outbound_webhooks,
+    quotes,
+    reports,
+    webhooks,
+)
 from leadgen_pipeline.api.guards import RequestGuard
 from leadgen_pipeline.api.security import ApiError, api_error_response, error_response
 from leadgen_pipeline.api.settings import ApiSettings
@@ -139,6 +146,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.add_exception_handler(sa_exc.SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, unexpected_error)
     app.include_router(orchestration.router)
+    app.include_router(quotes.router)
     app.include_router(webhooks.router)
     app.include_router(outbound_webhooks.router)
     app.include_router(directory.api_router)
