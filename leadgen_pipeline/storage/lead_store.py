@@ -86,11 +86,14 @@ _VERSIONED = [t.leads.c[column] for column in LEAD_FIELDS] + [
 def _stored_versions(conn: Connection, place_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored leads among `place_ids`, by place id, locked for this transaction."""
     stored: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(place_ids), 1000):
-        chunk = list(place_ids[start : start + 1000])
+    ordered = sorted(set(place_ids))
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
         query = (
             sa.select(t.leads.c.place_id, *_VERSIONED)
             .where(t.leads.c.place_id.in_(chunk))
+            # One lock order for every writer: two runs sharing leads cannot deadlock here.
+            .order_by(t.leads.c.place_id)
             .with_for_update()
         )
         stored |= {row.place_id: dict(row._mapping) for row in conn.execute(query)}
