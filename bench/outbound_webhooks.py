@@ -16,13 +16,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import Report, progress, throwaway_database
+from bench.scale import closed_filler
 from leadgen_pipeline.domain.leads import LeadCandidate, Sourced, score_lead
 from leadgen_pipeline.domain.outbound_webhooks import OutboundEventType, build_event
-from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.resources import OutboundWebhooksResource
 from leadgen_pipeline.storage import (
@@ -38,22 +37,6 @@ from leadgen_pipeline.webhooks.outbound import DeliverySettings, deliver_due, su
 LEADS = 500
 DELIVERIES = 400
 REPEATS = 3
-PROSPECT = Prospect(
-    place_id="",
-    name="",
-    formatted_address=None,
-    latitude=None,
-    longitude=None,
-    primary_type="plumber",
-    types=("plumber",),
-    business_status="OPERATIONAL",
-    phone_e164="+15124692300",
-    national_phone=None,
-    website="https://example.com",
-    google_maps_uri=None,
-    rating=None,
-    user_rating_count=None,
-)
 
 
 @contextmanager
@@ -90,10 +73,8 @@ def outbox_cost() -> tuple[list[float], list[float]]:
             engine = engine_for(url)
             request = parse_search_request("plumber", "Austin, TX")
             search_store.register_search(engine, request, "bench")
-            prospects = [
-                replace(PROSPECT, place_id=f"ChIJbench{i:05d}", name=f"Business {i}")
-                for i in range(LEADS)
-            ]
+            # Listings of the scale benchmark: their leads are what is timed here.
+            prospects = [closed_filler(i) for i in range(LEADS)]
             prospect_store.store_search_prospects(engine, request.partition_key, prospects)
             guard = OutboundWebhooksResource(allowed_origins="http://127.0.0.1:9").guard
             subscribe(engine, guard, "http://127.0.0.1:9/", ["lead.created", "lead.updated"])
