@@ -28,6 +28,7 @@ from bench import (
     coverage,
     cross_run_quota,
     dagster_shared_quota,
+    outbound_webhooks,
     pipeline_overhead,
     quota_use,
     quote_accuracy,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "api_under_load": api_under_load.run,
     "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
+    "outbound_webhooks": outbound_webhooks.run,
     "quote_accuracy": quote_accuracy.run,
 }
 BUDGET_SECONDS = 20 * 60

@@ -1,4 +1,5 @@
-"""The `leadgen` command: run searches, the demo, exports and the sandbox from a terminal."""
+"""The `leadgen` command: run searches, quotes, the demo, exports, outbound webhooks and the
+sandbox from a terminal."""
 
 import argparse
 import json
@@ -540,6 +541,71 @@ def cmd_enrich_website(args: argparse.Namespace) -> None:
         _print_website_document(document)
 
 
+def cmd_webhooks(args: argparse.Namespace) -> None:
+    """Outbound webhooks: subscriptions, dead letters, replays, and the delivery loop."""
+    from leadgen_pipeline.domain.outbound_webhooks import InvalidSubscription
+    from leadgen_pipeline.resources import outbound_webhooks_from_env
+    from leadgen_pipeline.storage import outbound_webhook_store as store
+    from leadgen_pipeline.webhooks.outbound import deliver_due, subscribe
+
+    engine = engine_for(database_url_from_env())
+    settings = outbound_webhooks_from_env()
+    out = _stdout_console()
+    if args.action == "add":
+        try:
+            subscription, secret = subscribe(
+                engine, settings.guard, args.url, args.event, args.secret, args.description
+            )
+        except InvalidSubscription as error:
+            raise CliError(str(error)) from None
+        out.print(f"subscription {subscription['id']}: {args.url} <- {', '.join(args.event)}")
+        # stdout only, and this once: the receiver needs it to verify signatures.
+        out.print(f"secret (shown once, keep it with the receiver): {secret}", highlight=False)
+    elif args.action == "list":
+        with engine.connect() as conn:
+            rows = store.list_subscriptions(conn)
+        table = Table("id", "url", "events", "description", "created", title="subscriptions")
+        for row in rows:
+            table.add_row(
+                row["id"],
+                escape(row["url"]),
+                ", ".join(row["events"]),
+                escape(row["description"] or ""),
+                f"{row['created_at']:%Y-%m-%d %H:%M}",
+            )
+        out.print(table)
+    elif args.action == "remove":
+        if not store.remove_subscription(engine, args.subscription):
+            raise CliError(f"no subscription {args.subscription!r} in force")
+        out.print(f"subscription {args.subscription} removed; what it was owed is cancelled")
+    elif args.action == "dead":
+        with engine.connect() as conn:
+            rows = store.list_deliveries(conn, store.DEAD, args.subscription, args.limit)
+        table = Table("delivery", "event", "url", "attempts", "last error", "dead since")
+        for row in rows:
+            table.add_row(
+                row["id"],
+                row["event_type"],
+                escape(row["url"]),
+                str(row["attempts"]),
+                escape(row["last_error"] or ""),
+                f"{row['dead_at']:%Y-%m-%d %H:%M}",
+            )
+        out.print(table)
+    elif args.action == "replay":
+        outcome = store.replay_delivery(engine, args.delivery)
+        if outcome != "replayed":
+            raise CliError(f"delivery {args.delivery!r} not replayed: {outcome.replace('_', ' ')}")
+        out.print(f"delivery {args.delivery} is due again")
+    else:  # deliver
+        while True:
+            report = deliver_due(engine, settings.sender, settings.settings())
+            console.print(f"{time.strftime('%H:%M:%S')} {report}")
+            if args.once:
+                return
+            time.sleep(args.interval)
+
+
 def quote_document(keyword: str, location: str, coverage: str, probe: bool) -> dict[str, Any]:
     """What `leadgen quote --json` prints: the search it is for, and the quote
     (docs/operations.md, "Quotes"). Spends nothing billable; `probe` uses Places quota."""
@@ -735,6 +801,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-pages", type=int, default=6, help="pages fetched at most, home page included"
     )
     website.set_defaults(handler=cmd_enrich_website)
+
+    webhooks = commands.add_parser(
+        "webhooks", help="outbound webhooks: subscriptions, dead deliveries, replays, delivering"
+    )
+    actions = webhooks.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="subscribe a URL to events; prints its secret once")
+    add.add_argument("url", help="where deliveries are POSTed, e.g. https://crm.example/hooks")
+    add.add_argument(
+        "--event",
+        action="append",
+        required=True,
+        help="an event type to receive (repeat for more): lead.created, lead.updated, "
+        "search.completed, search.failed, budget.reached",
+    )
+    add.add_argument("--secret", help="whsec_<base64> to sign with (default: a new one)")
+    add.add_argument("--description", help="a note for people, e.g. which CRM")
+    actions.add_parser("list", help="the subscriptions in force (never their secrets)")
+    remove = actions.add_parser("remove", help="stop a subscription")
+    remove.add_argument("subscription", help="its id (whs_...)")
+    dead = actions.add_parser("dead", help="deliveries that failed their last try")
+    dead.add_argument("--subscription", help="only this subscription's")
+    dead.add_argument("--limit", type=int, default=100)
+    replay = actions.add_parser("replay", help="send a dead delivery again")
+    replay.add_argument("delivery", help="its id (dlv_...)")
+    deliver = actions.add_parser(
+        "deliver", help="send due deliveries in a loop (as the Dagster sensor does)"
+    )
+    deliver.add_argument("--once", action="store_true", help="one round, then exit")
+    deliver.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
+    webhooks.set_defaults(handler=cmd_webhooks)
 
     sandbox = commands.add_parser("sandbox", help="run the local API servers in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")

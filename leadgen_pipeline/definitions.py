@@ -19,6 +19,7 @@ from leadgen_pipeline.resources import (
     LLMResource,
     PlacesResource,
     WebsiteFetcherResource,
+    outbound_webhooks_from_env,
 )
 from leadgen_pipeline.search import definitions as search
 from leadgen_pipeline.storage.database import DATABASE_URL_ENV, default_database_url
@@ -79,6 +80,7 @@ def build_resources(
             max_connections=int(os.environ.get("LEADGEN_WEB_MAX_CONNECTIONS", "64")),
         ),
         "dns": DnsResource(resolver=os.environ.get(DNS_RESOLVER_ENV, "")),
+        "outbound_webhooks": outbound_webhooks_from_env(),
     }
 
 

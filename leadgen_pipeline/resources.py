@@ -4,6 +4,7 @@ Keys reach these only through `EnvVar`, so they are never stored in run
 config, printed in the launchpad or written to the event log.
 """
 
+import os
 from typing import Any
 
 from dagster import ConfigurableResource, InitResourceContext
@@ -18,9 +19,12 @@ from leadgen_pipeline.clients.rate_limit import RateLimit, build_rate_limit
 from leadgen_pipeline.clients.resilience import RetrySettings
 from leadgen_pipeline.clients.spend import SpendMeter
 from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_allowed_origins
+from leadgen_pipeline.clients.webhooks import WEBHOOK_ALLOWED_HOSTS_ENV, WebhookSender
+from leadgen_pipeline.domain.outbound_webhooks import RetryPolicy
 from leadgen_pipeline.domain.tiling import TilingSettings
 from leadgen_pipeline.monitoring.heartbeat import start_run_heartbeat
 from leadgen_pipeline.storage.database import data_dir, engine_for
+from leadgen_pipeline.webhooks.outbound import DeliverySettings
 
 
 class DatabaseResource(ConfigurableResource):
@@ -203,6 +207,60 @@ class WebsiteFetcherResource(ConfigurableResource):
         if self._fetcher is None:
             raise RuntimeError("WebsiteFetcherResource used outside of a Dagster execution")
         return self._fetcher
+
+
+class OutboundWebhooksResource(ConfigurableResource):
+    """Subscribers' URLs (outbound webhooks): the website fetcher's address guard, timeouts,
+    and the retry policy and per-tick limits of the delivery step."""
+
+    # Origins exempt from the private-address guard, e.g. a CRM on the private
+    # network, or a test receiver on loopback. Empty in production.
+    allowed_origins: str = ""
+    connect_timeout_seconds: float = 5.0
+    read_timeout_seconds: float = 10.0
+    max_attempts: int = 10
+    backoff_base_seconds: float = 60.0
+    backoff_max_seconds: float = 6 * 3600.0
+    max_per_tick: int = 1000
+    max_per_subscription: int = 250
+    workers: int = 4
+    tick_budget_seconds: float = 20.0
+
+    @property
+    def guard(self) -> AddressGuard:
+        return AddressGuard(allowed_origins=parse_allowed_origins(self.allowed_origins))
+
+    def sender(self) -> WebhookSender:
+        return WebhookSender(
+            guard=self.guard,
+            connect_timeout_s=self.connect_timeout_seconds,
+            read_timeout_s=self.read_timeout_seconds,
+        )
+
+    def settings(self) -> DeliverySettings:
+        return DeliverySettings(
+            policy=RetryPolicy(
+                self.max_attempts, self.backoff_base_seconds, self.backoff_max_seconds
+            ),
+            max_per_tick=self.max_per_tick,
+            max_per_subscription=self.max_per_subscription,
+            workers=self.workers,
+            tick_budget_s=self.tick_budget_seconds,
+        )
+
+
+WEBHOOK_MAX_ATTEMPTS_ENV = "LEADGEN_WEBHOOK_MAX_ATTEMPTS"
+WEBHOOK_BACKOFF_ENV = "LEADGEN_WEBHOOK_BACKOFF_SECONDS"
+
+
+def outbound_webhooks_from_env() -> OutboundWebhooksResource:
+    """Outbound webhook settings from the environment, the same for the delivery sensor,
+    the API and the CLI (README: Configuration)."""
+    return OutboundWebhooksResource(
+        allowed_origins=os.environ.get(WEBHOOK_ALLOWED_HOSTS_ENV, ""),
+        max_attempts=int(os.environ.get(WEBHOOK_MAX_ATTEMPTS_ENV, "10")),
+        backoff_base_seconds=float(os.environ.get(WEBHOOK_BACKOFF_ENV, "60")),
+    )
 
 
 class DnsResource(ConfigurableResource):

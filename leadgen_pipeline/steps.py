@@ -22,7 +22,7 @@ from leadgen_pipeline.domain.budget import day_start, month_start
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.search.tags import STOPPED_TAG
-from leadgen_pipeline.storage import search_store, spend_store
+from leadgen_pipeline.storage import outbound_webhook_store, search_store, spend_store
 from leadgen_pipeline.storage.base import utcnow
 
 SEARCH_PARTITIONS_NAME = "leadgen_searches"
@@ -104,7 +104,8 @@ def on_budget_reached(
     metadata: Mapping[str, Any] | None = None,
 ) -> dg.Failure:
     """THE place a step stops on a budget: what it fetched is already stored; the run is
-    tagged stopped (the status endpoint and the runs list show it) and the event logged.
+    tagged stopped (the status endpoint and the runs list show it), the event logged and
+    a `budget.reached` webhook event recorded.
     The step ends with the returned Failure (not retried: only a higher cap, or the next
     UTC day, lets the work go on, and a re-run resumes where this one stopped)."""
     context.instance.add_run_tags(context.run.run_id, {STOPPED_TAG: "budget"})
@@ -117,6 +118,16 @@ def on_budget_reached(
         limit_usd=error.refusal.limit_usd,
     )
     context.log.warning(f"{stage} stopped: {error}")
+    # Subscribers hear of it once per budget and UTC day (the outbox delivers it later).
+    refused = error.refusal
+    outbound_webhook_store.emit_budget_reached(
+        database.engine,
+        budget_id="daily" if refused.cap == "daily" else f"search/{search_id}",
+        period=f"{utcnow():%Y-%m-%d}",
+        limit_usd=refused.limit_usd,
+        spent_usd=refused.committed_usd,
+        search_id=search_id,
+    )
     return dg.Failure(
         description=f"stopped: {error}",
         metadata={

@@ -23,6 +23,7 @@ SENSORS = {
     "enrichment_queue_sensor",
     "promote_after_enrichment",
     "webhook_events_sensor",
+    "deliver_outbound_webhooks",
     "record_run_failures",
     "reap_dead_runs",
 }
@@ -33,7 +34,7 @@ SCHEDULES = {
     "clear_expired_places",
     "refresh_before_places_expiry",
 }
-RESOURCES = {"database", "places", "llm", "websites", "dns"}
+RESOURCES = {"database", "places", "llm", "websites", "dns", "outbound_webhooks"}
 
 
 def test_the_code_location_holds_exactly_its_assets_checks_jobs_sensors_and_schedules():

@@ -17,7 +17,14 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadgen_pipeline.api import directory, orchestration, quotes, reports, webhooks
+from leadgen_pipeline.api import (
+    directory,
+    orchestration,
+    outbound_webhooks,
+    quotes,
+    reports,
+    webhooks,
+)
 from leadgen_pipeline.api.guards import RequestGuard
 from leadgen_pipeline.api.security import ApiError, api_error_response, error_response
 from leadgen_pipeline.api.settings import ApiSettings
@@ -36,6 +43,11 @@ Mutating endpoints need `Authorization: Bearer <token>` (the server's
 `LEADGEN_API_TOKEN`) and honour `Idempotency-Key`. Webhooks need
 `X-Leadgen-Timestamp` and `X-Leadgen-Signature` (HMAC-SHA256 with
 `LEADGEN_WEBHOOK_SECRET`; the scheme is in the webhook endpoint's description).
+
+Outbound webhooks tell a CRM about new and changed leads and finished or
+failed searches: subscribe a URL, and verify each delivery's
+`webhook-signature` (Standard Webhooks) with the secret the subscription's
+creation returns.
 """
 # A moment for a database restart or a failover; clients retry after it.
 DATABASE_RETRY_AFTER_SECONDS = 2
@@ -136,6 +148,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(orchestration.router)
     app.include_router(quotes.router)
     app.include_router(webhooks.router)
+    app.include_router(outbound_webhooks.router)
     app.include_router(directory.api_router)
     app.include_router(reports.api_router)
     app.include_router(reports.page_router)

@@ -8,6 +8,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.alias_generators import to_camel
 
 from leadgen_pipeline.domain.budget import MAX_CAP_USD
+from leadgen_pipeline.domain.outbound_webhooks import (
+    EVENT_TYPES,
+    MAX_DESCRIPTION_CHARS,
+    MAX_URL_CHARS,
+)
 from leadgen_pipeline.domain.places import PLACE_ID_PATTERN
 from leadgen_pipeline.domain.search_request import (
     MAX_KEYWORD_CHARS,
@@ -473,3 +478,85 @@ class QuoteResponse(ApiModel):
     inputs: dict[str, QuoteInput] = Field(description="What the quote assumed, and from where.")
     probe: QuoteProbe | None
     notes: list[str]
+
+
+# --- outbound webhooks (api/outbound_webhooks.py) ---
+
+OUTBOUND_EVENTS_TEXT = ", ".join(EVENT_TYPES)
+
+
+class SubscriptionRequest(RequestModel):
+    url: str = Field(
+        max_length=MAX_URL_CHARS,
+        # An address, not a name: the fuzz tests send the examples, and a name
+        # would be looked up in the DNS (a documentation address, refused).
+        examples=["https://203.0.113.10/hooks/leadgen"],
+        description="Where deliveries are POSTed: http(s), no user name or password, an "
+        "address outside the private network (unless the server allows it: "
+        "LEADGEN_WEBHOOK_ALLOWED_HOSTS), port 80 or 443.",
+    )
+    events: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        min_length=1,
+        max_length=len(EVENT_TYPES),
+        examples=[["lead.created", "lead.updated"]],
+        description=f"The event types to receive: {OUTBOUND_EVENTS_TEXT}.",
+    )
+    secret: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The signing secret, whsec_<base64 of 24 to 64 random bytes>; "
+        "generated when left out. Shown in this answer only.",
+    )
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
+
+
+class Subscription(ApiModel):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None = None
+    created_at: UtcDatetime
+
+
+class SubscriptionCreated(Subscription):
+    secret: str = Field(
+        description="Verify every delivery's webhook-signature with it. Shown this once: "
+        "no listing shows it again."
+    )
+
+
+class SubscriptionList(ApiModel):
+    subscriptions: list[Subscription]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+class Delivery(ApiModel):
+    id: str
+    event_id: str = Field(description="The webhook-id header: the same on every attempt.")
+    event_type: str
+    subscription_id: str
+    url: str
+    status: DeliveryStatus
+    attempts: int = Field(description="Attempts since it was created or last replayed.")
+    next_attempt_at: UtcDatetime | None = None
+    last_attempt_at: UtcDatetime | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: UtcDatetime | None = None
+    dead_at: UtcDatetime | None = None
+    created_at: UtcDatetime
+
+
+class DeliveryList(ApiModel):
+    deliveries: list[Delivery]
+
+
+class ReplayResponse(ApiModel):
+    id: str
+    status: DeliveryStatus

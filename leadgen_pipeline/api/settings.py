@@ -3,6 +3,7 @@
 import os
 from dataclasses import dataclass, field
 
+from leadgen_pipeline.clients.webhooks import WEBHOOK_ALLOWED_HOSTS_ENV
 from leadgen_pipeline.storage.database import database_url_from_env
 
 API_TOKEN_ENV = "LEADGEN_API_TOKEN"
@@ -32,6 +33,9 @@ class ApiSettings:
     status_read_threads: int = 8
     # Status polls served at once; more wait their turn (api/guards.py).
     status_in_flight: int = 4
+    # Outbound webhook subscribers exempt from the private-address guard (as the
+    # delivery step's: the same variable).
+    webhook_allowed_hosts: str = ""
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -48,4 +52,5 @@ class ApiSettings:
             ),
             status_read_threads=int(os.environ.get(STATUS_THREADS_ENV, cls.status_read_threads)),
             status_in_flight=int(os.environ.get(STATUS_IN_FLIGHT_ENV, cls.status_in_flight)),
+            webhook_allowed_hosts=os.environ.get(WEBHOOK_ALLOWED_HOSTS_ENV, ""),
         )

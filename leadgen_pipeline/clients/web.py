@@ -180,6 +180,17 @@ class GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = pools
 
 
+def guarded_session(guard: AddressGuard, user_agent: str) -> requests.Session:
+    """A requests session whose every connection goes through `guard`."""
+    session = requests.Session()
+    session.trust_env = False  # no proxies or netrc from the environment
+    session.headers["User-Agent"] = user_agent
+    adapter = GuardedAdapter(guard)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 @dataclass(frozen=True)
 class FetchedPage:
     url: str  # as requested
@@ -242,12 +253,7 @@ class WebsiteFetcher:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxies or netrc from the environment
-            session.headers["User-Agent"] = USER_AGENT
-            adapter = GuardedAdapter(self.guard)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = guarded_session(self.guard, USER_AGENT)
             self._local.session = session
         return session
 

@@ -1,5 +1,7 @@
 """Leads (prospects with usable contact data, scored) and their directory collections."""
 
+from dataclasses import asdict
+
 import dagster as dg
 
 from leadgen_pipeline.domain.leads import (
@@ -9,6 +11,7 @@ from leadgen_pipeline.domain.leads import (
     lead_candidates,
     score_lead,
 )
+from leadgen_pipeline.domain.outbound_webhooks import OutboundEventType, search_completed_event
 from leadgen_pipeline.domain.territory import contact_changes
 from leadgen_pipeline.enrichment.assets import enriched_prospects
 from leadgen_pipeline.resources import DatabaseResource
@@ -17,9 +20,11 @@ from leadgen_pipeline.steps import load_search, preview_table, search_asset
 from leadgen_pipeline.storage import (
     intelligence_store,
     lead_store,
+    outbound_webhook_store,
     prospect_store,
     territory_store,
 )
+from leadgen_pipeline.storage.base import utcnow
 
 
 @search_asset(
@@ -45,7 +50,7 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
         )
     candidates = lead_candidates(ranked, contacts, target_id, owner, target_text)
     scored = [score_lead(c) for c in candidates if is_promotable(c)]
-    lead_store.upsert_leads(database.engine, search["id"], scored, target_id)
+    lead_events = lead_store.upsert_leads(database.engine, search["id"], scored, target_id)
     # The territory's history: email and owner compared with what this search saw last.
     seen = {
         c.prospect.place_id: {
@@ -57,16 +62,19 @@ def leads(context: dg.AssetExecutionContext, database: DatabaseResource) -> dg.M
     with territory_store.observing(database.engine, search["id"]):
         with database.engine.connect() as conn:
             before = territory_store.contact_observations(conn, search["id"])
-        changes = contact_changes(before, seen.items())
+        contact_diffs = contact_changes(before, seen.items())
         territory_store.record_contacts(
-            database.engine, search["id"], context.run.run_id, seen, changes
+            database.engine, search["id"], context.run.run_id, seen, contact_diffs
         )
     return dg.MaterializeResult(
         metadata={
             "prospects": len(ranked),
             "leads": len(scored),
+            # Each one a lead.created / lead.updated event in the outbound webhook outbox.
+            "new_leads": lead_events.count(OutboundEventType.LEAD_CREATED),
+            "changed_leads": lead_events.count(OutboundEventType.LEAD_UPDATED),
             "not_promoted": len(ranked) - len(scored),
-            "contact_changes": len(changes),
+            "contact_changes": len(contact_diffs),
             "with_email": sum(1 for s in scored if s.candidate.email),
             "with_owner": sum(1 for s in scored if s.candidate.owner),
             "average_quality": round(sum(s.score for s in scored) / len(scored), 1)
@@ -99,6 +107,11 @@ def lead_collections(
     stats = collection_stats(rows)
     lead_store.save_collection(
         database.engine, search, stats, [(r["place_id"], r["rank"]) for r in rows]
+    )
+    # Once per search and run (a step retry writes the same event id again: a no-op).
+    outbound_webhook_store.emit_events(
+        database.engine,
+        [search_completed_event(search, context.run.run_id, asdict(stats), utcnow())],
     )
     return dg.MaterializeResult(
         metadata={

@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from leadgen_pipeline.domain.outbound_webhooks import search_failed_event
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.monitoring.failures import error_message
 from leadgen_pipeline.monitoring.heartbeat import SILENCE_LIMIT
 from leadgen_pipeline.resources import DatabaseResource
-from leadgen_pipeline.storage import job_store, queue_store
+from leadgen_pipeline.storage import job_store, outbound_webhook_store, queue_store
 from leadgen_pipeline.storage.base import as_utc, utcnow
 
 PARTITION_TAG = "dagster/partition"
@@ -40,6 +41,7 @@ def record_run_failures(context: dg.RunFailureSensorContext, database: DatabaseR
     else:
         message = error_message(None, job_failure.error)
     partition_key = run.tags.get(PARTITION_TAG)
+    failed_at = datetime.now(UTC)
     job_store.record_run_failure(
         database.engine,
         run_id=run.run_id,
@@ -47,8 +49,19 @@ def record_run_failures(context: dg.RunFailureSensorContext, database: DatabaseR
         partition_key=partition_key,
         failed_steps=failed_steps,
         message=message,
-        failed_at=datetime.now(UTC),
+        failed_at=failed_at,
     )
+    if partition_key is not None:
+        # Only runs of a search are partitioned; the event id is the run's, so a
+        # second look at the same failure stores nothing new.
+        outbound_webhook_store.emit_events(
+            database.engine,
+            [
+                search_failed_event(
+                    partition_key, run.run_id, run.job_name, message, failed_steps, failed_at
+                )
+            ],
+        )
     log_event(
         OrchestrationEvent.JOB_FAILED,
         run_id=run.run_id,

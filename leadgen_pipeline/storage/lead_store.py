@@ -13,13 +13,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from leadgen_pipeline.domain.leads import CollectionStats, ScoredLead
+from leadgen_pipeline.domain.outbound_webhooks import LEAD_FIELDS, LeadChanges, lead_changes
+from leadgen_pipeline.storage import outbound_webhook_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import upsert, utcnow
 
 
 def upsert_leads(
     engine: Engine, search_id: str, scored: Iterable[ScoredLead], target_place_id: str | None
-) -> None:
+) -> LeadChanges:
+    """Write the search's leads and, in the same transaction, the lead.created and
+    lead.updated events of those that are new or changed (the outbox; nothing is sent
+    from here). Returns each lead's version and the events."""
     now = utcnow()
     rows = []
     for lead in scored:
@@ -48,6 +53,12 @@ def upsert_leads(
         )
     keep_on_update = ("origin_search_id", "promoted_at")
     with engine.begin() as conn:
+        # Locked (on PostgreSQL) until the commit: a concurrent run of the same
+        # search waits, then sees this one's versions, and emits nothing twice.
+        stored = _stored_versions(conn, [row["place_id"] for row in rows])
+        changes = lead_changes(search_id, stored, rows, now)
+        for row in rows:
+            row["version"] = changes.versions[row["place_id"]]
         upsert(
             conn,
             t.leads,
@@ -61,6 +72,32 @@ def upsert_leads(
                 "is_target": lambda stmt: sa.or_(t.leads.c.is_target, stmt.excluded.is_target)
             },
         )
+        outbound_webhook_store.record_events(conn, changes.events)
+    return changes
+
+
+# What a lead.created / lead.updated compares, and what it keeps from the stored row.
+_VERSIONED = [t.leads.c[column] for column in LEAD_FIELDS] + [
+    t.leads.c.version,
+    t.leads.c.origin_search_id,
+]
+
+
+def _stored_versions(conn: Connection, place_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored leads among `place_ids`, by place id, locked for this transaction."""
+    stored: dict[str, dict[str, Any]] = {}
+    ordered = sorted(set(place_ids))
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        query = (
+            sa.select(t.leads.c.place_id, *_VERSIONED)
+            .where(t.leads.c.place_id.in_(chunk))
+            # One lock order for every writer: two runs sharing leads cannot deadlock here.
+            .order_by(t.leads.c.place_id)
+            .with_for_update()
+        )
+        stored |= {row.place_id: dict(row._mapping) for row in conn.execute(query)}
+    return stored
 
 
 _LEAD_LISTING = (

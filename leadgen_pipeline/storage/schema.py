@@ -170,6 +170,8 @@ leads = Table(
     Column("country_code", Text),
     Column("email_deliverable", Text),
     Column("contacts", Json),
+    # sql/011_outbound_webhooks.sql: one more each time what a CRM sees changes.
+    Column("version", Integer, nullable=False, server_default="1"),
 )
 
 lead_collections = Table(
@@ -338,4 +340,56 @@ territory_changes = Table(
     Column("before", Text),
     Column("after", Text),
     Column("observed_at", Timestamp, nullable=False),
+)
+
+# --- outbound webhooks (sql/011_outbound_webhooks.sql) ---
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("events", Json, nullable=False),
+    Column("description", Text),
+    Column("created_at", Timestamp, nullable=False),
+    Column("removed_at", Timestamp),
+)
+
+outbound_events = Table(
+    "outbound_events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("occurred_at", Timestamp, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("event_id", Text, ForeignKey("outbound_events.event_id"), nullable=False),
+    Column("subscription_id", Text, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Timestamp),
+    Column("claimed_until", Timestamp),
+    Column("last_attempt_at", Timestamp),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", Timestamp),
+    Column("dead_at", Timestamp),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+webhook_delivery_attempts = Table(
+    "webhook_delivery_attempts",
+    metadata,
+    Column("delivery_id", Text, ForeignKey("webhook_deliveries.id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("attempted_at", Timestamp, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
 )

@@ -1,9 +1,14 @@
-"""Act on stored webhook events, each once.
+"""Webhooks, both ways.
 
+Inbound (`webhook_events_sensor`): act on stored webhook events, each once.
 `search.requested` registers the search, which the search_requests sensor then
 launches like any other requested search; `prospect.reenrich_requested` queues
 the prospects, which the enrichment queue sensor drains. This sensor starts no
 run itself: it turns events into the same requests the UI and the API make.
+
+Outbound (`deliver_outbound_webhooks`): send the due deliveries of the events
+the pipeline wrote (webhooks/outbound.py), outside every run, so a slow or
+failing subscriber never slows or fails the pipeline.
 """
 
 import dagster as dg
@@ -11,8 +16,9 @@ from sqlalchemy.engine import Engine, Row
 
 from leadgen_pipeline.domain.search_request import InvalidSearchRequest, parse_search_request
 from leadgen_pipeline.domain.webhook_events import WebhookEventType
-from leadgen_pipeline.resources import DatabaseResource
+from leadgen_pipeline.resources import DatabaseResource, OutboundWebhooksResource
 from leadgen_pipeline.storage import queue_store, search_store, webhook_store
+from leadgen_pipeline.webhooks.outbound import deliver_due
 
 MAX_EVENTS_PER_TICK = 100
 
@@ -71,3 +77,18 @@ def webhook_events_sensor(
         webhook_store.finish_webhook_event(engine, event.source, event.event_id, outcome, note)
         outcomes.append(f"{event.source}/{event.event_id}: {outcome}")
     return dg.SkipReason(f"acted on {len(events)} webhook events: {'; '.join(outcomes)}")
+
+
+@dg.sensor(
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Send due outbound webhook deliveries (signed, retried with backoff, "
+    "dead-lettered after the last try); starts no run.",
+)
+def deliver_outbound_webhooks(
+    context: dg.SensorEvaluationContext,
+    database: DatabaseResource,
+    outbound_webhooks: OutboundWebhooksResource,
+) -> dg.SkipReason:
+    report = deliver_due(database.engine, outbound_webhooks.sender, outbound_webhooks.settings())
+    return dg.SkipReason(f"outbound webhooks: {report}")

@@ -64,12 +64,14 @@ def operations() -> list[tuple[str, str]]:
 
 OPERATIONS = operations()
 # Their rules go beyond what a schema says (which characters a keyword may
-# hold, whether a place id exists), so a schema-valid body may get a 422.
+# hold, whether a place id exists, where a subscriber URL leads), so a
+# schema-valid body may get a 422.
 DOMAIN_VALIDATED = {
     "/api/trigger-orchestrator",
     "/api/enrich-batch",
     "/api/quote",
     "/api/webhooks/{source}",
+    "/api/webhook-subscriptions",
 }
 
 

@@ -11,7 +11,7 @@ from leadgen_pipeline.resources import DatabaseResource
 from leadgen_pipeline.steps import search_partitions
 from leadgen_pipeline.storage import search_store
 from leadgen_pipeline.storage.database import engine_for
-from leadgen_pipeline.storage.schema import run_failures
+from leadgen_pipeline.storage.schema import outbound_events, run_failures
 from leadgen_pipeline_tests.support.pipeline import build_test_definitions
 from leadgen_sandbox import FaultConfig
 from leadgen_sandbox.environment import patched_environ, sandbox_environ
@@ -52,6 +52,14 @@ def test_a_failed_search_run_is_recorded_once(database_url, sandbox, tmp_path, c
     assert "Places POST /v1/places:searchText failed: HTTP 5" in step["message"]
     assert "places_results" in failure.message
     assert failure.failed_at is not None
+
+    # Subscribers of search.failed hear of it once, through the outbox.
+    with engine_for(database_url).connect() as conn:
+        [event] = conn.execute(sa.select(outbound_events)).all()
+    assert event.event_type == "search.failed"
+    assert event.payload["data"]["runId"] == result.run_id
+    assert event.payload["data"]["searchId"] == "roofer@portland-or"
+    assert event.payload["data"]["failedSteps"][0]["step"] == "places_results"
 
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line[:1] == "{"]
     failed = [line for line in logged if line["event"] == "JOB_FAILED"]

@@ -1,5 +1,8 @@
 """Leads and collections: idempotent writes, exact membership."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlalchemy as sa
 
 from leadgen_pipeline.domain.enrichment import ContactValue
@@ -13,6 +16,7 @@ from leadgen_pipeline.domain.leads import (
 from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.storage import lead_store, prospect_store, search_store
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline_tests.support.prospects import FIELD, REQUEST
 
 
@@ -101,3 +105,61 @@ def test_a_lead_carries_its_country_email_verdict_and_every_typed_contact(engine
         ("email", None, "yes"),
         ("phone", "landline_or_mobile", None),
     ]
+
+
+def outbox(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.outbound_events.c.event_type, t.outbound_events.c.payload).order_by(
+                t.outbound_events.c.occurred_at, t.outbound_events.c.event_id
+            )
+        ).all()
+    return [(row.event_type, row.payload["data"]) for row in rows]
+
+
+def test_new_and_changed_leads_are_told_once_each_in_the_outbox(engine):
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, FIELD)
+    phone = Sourced("+15124692300", "places_search")
+    first = [_scored(p, phone=phone) for p in FIELD[:2]]
+    changes = lead_store.upsert_leads(engine, REQUEST.partition_key, first, None)
+    assert changes.versions == {FIELD[0].place_id: 1, FIELD[1].place_id: 1}
+    # The same leads again (a re-run): nothing new to tell.
+    again = lead_store.upsert_leads(engine, REQUEST.partition_key, first, None)
+    assert again.events == []
+    other_phone = Sourced("+15124692399", "place_details")
+    changed = [_scored(FIELD[0], phone=other_phone), first[1]]
+    lead_store.upsert_leads(engine, REQUEST.partition_key, changed, None)
+    lead_store.upsert_leads(engine, REQUEST.partition_key, changed, None)
+
+    told = outbox(engine)
+    assert [kind for kind, _ in told] == ["lead.created", "lead.created", "lead.updated"]
+    updated = told[2][1]
+    assert (updated["placeId"], updated["version"], updated["changed"]) == (
+        FIELD[0].place_id,
+        2,
+        ["phone"],
+    )
+    assert updated["phone"] == "+15124692399"
+    with engine.connect() as conn:
+        versions = dict(conn.execute(sa.select(t.leads.c.place_id, t.leads.c.version)).all())
+    assert versions == {FIELD[0].place_id: 2, FIELD[1].place_id: 1}
+
+
+def test_two_runs_writing_the_same_new_leads_at_once_tell_each_once(pg_url):
+    engine = engine_for(pg_url)
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, FIELD)
+    phone = Sourced("+15124692300", "places_search")
+    scored = [_scored(p, phone=phone) for p in FIELD]
+    start = threading.Barrier(2)
+
+    def write(_: int) -> None:
+        start.wait()
+        lead_store.upsert_leads(engine, REQUEST.partition_key, scored, None)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write, range(2)))
+    told = outbox(engine)
+    assert sorted(data["placeId"] for _, data in told) == sorted(p.place_id for p in FIELD)
+    assert {kind for kind, _ in told} == {"lead.created"}

@@ -47,8 +47,8 @@ class LoopbackServer:
 
             def _dispatch(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                # Kept for the route (a webhook receiver checks its signature).
+                self.body = self.rfile.read(length) if length else b""
                 path = self.path.split("?", 1)[0]
                 server.hits[path] += 1
                 server.request_headers[path] = dict(self.headers.items())

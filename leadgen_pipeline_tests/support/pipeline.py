@@ -11,6 +11,7 @@ from leadgen_pipeline.resources import (
     DatabaseResource,
     DnsResource,
     LLMResource,
+    OutboundWebhooksResource,
     PlacesResource,
     WebsiteFetcherResource,
 )
@@ -77,6 +78,7 @@ def sandbox_resources(
             timeout_seconds=timeout_seconds,
         ),
         "dns": DnsResource(resolver=sandbox.dns_address, timeout_seconds=timeout_seconds),
+        "outbound_webhooks": OutboundWebhooksResource(),
     }
 
 
