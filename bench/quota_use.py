@@ -395,7 +395,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             "CPU of the drain's process, cores (ours)": round(ours_cpu / ours_seconds, 2),
             "outcomes (ours)": dict(tally.outcomes),
             "failure reasons (ours)": dict(tally.failure_reasons),
-            "LLM used (ours)": tally.llm_used,
+            "LLM needed (ours)": tally.llm_needed,
             "workers (ours)": PRODUCTION_CONFIG.workers,
             "prospects whose site was cut for time (ours)": cut_for_time,
             "seconds from 90% to 100% of the prospects (ours)": round(
