@@ -82,7 +82,7 @@ def test_an_admitted_request_is_stamped_when_admitted_not_when_planned(monkeypat
     than the server's, and the next request draws a 429.
     """
     quota = build_rate_limit("stamp_check", 2, 0.2, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     oversleep_s = 0.15
     real_sleep = rate_limit.time.sleep
     monkeypatch.setattr(rate_limit.time, "sleep", lambda s: real_sleep(s + oversleep_s))
@@ -111,7 +111,7 @@ def test_an_admission_that_stalled_is_not_used(monkeypatch):
     # A threshold no scheduling hiccup of a loaded test machine reaches.
     monkeypatch.setattr(rate_limit, "LATE_ADMISSION_MS", 200)
     quota = build_rate_limit("stall_check", 100, 1.0, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     stall_s = 0.6
     slow_puts(monkeypatch, bucket, [0, 0, 0, stall_s])
     try:
@@ -130,7 +130,7 @@ def test_a_store_that_is_slow_throughout_is_not_a_stall(monkeypatch):
     """A database across a network answers every put late: nothing to gain by asking again."""
     monkeypatch.setattr(rate_limit, "LATE_ADMISSION_MS", 200)
     quota = build_rate_limit("far_store_check", 100, 1.0, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     slow_puts(monkeypatch, bucket, [0.4] * 5)  # twice the threshold, every time
     try:
         for _ in range(5):
