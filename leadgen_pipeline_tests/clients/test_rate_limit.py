@@ -148,3 +148,34 @@ def test_acquire_gives_up_after_its_timeout():
             quota.acquire(timeout_s=0.1)
     finally:
         quota.close()
+
+
+def test_a_postgresql_quota_admits_its_limit_per_window_and_says_when_next(pg_url):
+    """One round trip a try: the window's room is checked, the admission stored and the
+    wait for the next free slot computed together, on the database's clock."""
+    quota = build_rate_limit("pg_window_check", 3, 60, database_url=pg_url)
+    try:
+        tries = [quota.store.try_admit()]
+        # The first request of a process took two places (see PostgresQuota); without
+        # the spacing (tested below), the window's third place is free at once.
+        quota.store.spacing_ms = 0
+        tries += [quota.store.try_admit() for _ in range(3)]
+        assert [t.admitted for t in tries] == [True, True, False, False]
+        # Refused: wait until the oldest admission leaves the 60.05 s window.
+        assert 59_000 < tries[-1].wait_ms <= 60_051
+        assert tries[0].stamped_at <= tries[1].stamped_at <= tries[2].stamped_at
+    finally:
+        quota.close()
+
+
+def test_postgresql_admissions_are_spread_over_the_window(pg_url):
+    """An empty window does not admit its whole quota at once: a clump of requests stamped
+    alike leaves and lands spread by a busy machine, and the next window's clump draws 429s."""
+    quota = build_rate_limit("pg_spacing_check", 4, 2.0, database_url=pg_url)
+    try:
+        first, second = quota.store.try_admit(), quota.store.try_admit()
+        assert first.admitted and not second.admitted
+        # Half the even spacing (2.05 s / 4 requests) after the first admission.
+        assert 0 < second.wait_ms <= 2050 / 4 * rate_limit.SPACING_SHARE
+    finally:
+        quota.close()
