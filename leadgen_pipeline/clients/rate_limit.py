@@ -186,7 +186,7 @@ class PostgresQuota:
     def try_admit(self) -> Try:
         # A process's first request takes two places in the window: it leaves on a
         # cold process (its thread's first connection, lazy imports, a machine busy
-        # starting it) and reached the server up to ~160 ms after its stamp in the
+        # starting it) and reached the server 80-300 ms after its stamp in the
         # cross-process test, past the window's margin; with a place to spare, the
         # window it lands in still holds no more than the quota.
         slots = 1 if self._warm or self.limit == 1 else 2

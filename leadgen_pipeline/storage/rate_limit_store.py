@@ -95,10 +95,16 @@ def admit(
         "spacing_ms": spacing_ms,
         "slots": slots,
     }
-    with conn.pipeline():
-        conn.execute(sql.SQL(_LOCK).format(table=table))
-        cursor = conn.execute(sql.SQL(_ADMIT).format(table=table), params)
-        conn.commit()
+    try:
+        with conn.pipeline():
+            conn.execute(sql.SQL(_LOCK).format(table=table))
+            cursor = conn.execute(sql.SQL(_ADMIT).format(table=table), params)
+            conn.commit()
+    except psycopg.Error:
+        # The connection must not stay in a failed transaction for the next try.
+        if not conn.closed:
+            conn.rollback()
+        raise
     row = cursor.fetchone()
     assert row is not None
     admitted, stamp_ms, wait_ms = row
