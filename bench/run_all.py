@@ -30,6 +30,7 @@ from bench import (
     dagster_shared_quota,
     pipeline_overhead,
     quota_use,
+    quote_accuracy,
     scale,
     throughput_curve,
 )
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "api_under_load": api_under_load.run,
     "coverage": coverage.run,
     "celery_backfill": celery_backfill.run,
+    "quote_accuracy": quote_accuracy.run,
 }
 BUDGET_SECONDS = 20 * 60
 

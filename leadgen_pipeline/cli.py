@@ -148,19 +148,32 @@ def leads_table(collection_id: str) -> Table:
     return table
 
 
-def run_summary(result: Any) -> str:
-    """One line on what the run found, enriched and cost, from its materialisation metadata."""
-    nodes = ("places_results", "ai_intelligence", "enriched_prospects")
-    meta: dict[str, dict[str, Any]] = {node: {} for node in nodes}
-    for node in nodes:
+SPENDING_STEPS = ("places_results", "ai_intelligence", "enriched_prospects")
+
+
+def _run_metadata(result: Any) -> tuple[dict[str, Any], ...]:
+    """The metadata of a search run's spending steps, in SPENDING_STEPS order."""
+    meta: dict[str, dict[str, Any]] = {node: {} for node in SPENDING_STEPS}
+    for node in SPENDING_STEPS:
         for event in result.asset_materializations_for_node(node):
             meta[node] |= {key: value.value for key, value in event.metadata.items()}
-    search, ai, enrichment = (meta[node] for node in nodes)
-    cost = (
+    return tuple(meta[node] for node in SPENDING_STEPS)
+
+
+def run_cost_usd(result: Any) -> float:
+    """What a search run spent at list price (Places and the LLM), as its steps report it."""
+    search, ai, enrichment = _run_metadata(result)
+    return (
         search.get("api_cost_usd", 0)
         + ai.get("llm_cost_usd", 0)
         + enrichment.get("api_cost_usd", 0)
     )
+
+
+def run_summary(result: Any) -> str:
+    """One line on what the run found, enriched and cost, from its materialisation metadata."""
+    search, _, enrichment = _run_metadata(result)
+    cost = run_cost_usd(result)
     return (
         f"{search.get('results', 0)} places ({search.get('coverage', '?')}); enrichment: "
         f"{enrichment.get('enriched', 0)} enriched, {enrichment.get('skipped', 0)} skipped, "
@@ -423,6 +436,94 @@ def cmd_enrich_website(args: argparse.Namespace) -> None:
         _print_website_document(document)
 
 
+def quote_document(keyword: str, location: str, coverage: str, probe: bool) -> dict[str, Any]:
+    """What `leadgen quote --json` prints: the search it is for, and the quote
+    (docs/operations.md, "Quotes"). Spends nothing billable; `probe` uses Places quota."""
+    from leadgen_pipeline.clients.resilience import ProviderError
+    from leadgen_pipeline.definitions import llm_model_from_env, places_client_from_env
+    from leadgen_pipeline.search.quote import quote_search
+
+    request = parse_search_request(keyword, location, None, coverage)
+    engine = engine_for(database_url_from_env())
+    if probe:
+        try:
+            with outside_services() as notes, places_client_from_env() as places:
+                for note in notes:
+                    console.print(f"[yellow]{note}[/]")
+                quote = quote_search(engine, request, llm_model_from_env(), places)
+        except ProviderError as error:
+            raise CliError(f"the probe failed: {error}") from None
+    else:
+        quote = quote_search(engine, request, llm_model_from_env())
+    return {
+        "search_id": request.partition_key,
+        "text_query": request.text_query,
+        **quote.as_dict(),
+    }
+
+
+def _money(figure: dict[str, float]) -> list[str]:
+    return [f"${figure[k]:.4f}" for k in ("expected", "low", "high")]
+
+
+def _counts(figure: dict[str, float]) -> list[str]:
+    return [f"{figure[k]:,.1f}".removesuffix(".0") for k in ("expected", "low", "high")]
+
+
+def _print_quote(document: dict[str, Any]) -> None:
+    out = _stdout_console()
+    cost = document["cost_usd"]
+    out.print(
+        f"[bold]quote for {document['text_query']!r}[/] ({document['search_id']}, coverage "
+        f"{document['coverage']}): [bold]${cost['expected']:.4f}[/] expected, "
+        f"${cost['low']:.4f} to ${cost['high']:.4f}"
+    )
+    table = Table(title="what the run asks for", title_justify="left", show_edge=False)
+    for column in ("", "expected", "low", "high"):
+        table.add_column(column, justify="left" if not column else "right")
+    requests = document["requests"]
+    rows = [
+        *((f"Text Search: {kind}", figure) for kind, figure in requests["text_search"].items()),
+        ("Place Details", requests["place_details"]),
+        *((f"LLM calls: {kind}", figure) for kind, figure in requests["llm"].items()),
+        (f"LLM tokens ({document['llm_model']})", document["llm_tokens"]),
+        ("places found", document["places"]),
+        ("prospects enriched", document["prospects_enriched"]),
+    ]
+    for label, figure in rows:
+        table.add_row(label, *_counts(figure))
+    for part, figure in document["cost_by_part_usd"].items():
+        table.add_row(f"cost: {part.replace('_', ' ')}", *_money(figure))
+    out.print(table)
+    inputs = Table(title="inputs", title_justify="left", show_edge=False)
+    for column in ("input", "expected", "low", "high", "source", "note"):
+        inputs.add_column(column, overflow="fold")
+    for name, figure in document["inputs"].items():
+        inputs.add_row(
+            name,
+            *(f"{figure[k]:.4g}" for k in ("expected", "low", "high")),
+            figure.get("source", ""),
+            figure.get("note", ""),
+        )
+    out.print(inputs)
+    if probe := document["probe"]:
+        out.print(
+            f"probe: {probe['requests']} Text Search request(s) at {probe['sku']} ($0, "
+            f"Places quota used), {probe['places']} places"
+            + (" (at the cap)" if probe["saturated"] else "")
+        )
+    for note in document["notes"]:
+        out.print(f"[dim]{note}[/]")
+
+
+def cmd_quote(args: argparse.Namespace) -> None:
+    document = quote_document(args.keyword, args.location, args.coverage, args.probe)
+    if args.json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        _print_quote(document)
+
+
 def cmd_sandbox(args: argparse.Namespace) -> None:
     _sandbox_module().serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
 
@@ -458,6 +559,22 @@ def build_parser() -> argparse.ArgumentParser:
         "top: the single query's 60 most relevant",
     )
     search.set_defaults(handler=cmd_search)
+
+    quote = commands.add_parser(
+        "quote",
+        help="what a search would ask for and cost, before running it (spends nothing)",
+    )
+    quote.add_argument("keyword", help='what the businesses do, e.g. "plumber"')
+    quote.add_argument("location", help='where, e.g. "Austin, TX"')
+    quote.add_argument("--coverage", choices=COVERAGE_MODES, default=DEFAULT_COVERAGE)
+    quote.add_argument(
+        "--probe",
+        action="store_true",
+        help="count the places of a search never run with an IDs-only Text Search "
+        "($0, but up to 3 requests of Places quota)",
+    )
+    quote.add_argument("--json", action="store_true", help="a JSON document on stdout")
+    quote.set_defaults(handler=cmd_quote)
 
     export = commands.add_parser(
         "export", help="a collection's leads as CSV, XLSX or JSON (columns: docs/exports.md)"

@@ -1,13 +1,14 @@
 """The Dagster code location: the stages' definitions, with the resources and the executor."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 
 from leadgen_pipeline.clients.dns import RESOLVER_ENV as DNS_RESOLVER_ENV
-from leadgen_pipeline.clients.places import PLACES_API_URL
+from leadgen_pipeline.clients.places import PLACES_API_URL, PlacesClient
 from leadgen_pipeline.enrichment import definitions as enrichment
 from leadgen_pipeline.leads import definitions as leads
 from leadgen_pipeline.monitoring import definitions as monitoring
@@ -21,6 +22,18 @@ from leadgen_pipeline.resources import (
 from leadgen_pipeline.search import definitions as search
 from leadgen_pipeline.storage.database import DATABASE_URL_ENV, default_database_url
 from leadgen_pipeline.webhooks import definitions as webhooks
+
+
+def llm_model_from_env() -> str:
+    return os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini")
+
+
+@contextmanager
+def places_client_from_env() -> Iterator[PlacesClient]:
+    """The Places client a run builds from the environment, outside a run: its key, base URL
+    and the shared quota (a quote's probe)."""
+    with dg.build_resources({"places": build_resources()["places"]}) as built:
+        yield built.places.client
 
 
 def build_resources(
@@ -50,7 +63,7 @@ def build_resources(
         "llm": LLMResource(
             api_key=dg.EnvVar("OPENAI_API_KEY"),
             base_url=os.environ.get("LEADGEN_LLM_BASE_URL") or None,
-            model=os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini"),
+            model=llm_model_from_env(),
             max_requests=int(os.environ.get("LEADGEN_LLM_REQUESTS_PER_SECOND", "5")),
             database=database,
             **client_settings,

@@ -42,6 +42,8 @@ def count(database_url, table):
         (["search", "", "Austin, TX"], "keyword is required"),
         (["search", "plumber", "Austin\x07TX"], "control or invisible"),
         (["search", "plumber", "x" * 500], "limit is 120"),
+        (["quote", "", "Austin, TX", "--probe"], "keyword is required"),
+        (["quote", "plumber", "Austin\x07TX", "--probe"], "control or invisible"),
     ],
 )
 def test_bad_input_exits_1_before_any_api_call(cli_env, sandbox, capsys, argv, message):
@@ -49,6 +51,29 @@ def test_bad_input_exits_1_before_any_api_call(cli_env, sandbox, capsys, argv, m
     assert message in capsys.readouterr().err
     assert sandbox.stats("places").requests_total == 0
     assert count(cli_env, t.searches) == 0
+
+
+def test_quote_probes_a_search_never_run_at_no_cost_and_prints_it(cli_env, sandbox, capsys):
+    before = sandbox.stats("places").requests_total
+    assert main(["quote", "roofer", "Portland, OR", "--probe", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["search_id"] == "roofer@portland-or"
+    assert document["probe"] == {
+        "requests": 1,
+        "sku": "Text Search Essentials (IDs Only)",
+        "cost_usd": 0.0,
+        "places": 12,
+        "saturated": False,
+    }
+    assert document["requests_by_sku"]["Text Search Enterprise"] == 1
+    assert sandbox.stats("places").requests_total == before + 1
+    assert count(cli_env, t.searches) == 0  # a quote requests nothing
+
+    assert main(["quote", "roofer", "Portland, OR", "--coverage", "top"]) == 0
+    printed = capsys.readouterr().out
+    assert "quote for 'roofer in Portland, OR' (roofer@portland-or, coverage top)" in printed
+    assert "places" in printed and "default" in printed
+    assert sandbox.stats("places").requests_total == before + 1
 
 
 def test_search_then_export_as_csv_xlsx_and_json(cli_env, capsys, tmp_path):

@@ -17,7 +17,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadgen_pipeline.api import directory, orchestration, reports, webhooks
+from leadgen_pipeline.api import directory, orchestration, quotes, reports, webhooks
 from leadgen_pipeline.api.guards import RequestGuard
 from leadgen_pipeline.api.security import ApiError, api_error_response, error_response
 from leadgen_pipeline.api.settings import ApiSettings
@@ -134,6 +134,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.add_exception_handler(sa_exc.SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, unexpected_error)
     app.include_router(orchestration.router)
+    app.include_router(quotes.router)
     app.include_router(webhooks.router)
     app.include_router(directory.api_router)
     app.include_router(reports.api_router)

@@ -59,7 +59,9 @@ class ErrorBody(ApiModel):
     details: list[dict[str, str]] | None = None
 
 
-class TriggerRequest(RequestModel):
+class SearchTextRequest(RequestModel):
+    """What a search is: a keyword in a location."""
+
     keyword: str = Field(
         max_length=1000,
         examples=["plumber"],
@@ -70,6 +72,9 @@ class TriggerRequest(RequestModel):
         examples=["Austin, TX"],
         description=SEARCH_TEXT_RULES.format(limit=MAX_LOCATION_CHARS),
     )
+
+
+class TriggerRequest(SearchTextRequest):
     target_business: str | None = Field(
         default=None,
         max_length=1000,
@@ -341,3 +346,62 @@ class SearchReport(ApiModel):
     model: str | None
     cost_usd: float | None = Field(description="What the LLM profile cost.")
     generated_at: UtcDatetime | None
+
+
+class QuoteRequest(SearchTextRequest):
+    coverage: Literal["full", "top"] = Field(
+        default="full", description="As for /api/trigger-orchestrator."
+    )
+    probe: bool = Field(
+        default=False,
+        description="For a search never run: count its places with an IDs-only Text Search "
+        "(billed $0, but up to 3 requests of Places quota). Needs the Places key in the "
+        "API's environment.",
+    )
+
+
+class QuoteRange(ApiModel):
+    expected: float
+    low: float
+    high: float
+
+
+class QuoteInput(QuoteRange):
+    source: str = Field(description="history, plan, probe or default (docs/operations.md).")
+    note: str | None = None
+
+
+class QuoteRequests(ApiModel):
+    text_search: dict[str, QuoteRange] = Field(
+        description="Billed Text Search requests: locate (the location look-up), area (the "
+        "whole-area query's pages), tiles."
+    )
+    place_details: QuoteRange
+    llm: dict[str, QuoteRange] = Field(description="LLM calls: intelligence, extraction.")
+
+
+class QuoteProbe(ApiModel):
+    requests: int = Field(description="Text Search requests the probe made (Places quota).")
+    sku: str
+    cost_usd: float
+    places: int
+    saturated: bool = Field(description="True: the probe reached the cap of 60.")
+
+
+class QuoteResponse(ApiModel):
+    search_id: str
+    text_query: str
+    coverage: str
+    cost_usd: QuoteRange = Field(description="USD at list price: expected, low and high.")
+    cost_by_part_usd: dict[str, QuoteRange] = Field(
+        description="places_search, place_details, llm."
+    )
+    requests: QuoteRequests
+    requests_by_sku: dict[str, int] = Field(description="Expected billed requests by SKU.")
+    llm_model: str
+    llm_tokens: QuoteRange
+    places: QuoteRange = Field(description="Places the run's queries will list.")
+    prospects_enriched: QuoteRange
+    inputs: dict[str, QuoteInput] = Field(description="What the quote assumed, and from where.")
+    probe: QuoteProbe | None
+    notes: list[str]

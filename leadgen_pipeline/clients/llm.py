@@ -13,18 +13,9 @@ from leadgen_pipeline.clients.resilience import (
     Usage,
     call_with_retries,
 )
+from leadgen_pipeline.domain.pricing import DEFAULT_LLM_PRICES_PER_MTOK, llm_cost_usd, llm_prices
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
-
-# USD per million tokens (input, output) at list price; unknown models use the
-# client's configured fallback prices.
-MODEL_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1": (2.00, 8.00),
-}
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ class LLMClient:
     base_url: str | None = None  # None: api.openai.com
     timeout_s: float = 60.0
     max_output_tokens: int = 1200
-    fallback_prices_per_mtok: tuple[float, float] = (0.15, 0.60)
+    fallback_prices_per_mtok: tuple[float, float] = DEFAULT_LLM_PRICES_PER_MTOK
     retry: RetrySettings = field(default_factory=RetrySettings)
     rate_limit: RateLimit | None = None
     usage: Usage = field(default_factory=Usage)
@@ -70,8 +61,9 @@ class LLMClient:
         return self._sdk
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
-        price_in, price_out = MODEL_PRICES_PER_MTOK.get(self.model, self.fallback_prices_per_mtok)
-        return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+        return llm_cost_usd(
+            llm_prices(self.model, self.fallback_prices_per_mtok), prompt_tokens, completion_tokens
+        )
 
     def parse(self, schema: type[ModelT], system: str, user: str) -> Completion[ModelT]:
         """One structured completion validated against `schema` (strict JSON schema)."""

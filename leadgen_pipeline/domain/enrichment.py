@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadgen_pipeline.domain.places import Prospect, phone_to_e164, place_country
 
 STATUSES = ("pending", "queued", "running", "enriched", "failed", "skipped")
+# Enriched (or skipped) prospects older than this are enriched again (the runs' default).
+STALE_AFTER_DAYS = 30
 WEBSITE_EXTRACTION_SCHEMA_NAME = "website_extraction"
 
 

@@ -1,4 +1,5 @@
-"""What a Places request costs: the SKU its field mask triggers, at list price. ONE table.
+"""What a Places request costs: the SKU its field mask triggers, at list price. ONE table;
+and what an LLM token costs, by model.
 
 Google bills a Text Search or Place Details request at the highest SKU that any
 field in its mask triggers ("field mask billing"); `nextPageToken` is not a
@@ -174,3 +175,29 @@ def text_search_sku(field_mask: str) -> Sku:
 def place_details_sku(field_mask: str) -> Sku:
     tier = mask_tier(field_mask, search=False)
     return PLACES_SKUS[f"Place Details {'Essentials (IDs Only)' if tier == 'IDs Only' else tier}"]
+
+
+# USD per million tokens (input, output) at list price, by model; a model not listed is
+# priced at the LLM client's configured fallback (DEFAULT_LLM_PRICES_PER_MTOK unless set).
+LLM_PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+}
+DEFAULT_LLM_PRICES_PER_MTOK = (0.15, 0.60)
+
+
+def llm_prices(
+    model: str, fallback: tuple[float, float] = DEFAULT_LLM_PRICES_PER_MTOK
+) -> tuple[float, float]:
+    """(input, output) USD per million tokens for `model`."""
+    return LLM_PRICES_PER_MTOK.get(model, fallback)
+
+
+def llm_cost_usd(
+    prices_per_mtok: tuple[float, float], prompt_tokens: float, completion_tokens: float
+) -> float:
+    price_in, price_out = prices_per_mtok
+    return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000

@@ -549,7 +549,15 @@ REFRESH_MERGE_MAX = 52
 def refresh_plan(
     area: Rectangle, leaves: Sequence[KnownTile], merge_max: float = REFRESH_MERGE_MAX
 ) -> list[Rectangle]:
-    """The rectangles a re-run asks first: the last run's leaves, with sibling groups merged
+    """The rectangles a re-run asks first (see `refresh_groups`)."""
+    return [rectangle for rectangle, _ in refresh_groups(area, leaves, merge_max)]
+
+
+def refresh_groups(
+    area: Rectangle, leaves: Sequence[KnownTile], merge_max: float = REFRESH_MERGE_MAX
+) -> list[tuple[Rectangle, int]]:
+    """The rectangles a re-run asks first, each with the places it held in the last run:
+    the last run's leaves, with sibling groups merged
     back into their parent where together they held at most `merge_max` places and one
     query of the parent takes fewer pages than the leaves did.
 
@@ -566,35 +574,38 @@ def refresh_plan(
         for length in range(1, len(parts)):
             prefix = ".".join(parts[:length])
             counts[prefix] = counts.get(prefix, 0) + leaf.result_count
-            pages[prefix] = pages.get(prefix, 0) + _pages(leaf.result_count)
+            pages[prefix] = pages.get(prefix, 0) + pages_for(leaf.result_count)
             if leaf.dense_point:
                 blocked.add(prefix)
     chosen: list[str] = []
     for prefix in sorted(counts, key=lambda p: p.count(".")):
         if prefix in blocked or counts[prefix] > merge_max:
             continue
-        if _pages(counts[prefix]) >= pages[prefix]:
+        if pages_for(counts[prefix]) >= pages[prefix]:
             continue
         if any(prefix.startswith(f"{taken}.") for taken in chosen):
             continue
         chosen.append(prefix)
-    plan: list[Rectangle] = []
+    plan: list[tuple[Rectangle, int]] = []
     for prefix in chosen:
-        members = [leaf.rectangle for leaf in leaves if leaf.key.startswith(f"{prefix}.")]
-        if len(members) > 1:
-            plan.append(_bounding(area, members))
-        else:
-            plan += members
+        members = [leaf for leaf in leaves if leaf.key.startswith(f"{prefix}.")]
+        rectangle = (
+            _bounding(area, [leaf.rectangle for leaf in members])
+            if len(members) > 1
+            else members[0].rectangle
+        )
+        plan.append((rectangle, counts[prefix]))
     plan += [
-        leaf.rectangle
+        (leaf.rectangle, leaf.result_count)
         for leaf in leaves
         if not any(leaf.key.startswith(f"{prefix}.") for prefix in chosen)
     ]
     return plan
 
 
-def _pages(places: int) -> int:
-    return max(1, math.ceil(places / PAGE_SIZE))
+def pages_for(places: float) -> int:
+    """The result pages (billed requests) a query answering `places` places takes."""
+    return max(1, math.ceil(min(places, RESULT_CAP) / PAGE_SIZE))
 
 
 def _bounding(area: Rectangle, rectangles: Sequence[Rectangle]) -> Rectangle:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from leadgen_pipeline.domain.enrichment import STALE_AFTER_DAYS
 from leadgen_pipeline.enrichment.runner import EnrichmentRunner, EnrichmentTally
 from leadgen_pipeline.enrichment.waterfall import WaterfallSettings
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
@@ -26,7 +27,7 @@ class EnrichmentConfig(dg.Config):
     max_pages_per_site: int = 6
     use_llm: bool = True
     # Enriched (or skipped) prospects older than this are enriched again.
-    stale_after_days: int = 30
+    stale_after_days: int = STALE_AFTER_DAYS
 
 
 class QueueDrainConfig(EnrichmentConfig):

@@ -23,3 +23,15 @@ def delete_intelligence(engine: Engine, search_id: str) -> None:
 def get_intelligence(conn: Connection, search_id: str) -> Row | None:
     query = sa.select(t.ai_intelligence).where(t.ai_intelligence.c.search_id == search_id)
     return conn.execute(query).first()
+
+
+def intelligence_token_history(conn: Connection) -> tuple[int, int, int]:
+    """(intelligence calls stored, their prompt tokens, their completion tokens)."""
+    i = t.ai_intelligence
+    query = sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(i.c.prompt_tokens), 0),
+        sa.func.coalesce(sa.func.sum(i.c.completion_tokens), 0),
+    )
+    calls, prompt, completion = conn.execute(query).one()
+    return int(calls), int(prompt), int(completion)

@@ -171,3 +171,30 @@ def enrichment_states(conn: Connection, place_ids: Sequence[str]) -> dict[str, R
         t.prospects.c.place_id, t.prospects.c.enrichment_status, t.prospects.c.enrichment_error
     ).where(t.prospects.c.place_id.in_(list(place_ids)))
     return {row.place_id: row for row in conn.execute(query)}
+
+
+def enrichment_history(conn: Connection) -> dict[str, int]:
+    """What past enrichment needed, over every prospect it reached: how many it reached,
+    bought Place Details for, asked the LLM for, and the LLM's tokens (a quote's ratios)."""
+    p = t.prospects
+    report = p.c.enrichment_report
+    # The sources list as JSON text on both back ends (->> on PostgreSQL, json_extract on
+    # SQLite); the product writes it, so a quoted name is an exact match.
+    sources = report["sources"].as_string()
+    prompt = report[("llm", "prompt_tokens")].as_integer()
+    completion = report[("llm", "completion_tokens")].as_integer()
+    query = sa.select(
+        sa.func.count(),
+        sa.func.count(sa.case((sources.like('%"place_details"%'), 1))),
+        sa.func.count(prompt),
+        sa.func.coalesce(sa.func.sum(prompt), 0),
+        sa.func.coalesce(sa.func.sum(completion), 0),
+    ).where(p.c.enrichment_status.in_(["enriched", "skipped"]), report.is_not(None))
+    reached, details, llm_calls, prompt_tokens, completion_tokens = conn.execute(query).one()
+    return {
+        "prospects": int(reached),
+        "place_details": int(details),
+        "llm_calls": int(llm_calls),
+        "prompt_tokens": int(prompt_tokens),
+        "completion_tokens": int(completion_tokens),
+    }

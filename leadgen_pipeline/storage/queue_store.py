@@ -88,6 +88,18 @@ def enqueue_enrichment(
     return queued
 
 
+def _due_for_enrichment(stale_before: datetime) -> sa.ColumnElement[bool]:
+    """A prospect a search's run enriches: never enriched, failed, or gone stale."""
+    p = t.prospects
+    return sa.or_(
+        p.c.enrichment_status.in_(["pending", "failed"]),
+        sa.and_(
+            p.c.enrichment_status.in_(["enriched", "skipped"]),
+            sa.or_(p.c.enriched_at.is_(None), p.c.enriched_at < stale_before),
+        ),
+    )
+
+
 def enqueue_search_prospects(engine: Engine, search_id: str, stale_before: datetime) -> int:
     """Queue the search's prospects that were never enriched, failed, or went stale."""
     p = t.prospects
@@ -95,19 +107,27 @@ def enqueue_search_prospects(engine: Engine, search_id: str, stale_before: datet
         sa.select(p.c.place_id)
         .join(t.search_prospects, t.search_prospects.c.place_id == p.c.place_id)
         .where(t.search_prospects.c.search_id == search_id)
-        .where(
-            sa.or_(
-                p.c.enrichment_status.in_(["pending", "failed"]),
-                sa.and_(
-                    p.c.enrichment_status.in_(["enriched", "skipped"]),
-                    sa.or_(p.c.enriched_at.is_(None), p.c.enriched_at < stale_before),
-                ),
-            )
-        )
+        .where(_due_for_enrichment(stale_before))
     )
     with engine.connect() as conn:
         place_ids = list(conn.execute(query).scalars())
     return enqueue_enrichment(engine, place_ids, "normal", f"search:{search_id}")
+
+
+def search_enrichment_due(
+    conn: Connection, search_id: str, stale_before: datetime
+) -> tuple[int, int]:
+    """(the search's prospects, those of them its next run would enrich): a quote's input."""
+    p = t.prospects
+    due = sa.case((_due_for_enrichment(stale_before), 1), else_=0)
+    query = (
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(due), 0))
+        .select_from(p)
+        .join(t.search_prospects, t.search_prospects.c.place_id == p.c.place_id)
+        .where(t.search_prospects.c.search_id == search_id)
+    )
+    known, due_count = conn.execute(query).one()
+    return int(known), int(due_count)
 
 
 def claim_enrichment(

@@ -241,6 +241,23 @@ def known_tiles(conn: Connection, search_id: str) -> list[KnownTile]:
     ]
 
 
+def tile_request_history(conn: Connection) -> tuple[int, int]:
+    """(tile requests, places found) over the searches that were tiled: a quote's rate of
+    tile requests per place for a territory past the cap with no plan of its own."""
+    tiles = t.search_tiles
+    per_search = (
+        sa.select(tiles.c.search_id, sa.func.sum(tiles.c.requests).label("requests"))
+        .group_by(tiles.c.search_id)
+        .subquery()
+    )
+    query = sa.select(
+        sa.func.coalesce(sa.func.sum(per_search.c.requests), 0),
+        sa.func.coalesce(sa.func.sum(t.searches.c.result_count), 0),
+    ).join_from(per_search, t.searches, t.searches.c.id == per_search.c.search_id)
+    requests, places = conn.execute(query).one()
+    return int(requests), int(places)
+
+
 def searches_due_for_refresh(conn: Connection, stale_before: datetime, limit: int) -> list[str]:
     """Searches last run before `stale_before`, oldest first."""
     s = t.searches
