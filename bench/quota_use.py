@@ -29,7 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from pyrate_limiter import RateItem
 from sqlalchemy.engine import Engine
 
 from bench.common import (
@@ -48,7 +47,7 @@ from bench.common import (
     without_phone_and_website,
 )
 from leadgen_pipeline.clients import rate_limit
-from leadgen_pipeline.clients.rate_limit import RateLimit
+from leadgen_pipeline.clients.rate_limit import RateLimit, Try
 from leadgen_pipeline.clients.resilience import ProviderError
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.domain.places import Prospect
@@ -157,34 +156,36 @@ def production_runner(engine: Engine, clients: Any, name: str) -> EnrichmentRunn
 
 
 class AdmissionLog:
-    """Watches (never changes) one quota's bucket: for each put the bucket admitted, the
-    timestamp stored and the wall-clock moment the put returned.
+    """Watches (never changes) one quota's store: for each request it admitted, the stamp
+    stored (the database's clock, the same machine's) and the wall-clock moment the
+    admission returned.
 
     The two differ by the time the admission took after reading its clock; a
-    server sees the request later still. If that lag is a stall longer than the
-    window's slack, two requests spaced one window apart reach the server less
-    than one window apart, and the server answers 429; `RateLimit.acquire`
-    discards such late admissions, which this log still counts.
+    server sees the request later still. If that lag is a stall longer than
+    the window's slack, two requests spaced one window apart reach the server
+    less than one window apart, and the server answers 429;
+    `RateLimit.acquire` discards such late admissions, which this log still
+    counts.
     """
 
     def __init__(self, quota: RateLimit) -> None:
-        (self._bucket,) = quota.limiter.buckets()
-        self.admissions: list[tuple[float, float]] = []  # (stored ms, returned ms), epoch
+        self._store = quota.store
+        self.admissions: list[tuple[float, float]] = []  # (stamp ms, returned ms), epoch
 
     def __enter__(self) -> "AdmissionLog":
-        original_put = self._bucket.put
+        original = self._store.try_admit
 
-        def observed_put(item: RateItem) -> Any:
-            admitted = original_put(item)
-            if admitted is True:
-                self.admissions.append((item.timestamp, time.time() * 1000))
-            return admitted
+        def observed() -> Try:
+            attempt = original()
+            if attempt.admitted:
+                self.admissions.append((attempt.stamped_at * 1000, time.time() * 1000))
+            return attempt
 
-        self._bucket.put = observed_put  # type: ignore[method-assign]
+        self._store.try_admit = observed  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        del self._bucket.put  # the class's own method again
+        del self._store.try_admit  # the class's own method again
 
     def figures(self, limit: int) -> dict[str, float]:
         lags = sorted(returned - stored for stored, returned in self.admissions)
@@ -326,7 +327,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             # The pace our limiter itself allows: its limit per window, where the
             # window is one second plus the margin, plus the wait's buffer and the
             # sliding-window log's 1 ms past the inclusive bound.
-            window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + places_quota.limiter.buffer_ms + 1
+            window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + places_quota.store.buffer_ms + 1
 
         # The seed system had no limiter; limits too high to bind stand for "none".
         no_limit = Quotas(places=10_000, llm=10_000)
@@ -395,7 +396,7 @@ def run_scenario(sandbox: SandboxProcess, scenario: Scenario) -> Report:
             "CPU of the drain's process, cores (ours)": round(ours_cpu / ours_seconds, 2),
             "outcomes (ours)": dict(tally.outcomes),
             "failure reasons (ours)": dict(tally.failure_reasons),
-            "LLM used (ours)": tally.llm_used,
+            "LLM needed (ours)": tally.llm_needed,
             "workers (ours)": PRODUCTION_CONFIG.workers,
             "prospects whose site was cut for time (ours)": cut_for_time,
             "seconds from 90% to 100% of the prospects (ours)": round(

@@ -188,8 +188,8 @@ def drain_point(sandbox: SandboxProcess, quota: int, profile: bool) -> Point:
 
 def admission_capacity(samples: int = 300) -> float:
     """Admissions per second one thread gets from a PostgreSQL-shared quota that never makes
-    it wait: the most a process can admit, each admission being the bucket's round trips
-    (lock, count, insert, commit) under the limiter's lock."""
+    it wait: the most a process can admit one at a time, each admission being one round
+    trip to the database (lock, count, insert and commit in one pipeline)."""
     with throwaway_database("admissions") as database_url:
         quota = build_rate_limit("capacity", 1_000_000, 1.0, database_url=database_url)
         try:
@@ -207,7 +207,7 @@ def run() -> list[Report]:
         f"prospects/s against the Places quota, {LATENCY_MS} ms on every server, every prospect "
         "buying Place Details then crawling its site",
     )
-    window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + 20 + 1
+    window_ms = 1000 + rate_limit.WINDOW_MARGIN_MS + rate_limit.POSTGRES_BUFFER_MS + 1
     ceiling = 1000 / window_ms
     points = []
     capacity = admission_capacity()

@@ -82,7 +82,7 @@ def test_an_admitted_request_is_stamped_when_admitted_not_when_planned(monkeypat
     than the server's, and the next request draws a 429.
     """
     quota = build_rate_limit("stamp_check", 2, 0.2, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     oversleep_s = 0.15
     real_sleep = rate_limit.time.sleep
     monkeypatch.setattr(rate_limit.time, "sleep", lambda s: real_sleep(s + oversleep_s))
@@ -111,7 +111,7 @@ def test_an_admission_that_stalled_is_not_used(monkeypatch):
     # A threshold no scheduling hiccup of a loaded test machine reaches.
     monkeypatch.setattr(rate_limit, "LATE_ADMISSION_MS", 200)
     quota = build_rate_limit("stall_check", 100, 1.0, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     stall_s = 0.6
     slow_puts(monkeypatch, bucket, [0, 0, 0, stall_s])
     try:
@@ -130,7 +130,7 @@ def test_a_store_that_is_slow_throughout_is_not_a_stall(monkeypatch):
     """A database across a network answers every put late: nothing to gain by asking again."""
     monkeypatch.setattr(rate_limit, "LATE_ADMISSION_MS", 200)
     quota = build_rate_limit("far_store_check", 100, 1.0, database_url=None)
-    [bucket] = quota.limiter.buckets()
+    [bucket] = quota.store.limiter.buckets()
     slow_puts(monkeypatch, bucket, [0.4] * 5)  # twice the threshold, every time
     try:
         for _ in range(5):
@@ -146,5 +146,36 @@ def test_acquire_gives_up_after_its_timeout():
         quota.acquire()
         with pytest.raises(TimeoutError, match="timeout_check"):
             quota.acquire(timeout_s=0.1)
+    finally:
+        quota.close()
+
+
+def test_a_postgresql_quota_admits_its_limit_per_window_and_says_when_next(pg_url):
+    """One round trip a try: the window's room is checked, the admission stored and the
+    wait for the next free slot computed together, on the database's clock."""
+    quota = build_rate_limit("pg_window_check", 3, 60, database_url=pg_url)
+    try:
+        tries = [quota.store.try_admit()]
+        # The first request of a process took two places (see PostgresQuota); without
+        # the spacing (tested below), the window's third place is free at once.
+        quota.store.spacing_ms = 0
+        tries += [quota.store.try_admit() for _ in range(3)]
+        assert [t.admitted for t in tries] == [True, True, False, False]
+        # Refused: wait until the oldest admission leaves the 60.05 s window.
+        assert 59_000 < tries[-1].wait_ms <= 60_051
+        assert tries[0].stamped_at <= tries[1].stamped_at <= tries[2].stamped_at
+    finally:
+        quota.close()
+
+
+def test_postgresql_admissions_are_spread_over_the_window(pg_url):
+    """An empty window does not admit its whole quota at once: a clump of requests stamped
+    alike leaves and lands spread by a busy machine, and the next window's clump draws 429s."""
+    quota = build_rate_limit("pg_spacing_check", 4, 2.0, database_url=pg_url)
+    try:
+        first, second = quota.store.try_admit(), quota.store.try_admit()
+        assert first.admitted and not second.admitted
+        # Half the even spacing (2.05 s / 4 requests) after the first admission.
+        assert 0 < second.wait_ms <= 2050 / 4 * rate_limit.SPACING_SHARE
     finally:
         quota.close()
