@@ -159,8 +159,15 @@ def test_a_failed_run_reports_why_and_a_retry_from_failure_completes(
     assert recorded is not None, "the run-failure sensor did not record the failure"
     assert recorded.job_name == "search" and recorded.partition_key == ROOFERS_ID
     assert recorded.failed_steps[0]["step"] == "places_results"
-    status = live_client.get(f"/api/orchestration/status/{body['jobId']}").json()
-    assert any(e["source"] == "run_failure_sensor" for e in status["errors"])
+    # Status reads are shared for a moment (api/status_cache.py): the next fresh read
+    # shows what the sensor recorded.
+    deadline = time.monotonic() + 30
+    while True:
+        status = live_client.get(f"/api/orchestration/status/{body['jobId']}").json()
+        if any(e["source"] == "run_failure_sensor" for e in status["errors"]):
+            break
+        assert time.monotonic() < deadline, f"the status never showed the sensor's record: {status}"
+        time.sleep(0.5)
 
     # Once the fault is gone, a retry resumes the run from the failed step.
     sandbox.set_faults("places", FaultConfig())

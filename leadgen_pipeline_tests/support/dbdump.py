@@ -28,6 +28,7 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "requested_at": WHEN,
         "last_searched_at": WHEN,
         "last_run_id": RUN,
+        "territory_observed_at": WHEN,
     },
     "places_results": {
         "fetched_at": WHEN,
@@ -56,7 +57,13 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "completion_tokens": "spend, not business data",
         "cost_usd": "spend, not business data",
     },
-    "leads": {"promoted_at": WHEN, "updated_at": WHEN},
+    "leads": {
+        "promoted_at": WHEN,
+        "updated_at": WHEN,
+        # Counts the changes a CRM was told of: a run retried after faults first
+        # promotes a lead with what it had, then updates it.
+        "version": "how many times the lead changed on its way, not what it says",
+    },
     "lead_collections": {"updated_at": WHEN},
     "lead_collection_members": {},
 }
