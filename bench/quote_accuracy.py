@@ -4,7 +4,7 @@
 
 Each case quotes a search (`search.quote.quote_search`, as `leadgen quote` does) and
 then runs it (the `search` job of the real Definitions, in process); the spend is the
-run's steps' metadata, as `leadgen search` prints it (`cli.run_cost_usd`). One
+run's rows in the spend ledger, as `leadgen search` prints it (`cli.run_cost_usd`). One
 database for all cases, in order, so later quotes read the history earlier runs left.
 """
 
@@ -82,7 +82,7 @@ def run() -> list[Report]:
             result = job.execute_in_process(
                 instance=instance, partition_key=request.partition_key, run_config=run_config
             )
-            spent = run_cost_usd(result)
+            spent = run_cost_usd(engine, result.run_id)
             cost = quoted.cost_usd
             name = f"{keyword} in {location} ({coverage}), {label}"
             progress(f"{name}: quoted ${cost.expected:.4f}, spent ${spent:.4f}")

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.domain.budget import InvalidBudget
 from leadgen_pipeline.domain.search_request import (
@@ -142,7 +143,7 @@ def run_search(
             f"search {request.partition_key!r} failed (run {run_id}): {'; '.join(failures)}"
         )
     console.print(f"[green]search {request.partition_key!r} done[/] (run {run_id})")
-    console.print(run_summary(result))
+    console.print(run_summary(result, engine_for(database_url_from_env())))
     return request.partition_key
 
 
@@ -185,25 +186,22 @@ def _run_metadata(result: Any) -> tuple[dict[str, Any], ...]:
     return tuple(meta[node] for node in SPENDING_STEPS)
 
 
-def run_cost_usd(result: Any) -> float:
-    """What a search run spent at list price (Places and the LLM), as its steps report it."""
-    search, ai, enrichment = _run_metadata(result)
-    return (
-        search.get("api_cost_usd", 0)
-        + ai.get("llm_cost_usd", 0)
-        + enrichment.get("api_cost_usd", 0)
-    )
+def run_cost_usd(engine: Engine, run_id: str) -> float:
+    """What a run spent at list price (Places and the LLM), from the spend ledger."""
+    with engine.connect() as conn:
+        return spend_store.spend_summary(conn, run_id=run_id)["cost_usd"]
 
 
-def run_summary(result: Any) -> str:
-    """One line on what the run found, enriched and cost, from its materialisation metadata."""
+def run_summary(result: Any, engine: Engine) -> str:
+    """One line on what the run found and enriched (its materialisation metadata) and what
+    it spent (the ledger)."""
     search, _, enrichment = _run_metadata(result)
-    cost = run_cost_usd(result)
+    cost = run_cost_usd(engine, result.run_id)
     return (
         f"{search.get('results', 0)} places ({search.get('coverage', '?')}); enrichment: "
         f"{enrichment.get('enriched', 0)} enriched, {enrichment.get('skipped', 0)} skipped, "
         f"{enrichment.get('failed', 0)} failed, LLM needed for {enrichment.get('llm_needed', 0)}, "
-        f"{enrichment.get('website_fetches', 0)} pages fetched; estimated API cost ${cost:.4f}"
+        f"{enrichment.get('website_fetches', 0)} pages fetched; spent ${cost:.4f} at list price"
     )
 
 
