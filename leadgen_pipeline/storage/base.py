@@ -69,8 +69,8 @@ def upsert(
         statement = statement.on_conflict_do_nothing(index_elements=list(key_columns))
     if staged:
         conn.execute(statement)
-        # Emptied at once: a second upsert into the same table, in this transaction
-        # or a later one on this connection, must not insert these rows again.
+        # Emptied at once: a second upsert into the same table in this transaction
+        # must not insert these rows again (the commit or a rollback empties it too).
         conn.exec_driver_sql(f"DELETE FROM stage_{table.name}")
         return
     # The rows go as executemany parameters, not `.values(rows)`: a statement
@@ -83,12 +83,29 @@ def _copy_to_stage(
     conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> sa.TableClause:
     """The rows COPYed into this session's temporary twin of `table` (which `upsert` empties
-    once it has inserted them; a rollback empties it too)."""
+    once it has inserted them; the commit or a rollback empties it too)."""
     name = f"stage_{table.name}"
+    # ON COMMIT DELETE ROWS: the commit truncates the twin. Emptied by DELETE alone, its
+    # dead rows were never vacuumed (autovacuum skips temporary tables), so it grew by
+    # every upsert and each INSERT ... SELECT scanned all of it: a connection's upserts
+    # slowed from ~10,000 to ~4,000 rows/s over 1,000 searches (docs/benchmarks.md).
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS) "
+        "ON COMMIT DELETE ROWS"
+    )
+    copy_rows(conn, table, name, rows)
+    return sa.table(name, *[sa.column(c) for c in columns])
+
+
+def copy_rows(
+    conn: Connection, table: sa.Table, target: str, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """COPY `rows` (each giving the same columns of `table`) into `target`, a PostgreSQL
+    table shaped like `table`."""
+    columns = list(rows[0])
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table.name} INCLUDING DEFAULTS)")
     json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
-    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(
                 [
@@ -96,4 +113,3 @@ def _copy_to_stage(
                     for c in columns
                 ]
             )
-    return sa.table(name, *[sa.column(c) for c in columns])

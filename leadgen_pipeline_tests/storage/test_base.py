@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import COPY_FROM_ROWS, upsert, utcnow
+from leadgen_pipeline.storage.database import engine_for
 
 
 def queue_rows(count, priority):
@@ -14,9 +15,8 @@ def queue_rows(count, priority):
     ]
 
 
-def test_two_copy_upserts_into_one_table_in_one_transaction_each_apply_once(engine):
-    count = COPY_FROM_ROWS + 10
-    prospects = [
+def prospect_rows(count):
+    return [
         {
             "place_id": f"p{i:04d}",
             "name": f"P{i}",
@@ -28,8 +28,12 @@ def test_two_copy_upserts_into_one_table_in_one_transaction_each_apply_once(engi
         }
         for i in range(count)
     ]
+
+
+def test_two_copy_upserts_into_one_table_in_one_transaction_each_apply_once(engine):
+    count = COPY_FROM_ROWS + 10
     with engine.begin() as conn:
-        upsert(conn, t.prospects, prospects, ["place_id"])
+        upsert(conn, t.prospects, prospect_rows(count), ["place_id"])
         upsert(conn, t.enrichment_queue, queue_rows(count, 2), ["place_id"])
         # The same keys again: the first upsert's rows must not be applied a second
         # time (PostgreSQL refuses to update a row twice in one statement).
@@ -37,3 +41,15 @@ def test_two_copy_upserts_into_one_table_in_one_transaction_each_apply_once(engi
     with engine.connect() as conn:
         priorities = conn.execute(sa.select(t.enrichment_queue.c.priority)).scalars().all()
     assert sorted(set(priorities)) == [0] and len(priorities) == count
+
+
+def test_a_committed_copy_upsert_leaves_its_staging_twin_without_pages(pg_url):
+    # Emptied by DELETE alone, the twin kept every dead row (nothing vacuums a
+    # temporary table) and each later upsert on the connection scanned them all.
+    with engine_for(pg_url).connect() as conn:
+        for _ in range(3):
+            upsert(conn, t.prospects, prospect_rows(COPY_FROM_ROWS), ["place_id"])
+            conn.commit()
+        size = conn.exec_driver_sql("SELECT pg_relation_size('stage_prospects')").scalar_one()
+        stored = conn.execute(sa.select(sa.func.count()).select_from(t.prospects)).scalar_one()
+    assert size == 0 and stored == COPY_FROM_ROWS
