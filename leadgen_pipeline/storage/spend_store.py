@@ -1,9 +1,10 @@
 """The spend ledger: one row per billable call, budget admission, and spend totals.
 
-Admission and the reservation it grants are one short transaction: on PostgreSQL
-under a transaction-level advisory lock (every process admits one call at a
-time, so two runs never both see room for the last dollar), on the embedded
-SQLite database (one process) under a lock in memory.
+Admission and the reservation it grants are one short transaction: where a cap
+applies, on PostgreSQL under a transaction-level advisory lock (every process
+admits one call at a time, so two runs never both see room for the last
+dollar); on the embedded SQLite database (one process) under a lock in memory.
+An uncapped call takes no lock: it is only recorded.
 """
 
 import threading
@@ -49,13 +50,20 @@ class Call:
 
 @contextmanager
 def _admission(engine: Engine) -> Iterator[Connection]:
+    # SQLite: one process; its threads admit one at a time.
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADMISSION_LOCK)))
             yield conn
         return
     with _sqlite_admission, engine.begin() as conn:
         yield conn
+
+
+def _admit_one_at_a_time(conn: Connection) -> None:
+    """Only where a cap applies: every process then sees the others' reservations before
+    it sums (READ COMMITTED reads after the lock); an uncapped call is a plain insert."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADMISSION_LOCK)))
 
 
 def _committed_usd(conn: Connection, now: datetime, *where: sa.ColumnElement[bool]) -> float:
@@ -85,6 +93,7 @@ def reserve(engine: Engine, call: Call, daily_cap_usd: float | None) -> Refusal 
             ).scalar_one_or_none()
         caps = Caps(daily_usd=daily_cap_usd, search_usd=search_cap)
         if caps.any:
+            _admit_one_at_a_time(conn)
             ledger = t.spend_ledger
             committed = Committed(
                 day_usd=_committed_usd(conn, now, ledger.c.created_at >= day_start(now))
