@@ -191,12 +191,14 @@ SHOTS = [
 def test_the_pages_render_in_a_browser_at_phone_and_desktop_widths(
     directory_server, name, path, phone, desktop, width, tmp_path
 ):
-    """UPDATE_SCREENSHOTS=1 keeps them in docs/screenshots (look at them before committing)."""
     size = phone if width == "phone" else desktop
-    target = (SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path) / (
-        f"{name}-{width}.png"
-    )
-    shot = screenshot(f"{directory_server}{path}", size, target, tmp_path / "profile")
+    shoot(directory_server, path, f"{name}-{width}.png", size, tmp_path)
+
+
+def shoot(server: str, path: str, file_name: str, size: tuple[int, int], tmp_path) -> None:
+    """UPDATE_SCREENSHOTS=1 keeps them in docs/screenshots (look at them before committing)."""
+    target = (SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path) / file_name
+    shot = screenshot(f"{server}{path}", size, target, tmp_path / "profile")
     assert png_size(shot) == size
     # A blank or error page compresses to a few kilobytes; a rendered one does not.
     assert shot.stat().st_size > 15_000
@@ -211,11 +213,13 @@ def test_the_report_prints_on_a_few_pages(directory_server, tmp_path):
     assert 1 <= pages <= 3, pages
 
 
-def test_new_changed_and_closed_leads_are_marked(directory_client, directory_database_url):
-    leads = directory_client.get(f"/api/collections/{ROOFERS}/leads").json()["leads"]
+def mark_the_first_three_roofers(client, database_url: str) -> None:
+    """A later run of the roofers' search saw its first lead new, the second's email
+    changed, the third closed (idempotent: a run records its changes once)."""
+    leads = client.get(f"/api/collections/{ROOFERS}/leads").json()["leads"]
     new, changed, closed = (lead["placeId"] for lead in leads[:3])
     record_changes(
-        directory_database_url,
+        database_url,
         ROOFERS,
         [
             Change(new, ChangeKind.NEW),
@@ -223,6 +227,10 @@ def test_new_changed_and_closed_leads_are_marked(directory_client, directory_dat
             Change(closed, ChangeKind.CLOSED, "", "OPERATIONAL", "CLOSED_PERMANENTLY"),
         ],
     )
+
+
+def test_new_changed_and_closed_leads_are_marked(directory_client, directory_database_url):
+    mark_the_first_three_roofers(directory_client, directory_database_url)
     page = page_of(directory_client, f"/directory/{ROOFERS}")
     marks = [row.xpath(".//span[contains(@class, 'tag')]/text()") for row in lead_rows(page)]
     assert [[m for m in row if m != "report target"] for row in marks[:4]] == [
@@ -233,3 +241,14 @@ def test_new_changed_and_closed_leads_are_marked(directory_client, directory_dat
     ]
     [feed] = page.xpath("//a[.='changes']/@href")
     assert feed == f"/api/collections/{ROOFERS}/changes"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "size"), [("phone", (390, 1400)), ("desktop", (1280, 1100))])
+@pytest.mark.parametrize("directory_database_url", ["postgresql"], indirect=True)
+def test_marked_leads_render_in_a_browser(
+    directory_server, directory_client, directory_database_url, width, size, tmp_path
+):
+    mark_the_first_three_roofers(directory_client, directory_database_url)
+    page = f"/directory/{ROOFERS}"
+    shoot(directory_server, page, f"collection-marks-{width}.png", size, tmp_path)
