@@ -392,8 +392,9 @@ def _website_llm(use_llm: bool) -> Iterator[Any]:
         yield None
         return
     from leadgen_pipeline.clients.llm import LLMClient
+    from leadgen_pipeline.definitions import llm_model_from_env
 
-    model = os.environ.get("LEADGEN_LLM_MODEL", "gpt-4o-mini")
+    model = llm_model_from_env()
     if key := os.environ.get(LLM_KEY_ENV):
         yield LLMClient(api_key=key, model=model, base_url=os.environ.get("LEADGEN_LLM_BASE_URL"))
         return
