@@ -1,5 +1,7 @@
 """Prospects (one per Google place), the searches that list them, and their contacts."""
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -48,9 +50,18 @@ def prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
 
 
 def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Prospect]) -> None:
-    """Upsert the places as prospects and make them, at their ranks, the search's results."""
+    """Upsert the places as prospects and make them, at their ranks, the search's results
+    (one transaction: a search's results are stored whole or not at all)."""
+    repeated = sorted(id for id, n in Counter(p.place_id for p in ranked).items() if n > 1)
+    if repeated:
+        raise ValueError(f"a search's results list a place more than once: {', '.join(repeated)}")
     now = utcnow()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                _STORE_SEARCH_RESULTS, _search_results_parameters(search_id, ranked, now)
+            )
+            return
         upsert(
             conn,
             t.prospects,
@@ -74,6 +85,60 @@ def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Pros
             ],
             ["search_id", "place_id"],
         )
+
+
+# PostgreSQL stores a search's results in one statement: the listings arrive as one JSON
+# document (json_to_recordset; psycopg dumps a column as an array in Python, 3x slower),
+# the stale links go, the links are upserted at their ranks. One round trip, planned once
+# per connection (psycopg prepares it from its fifth run), no temporary table
+# (docs/benchmarks.md, scale). The links' foreign keys see the prospects this statement
+# inserts: they are checked at its end.
+_RECORD_TYPES = {sa.Text: "text", sa.Float: "float8", sa.Integer: "int4", sa.JSON: "jsonb"}
+_LISTING_COLUMNS = ("place_id", *PROSPECT_LISTING_COLUMNS)
+
+
+def _record_type(column: str) -> str:
+    kind = type(t.prospects.c[column].type)
+    return next(name for base, name in _RECORD_TYPES.items() if issubclass(kind, base))
+
+
+_LISTING_RECORD = ", ".join(f"{c} {_record_type(c)}" for c in _LISTING_COLUMNS)
+_LISTING_LIST = ", ".join(_LISTING_COLUMNS)
+_WRITTEN_COLUMNS = ", ".join(LISTING_WRITE_COLUMNS)
+_REFRESHED = ", ".join(
+    f"{c} = excluded.{c}" for c in (*PROSPECT_LISTING_COLUMNS, *LISTING_WRITE_COLUMNS)
+)
+_STORE_SEARCH_RESULTS = f"""
+WITH listing AS (
+    SELECT * FROM json_to_recordset(%(listings)s::json) AS listing (rank int4, {_LISTING_RECORD})
+), stored AS (
+    INSERT INTO prospects ({_LISTING_LIST}, first_seen_at, {_WRITTEN_COLUMNS})
+    SELECT {_LISTING_LIST}, %(now)s, %(now)s, NULL FROM listing
+    ON CONFLICT (place_id) DO UPDATE SET {_REFRESHED}
+), unlisted AS (
+    DELETE FROM search_prospects
+    WHERE search_id = %(search_id)s AND place_id NOT IN (SELECT place_id FROM listing)
+)
+INSERT INTO search_prospects (search_id, place_id, rank, seen_at)
+SELECT %(search_id)s, place_id, rank, %(now)s FROM listing
+ON CONFLICT (search_id, place_id) DO UPDATE SET rank = excluded.rank, seen_at = excluded.seen_at
+"""
+
+
+def _search_results_parameters(
+    search_id: str, ranked: Sequence[Prospect], now: datetime
+) -> dict[str, Any]:
+    listings = [
+        {
+            **{column: getattr(p, column) for column in _LISTING_COLUMNS},
+            "types": list(p.types),
+            "rank": rank,
+        }
+        for rank, p in enumerate(ranked, start=1)
+    ]
+    # allow_nan=False: JSON has no NaN; PostgreSQL would refuse the document anyway.
+    document = json.dumps(listings, ensure_ascii=False, allow_nan=False)
+    return {"listings": document, "search_id": search_id, "now": now}
 
 
 def prospect_from_row(row: Mapping[str, Any]) -> Prospect:
