@@ -49,8 +49,8 @@ def upsert(
     if staged:
         # Many rows: COPY them into a temporary table of the same shape, then
         # one INSERT ... SELECT ... ON CONFLICT. psycopg 3 would otherwise send
-        # one INSERT per row (pipelined): about a fifth slower for a search's 100
-        # prospects and 100 links (docs/benchmarks.md, scale).
+        # one INSERT per row (pipelined): about a fifth slower for 100 rows
+        # (docs/decisions.md).
         stage = _copy_to_stage(conn, table, columns, rows)
         statement = statement.from_select(columns, sa.select(*[stage.c[c] for c in columns]))
     update = (
