@@ -30,7 +30,9 @@ CONTACT = b"<p>Email office@hostile-bakery.com or call (512) 555-0147.</p>"
 
 
 def page(body: bytes) -> bytes:
-    return b"<!DOCTYPE html><html><head><title>Bakery</title></head><body>" + body + b"</body></html>"
+    return (
+        b"<!DOCTYPE html><html><head><title>Bakery</title></head><body>" + body + b"</body></html>"
+    )
 
 
 def status_kib(field: str) -> int:
@@ -236,7 +238,7 @@ def one_line_digits(h: Any) -> None:
 
 
 def thousands_of_links(h: Any) -> None:
-    links = b"".join(f'<a href="/l/contact-{i}">Contact {i}</a>'.encode() for i in range(20_000))
+    links = b"".join(f'<a href="/p/contact-{i}">Contact {i}</a>'.encode() for i in range(20_000))
     answer(h, 200, page(CONTACT + links), HTML)
 
 
@@ -265,6 +267,13 @@ def slow_robots(h: Any) -> None:
 
 def silent_robots(h: Any) -> None:
     time.sleep(120)
+
+
+HOME_OK = {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)}
+
+
+def at_home(handler: Callable[[Any], None]) -> dict[str, Any]:
+    return {"/p/": handler}
 
 
 # name: (home path, routes to add, robots handler or None for a 404)
@@ -305,31 +314,67 @@ PROBES: dict[str, tuple[str, dict[str, Any], Any]] = {
     "octet-stream": ("/p/", {"/p/": lying_type("application/octet-stream", PDF)}, None),
     "no-content-type": ("/p/", {"/p/": lying_type("", page(CONTACT))}, None),
     "html-says-pdf-inside": ("/p/", {"/p/": lying_type(HTML, PDF)}, None),
-    "cp1251-header-only": ("/p/", {"/p/": charset_page(RUSSIAN, "cp1251", "windows-1251", None)}, None),
-    "cp1251-meta-only": ("/p/", {"/p/": charset_page(RUSSIAN, "cp1251", None, "windows-1251")}, None),
-    "sjis-header-only": ("/p/", {"/p/": charset_page(JAPANESE, "shift_jis", "Shift_JIS", None)}, None),
+    "cp1251-header-only": (
+        "/p/",
+        at_home(charset_page(RUSSIAN, "cp1251", "windows-1251", None)),
+        None,
+    ),
+    "cp1251-meta-only": (
+        "/p/",
+        at_home(charset_page(RUSSIAN, "cp1251", None, "windows-1251")),
+        None,
+    ),
+    "sjis-header-only": (
+        "/p/",
+        at_home(charset_page(JAPANESE, "shift_jis", "Shift_JIS", None)),
+        None,
+    ),
     "sjis-header-vs-meta-utf8": (
-        "/p/", {"/p/": charset_page(JAPANESE, "shift_jis", "Shift_JIS", "utf-8")}, None),
-    "latin1-header-only": ("/p/", {"/p/": charset_page(FRENCH, "latin-1", "ISO-8859-1", None)}, None),
-    "utf16-bom": ("/p/", {"/p/": charset_page(FRENCH, "utf-16", "utf-8", None)}, None),
+        "/p/",
+        at_home(charset_page(JAPANESE, "shift_jis", "Shift_JIS", "utf-8")),
+        None,
+    ),
+    "latin1-header-only": (
+        "/p/",
+        at_home(charset_page(FRENCH, "latin-1", "ISO-8859-1", None)),
+        None,
+    ),
+    "utf16-bom": ("/p/", at_home(charset_page(FRENCH, "utf-16", "utf-8", None)), None),
     "utf8-bom-header-latin1": (
-        "/p/", {"/p/": lambda h: answer(h, 200, b"\xef\xbb\xbf" + page(FRENCH.encode() + CONTACT),
-                                         "text/html; charset=iso-8859-1")}, None),
-    "invalid-utf8": ("/p/", {"/p/": lambda h: answer(h, 200, page(b"\xff\xfe\xc3(" + CONTACT), HTML)}, None),
+        "/p/",
+        {
+            "/p/": lambda h: answer(
+                h,
+                200,
+                b"\xef\xbb\xbf" + page(FRENCH.encode() + CONTACT),
+                "text/html; charset=iso-8859-1",
+            )
+        },
+        None,
+    ),
+    "invalid-utf8": (
+        "/p/",
+        at_home(lambda h: answer(h, 200, page(b"\xff\xfe\xc3(" + CONTACT), HTML)),
+        None,
+    ),
     "nested-100k": ("/p/", {"/p/": nested}, None),
     "huge-attribute": ("/p/", {"/p/": huge_attribute}, None),
     "one-line-10MB": ("/p/", {"/p/": one_line}, None),
     "one-line-phones": ("/p/", {"/p/": one_line_digits}, None),
     "links-20k-same-site": (
         "/p/",
-        {"/p/": thousands_of_links, "/l/*": lambda h: answer(h, 200, page(CONTACT), HTML)},
+        {"/p/": thousands_of_links, "/p/contact-*": lambda h: answer(h, 200, page(CONTACT), HTML)},
         None,
     ),
     "links-20k-offsite": ("/p/", {"/p/": thousands_offsite}, None),
-    "robots-huge": ("/p/", {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)}, huge_robots),
-    "robots-binary": ("/p/", {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)}, binary_robots),
-    "robots-slow-disallow": ("/p/", {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)}, slow_robots),
-    "robots-silent": ("/p/", {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)}, silent_robots),
+    "robots-huge": ("/p/", HOME_OK, huge_robots),
+    "robots-binary": ("/p/", HOME_OK, binary_robots),
+    "robots-slow-disallow": (
+        "/p/",
+        {"/p/": lambda h: answer(h, 200, page(CONTACT), HTML)},
+        slow_robots,
+    ),
+    "robots-silent": ("/p/", HOME_OK, silent_robots),
 }
 
 

@@ -6,7 +6,9 @@ multicast or reserved address unless the origin is on the allow list (the
 sandbox's own). The check runs again inside the connection, on the very
 address the socket connects to, so a DNS answer that changes between check
 and connect (rebinding) cannot slip through. Pages are cut off at a byte
-budget and a wall-clock deadline, redirects are followed by hand within a
+budget (counted decoded, so a compression bomb stops there too) and a wall-clock
+deadline that bounds every phase, headers included (a watchdog shuts the socket),
+redirects are followed by hand within a
 limit, and robots.txt is honoured. Each host is fetched politely (a few requests
 in flight, a pace, its Crawl-delay: `HostPoliteness`), and all pages of one site
 share a time budget, so a slow site costs a bounded time, not a worker's day.
