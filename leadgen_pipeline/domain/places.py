@@ -189,9 +189,12 @@ def prospect_from_place(place: Mapping[str, Any], region: str | None = None) -> 
     if not isinstance(name, str) or not name.strip():
         raise MalformedPlace(f"place {place_id!r} has no displayName.text")
     location = place.get("location")
-    point = lat_lng(location)
-    if point is None and location not in (None, {}):
+    if isinstance(location, Mapping):
+        for member in ("latitude", "longitude"):
+            _optional_number(location, member, float)  # a non-number is malformed
+    elif location is not None:
         raise MalformedPlace(f"place {place_id!r}: location is not a LatLng: {location!r:.80}")
+    point = lat_lng(location)
     types = place.get("types") or []
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise MalformedPlace(f"place {place_id!r}: types is not a list of text")
