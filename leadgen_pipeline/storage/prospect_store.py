@@ -92,7 +92,8 @@ def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Pros
 # the stale links go, the links are upserted at their ranks. One round trip, planned once
 # per connection (psycopg prepares it from its fifth run), no temporary table
 # (docs/benchmarks.md, scale). The links' foreign keys see the prospects this statement
-# inserts: they are checked at its end.
+# inserts: they are checked at its end. Rows are written in place-id order (as
+# base.upsert writes): overlapping searches stored at once wait, never deadlock.
 _RECORD_TYPES = {sa.Text: "text", sa.Float: "float8", sa.Integer: "int4", sa.JSON: "jsonb"}
 _LISTING_COLUMNS = ("place_id", *PROSPECT_LISTING_COLUMNS)
 
@@ -113,14 +114,14 @@ WITH listing AS (
     SELECT * FROM json_to_recordset(%(listings)s::json) AS listing (rank int4, {_LISTING_RECORD})
 ), stored AS (
     INSERT INTO prospects ({_LISTING_LIST}, first_seen_at, {_WRITTEN_COLUMNS})
-    SELECT {_LISTING_LIST}, %(now)s, %(now)s, NULL FROM listing
+    SELECT {_LISTING_LIST}, %(now)s, %(now)s, NULL FROM listing ORDER BY place_id COLLATE "C"
     ON CONFLICT (place_id) DO UPDATE SET {_REFRESHED}
 ), unlisted AS (
     DELETE FROM search_prospects
     WHERE search_id = %(search_id)s AND place_id NOT IN (SELECT place_id FROM listing)
 )
 INSERT INTO search_prospects (search_id, place_id, rank, seen_at)
-SELECT %(search_id)s, place_id, rank, %(now)s FROM listing
+SELECT %(search_id)s, place_id, rank, %(now)s FROM listing ORDER BY place_id COLLATE "C"
 ON CONFLICT (search_id, place_id) DO UPDATE SET rank = excluded.rank, seen_at = excluded.seen_at
 """
 

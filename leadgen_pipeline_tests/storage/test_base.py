@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import COPY_FROM_ROWS, upsert, utcnow
 from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.concurrency import database_errors_at_once
 
 
 def queue_rows(count, priority):
@@ -53,3 +54,25 @@ def test_a_committed_copy_upsert_leaves_its_staging_twin_without_pages(pg_url):
         size = conn.exec_driver_sql("SELECT pg_relation_size('stage_prospects')").scalar_one()
         stored = conn.execute(sa.select(sa.func.count()).select_from(t.prospects)).scalar_one()
     assert size == 0 and stored == COPY_FROM_ROWS
+
+
+def test_overlapping_upserts_at_once_wait_for_each_other_instead_of_deadlocking(pg_url):
+    # Rows given in opposite orders, one writer through COPY and one row by row: each
+    # writes in key order, so neither holds a row the other locked first. Written in
+    # the order given, these deadlocked within a few rounds.
+    engine = engine_for(pg_url)
+    rows = prospect_rows(COPY_FROM_ROWS + 20)
+    few = rows[-(COPY_FROM_ROWS - 1) :]
+
+    def writer(given):
+        def write():
+            with engine.begin() as conn:
+                upsert(conn, t.prospects, given, ["place_id"])
+
+        return write
+
+    errors = database_errors_at_once([writer(rows), writer(few[::-1]), writer(rows[::-1])])
+    assert errors == []
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(t.prospects)).scalar_one()
+    assert stored == len(rows)

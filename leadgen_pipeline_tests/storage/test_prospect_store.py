@@ -5,8 +5,11 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.storage import prospect_store, search_store
 from leadgen_pipeline.storage import schema as t
+from leadgen_pipeline.storage.database import engine_for
+from leadgen_pipeline_tests.support.concurrency import database_errors_at_once
 from leadgen_pipeline_tests.support.prospects import FIELD, REQUEST
 
 
@@ -98,3 +101,25 @@ def test_a_search_whose_results_cannot_be_stored_changes_nothing(engine):
     with engine.connect() as conn:
         stored = prospect_store.ranked_search_prospects(conn, REQUEST.partition_key)
     assert stored == FIELD
+
+
+def test_overlapping_searches_stored_at_once_never_deadlock(pg_url):
+    """Two searches listing the same 200 places in opposite orders (plumber and plumbing in
+    one city, say), stored at the same time, again and again."""
+    engine = engine_for(pg_url)
+    shared = [replace(FIELD[0], place_id=f"shared-{i:03d}") for i in range(200)]
+    other = parse_search_request("plumbing", REQUEST.location)
+    for request in (REQUEST, other):
+        search_store.register_search(engine, request, "test")
+    errors = database_errors_at_once(
+        [
+            lambda: prospect_store.store_search_prospects(engine, REQUEST.partition_key, shared),
+            lambda: prospect_store.store_search_prospects(
+                engine, other.partition_key, shared[::-1]
+            ),
+        ]
+    )
+    assert errors == []
+    with engine.connect() as conn:
+        listed = prospect_store.ranked_search_prospects(conn, other.partition_key)
+    assert [p.place_id for p in listed] == [p.place_id for p in shared[::-1]]
