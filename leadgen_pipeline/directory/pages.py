@@ -70,6 +70,7 @@ td.num { text-align:right; white-space:nowrap; }
 .empty { background:var(--card); border:1px dashed var(--line); border-radius:8px;
   padding:24px; text-align:center; color:var(--muted); }
 .wrap { overflow-wrap:anywhere; }
+.tel { white-space:nowrap; }  /* "030 12345678" is one number: never split over lines */
 .actions { display:flex; flex-wrap:wrap; align-items:center; gap:8px 16px; margin:12px 0; }
 a.button { display:inline-block; padding:6px 14px; border-radius:6px; background:var(--ink);
   color:#fff; text-decoration:none; font-weight:600; }
@@ -287,7 +288,8 @@ Open “contacts” under a business for every value found and where it came fro
     {% for kind, value in (
         ("phone", display_phone(lead.phone_e164, lead.country_code)), ("email", lead.email),
         ("owner", lead.owner_name)) %}
-    <td data-label="{{ kind|capitalize }}"{% if kind == "email" %} class="wrap"{% endif %}
+    <td data-label="{{ kind|capitalize }}"
+        {%- if kind == "email" %} class="wrap"{% elif kind == "phone" %} class="tel"{% endif %}
         {%- set origin = chosen_source(lead, kind) %}
         {%- if origin %} title="from {{ origin }}"{% endif %}>
       {{- value or "—" }}
