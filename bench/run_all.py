@@ -33,6 +33,7 @@ from bench import (
     quota_use,
     quote_accuracy,
     scale,
+    spend_admission,
     throughput_curve,
 )
 from bench.common import PG_ADMIN_URL, Report
@@ -49,6 +50,7 @@ BENCHMARKS: dict[str, Callable[[], list[Report]]] = {
     "celery_backfill": celery_backfill.run,
     "outbound_webhooks": outbound_webhooks.run,
     "quote_accuracy": quote_accuracy.run,
+    "spend_admission": spend_admission.run,
 }
 BUDGET_SECONDS = 20 * 60
 

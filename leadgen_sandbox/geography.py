@@ -49,6 +49,10 @@ class Viewport:
 
     @property
     def width(self) -> float:
+        """Degrees of longitude covered: 0 for a single meridian (low = high is a point),
+        360 for low -180 / high 180 (every longitude)."""
+        if self.west == self.east:
+            return 0.0
         return (self.east - self.west) % 360.0 or 360.0
 
     def intersects(self, other: Viewport) -> bool:

@@ -17,6 +17,9 @@ from leadgen_sandbox.http_server import Request, Response, SandboxApp
 from leadgen_sandbox.world_data import City
 
 INVALID_KEY = "invalid-key"
+# A key of a project where Places API (New) is not enabled: 403 PERMISSION_DENIED.
+DISABLED_KEY = "disabled-key"
+SANDBOX_PROJECT = "000000000000"
 SERVICE = "places.googleapis.com"
 
 # Fields the sandbox fills (when the business has them).
@@ -469,6 +472,18 @@ class PlacesApp(SandboxApp):
             raise invalid_argument(
                 "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
             )
+        if key == DISABLED_KEY:
+            raise PlacesError(
+                403,
+                "PERMISSION_DENIED",
+                f"Places API (New) has not been used in project {SANDBOX_PROJECT} before or it "
+                "is disabled. Enable it by visiting https://console.developers.google.com/apis/"
+                f"api/{SERVICE}/overview?project={SANDBOX_PROJECT} then retry. If you enabled "
+                "this API recently, wait a few minutes for the action to propagate to our "
+                "systems and retry.",
+                "SERVICE_DISABLED",
+                {"consumer": f"projects/{SANDBOX_PROJECT}"},
+            )
 
     def _field_mask(self, request: Request, *, search: bool) -> FieldMask:
         raw = (
@@ -531,9 +546,18 @@ class PlacesApp(SandboxApp):
         text_query = body.get("textQuery")
         if not isinstance(text_query, str) or not text_query.strip():
             raise invalid_argument("Missing required parameter: textQuery.")
-        page_size = _int_param(body, "pageSize") or _int_param(body, "maxResultCount")
+        # pageSize: 0/unset = 20, above 20 capped, negative refused. maxResultCount (older)
+        # counts only without pageSize, and must then lie in 1..20 when set.
+        page_size = _int_param(body, "pageSize")
         if page_size < 0:
             raise invalid_argument("pageSize must be non-negative.")
+        max_result_count = _int_param(body, "maxResultCount")
+        if not page_size and max_result_count:
+            if not 1 <= max_result_count <= self.page_size_max:
+                raise invalid_argument(
+                    f"maxResultCount must be between 1 and {self.page_size_max}, inclusive."
+                )
+            page_size = max_result_count
         page_size = min(page_size or self.page_size_max, self.page_size_max)
         min_rating = body.get("minRating")
         if min_rating is not None and (
@@ -639,11 +663,14 @@ def _rectangle(value: Any, field: str) -> Viewport:
         raise invalid_argument(f"Invalid value at '{field}': expected a Viewport.")
     south, west = _lat_lng(value.get("low", {}), f"{field}.low")
     north, east = _lat_lng(value.get("high", {}), f"{field}.high")
+    # google.geo.type.Viewport: a closed region; low = high is a single point; low.longitude
+    # > high.longitude crosses the 180th meridian; -180..180 is every longitude; empty
+    # (low.latitude > high.latitude, or low.longitude 180 with high.longitude -180) is an error.
     if south > north:
         raise invalid_argument(
             f"{field}: the low latitude must be less than or equal to the high latitude."
         )
-    if south == north or west == east:
+    if west == 180 and east == -180:
         raise invalid_argument(f"{field} is empty.")
     return Viewport(south, west, north, east)
 

@@ -10,9 +10,10 @@ from leadgen_pipeline.storage.database import engine_for
 
 
 @contextmanager
-def throwaway_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+def throwaway_postgres_database(admin_url: str, prefix: str, options: str = "") -> Iterator[str]:
     """A new, empty PostgreSQL database (the tests', a benchmark's, the deploy check's),
-    dropped afterwards; yields its URL, password included.
+    dropped afterwards; yields its URL, password included. `options` go to CREATE DATABASE
+    (a collation, say).
 
     Raises sqlalchemy's OperationalError when the server cannot be reached.
     """
@@ -20,7 +21,7 @@ def throwaway_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" {options}')
         try:
             yield (
                 sa.engine.make_url(admin_url)

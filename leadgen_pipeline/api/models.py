@@ -336,8 +336,9 @@ class ReportTarget(ApiModel):
     match_score: float | None = Field(description="Name match score 0-100 (named only).")
     requested_name: str | None
     website: str | None
-    phone: str | None
+    phone: str | None = Field(description="E.164")
     address: str | None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2, from Places")
     business_status: str | None
 
 

@@ -1,9 +1,12 @@
 """Google Places API (New, v1) client: text search over every page, and Place Details."""
 
 import json
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -34,32 +37,77 @@ class SearchPage:
         return self.response.get("places", [])
 
 
-def _retry_after(response: requests.Response) -> float | None:
+# google.rpc.RetryInfo's retryDelay, a google.protobuf.Duration in JSON: "30s", "1.5s".
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
+# A refused follow-up page with these reasons is not a page token problem: no restart.
+_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_MISSING"})
+
+
+def _retry_after(response: requests.Response, details: list[Any]) -> float | None:
+    """The server's own pause hint: the Retry-After header (seconds or an HTTP date), else
+    a google.rpc.RetryInfo detail's retryDelay."""
     value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    if value is not None:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    for detail in details:
+        if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith(
+            "google.rpc.RetryInfo"
+        ):
+            match = _DURATION.match(str(detail.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None
 
 
-def _api_error(response: requests.Response, what: str) -> ProviderError:
-    """An ProviderError from a google.rpc.Status body (or whatever came instead)."""
+def _api_error(response: requests.Response, what: str, api_key: str) -> ProviderError:
+    """A ProviderError from a google.rpc.Status body (or whatever came instead).
+
+    The message is Google's own (it names the status, the ErrorInfo reason and what to do:
+    enable the API, check the key...), with the key blanked should any text repeat it.
+    """
     status_name, reason, message = None, None, response.text[:200]
+    details: list[Any] = []
     try:
         error = response.json()["error"]
         status_name, message = error.get("status"), error.get("message", message)
-        reason = next((d.get("reason") for d in error.get("details", []) if d.get("reason")), None)
+        details = [d for d in error.get("details") or [] if isinstance(d, Mapping)]
+        reason = next((d.get("reason") for d in details if d.get("reason")), None)
     except (ValueError, KeyError, TypeError, AttributeError):
         pass
     retryable = response.status_code == 429 or response.status_code >= 500
-    return ProviderError(
+    text = (
         f"Places {what} failed: HTTP {response.status_code} {status_name or ''} "
-        f"{reason or ''}: {message}".replace("  ", " "),
+        f"{reason or ''}: {message}".replace("  ", " ")
+    )
+    if api_key:
+        text = text.replace(api_key, "[api key]")
+    return ProviderError(
+        text,
         status=response.status_code,
         reason=reason or status_name,
         retryable=retryable,
-        retry_after_s=_retry_after(response),
+        retry_after_s=_retry_after(response, details),
     )
+
+
+def _page_token_refused(error: ProviderError) -> bool:
+    """A follow-up page answered 400 for its page token (expired, or not accepted)."""
+    return error.status == 400 and error.reason not in _KEY_REASONS
+
+
+def _mask_paths(field_mask: str) -> list[str]:
+    return [path.strip() for path in field_mask.split(",") if path.strip()]
 
 
 def search_page_key(request: Mapping[str, Any]) -> str:
@@ -124,7 +172,8 @@ class PlacesClient:
                         f"Places {what}: {type(error).__name__}", retryable=True
                     ) from None
                 outcome = str(response.status_code)
-                # Google bills every answered request, errors included.
+                # Estimated spend counts successful answers only; errors are counted, at no
+                # cost (Google's billable event is a request it answered).
                 if response.ok:
                     cost = sku.usd_per_call
                     self.usage.record_call(outcome, cost, sku.name)
@@ -134,7 +183,7 @@ class PlacesClient:
                 if ticket is not None:
                     ticket.settle(cost, outcome)
             if not response.ok:
-                raise _api_error(response, what)
+                raise _api_error(response, what, self.api_key)
             try:
                 payload = response.json()
             except (ValueError, json.JSONDecodeError):
@@ -170,12 +219,18 @@ class PlacesClient:
         """Every page of a text search, following nextPageToken (which must be in the mask).
 
         Each page is a request billed at the SKU its field mask triggers (domain.pricing),
-        counted in `usage` by SKU. Every page repeats the first request's parameters, as
-        Places requires of a page token.
+        counted in `usage` by SKU. Every page repeats the first request's parameters and
+        field mask, as Places requires of a page token ("all parameters other than
+        pageToken, pageSize and maxResultCount must match the initial call").
+
+        A follow-up page refused with 400 (a page token expired, or one from a stored
+        page no longer accepted) restarts the query once from its first page, live; the
+        pages already yielded are not yielded again. A second refusal surfaces.
         """
-        if "nextPageToken" not in field_mask.split(","):
+        paths = _mask_paths(field_mask)
+        if "nextPageToken" not in paths and "*" not in paths:
             raise ValueError("the field mask must include nextPageToken to read every page")
-        body = self._search_body(
+        first = self._search_body(
             text_query,
             page_size,
             location_restriction,
@@ -186,19 +241,29 @@ class PlacesClient:
             params,
         )
         sku = text_search_sku(field_mask)
-        for number in range(1, max_pages + 1):
-            response = self._search(body, field_mask, sku)
-            places = response.get("places", [])
-            if not isinstance(places, list):
-                raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
-            yield SearchPage(
-                number, {"body": dict(body), "fieldMask": field_mask, "sku": sku.name}, response
-            )
+        body, number, yielded, restarted = first, 1, 0, False
+        while True:
+            if number > max_pages:
+                raise ProviderError(
+                    f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES"
+                )
+            try:
+                response = self._search(body, field_mask, sku, replay=not restarted)
+            except ProviderError as error:
+                if "pageToken" not in body or restarted or not _page_token_refused(error):
+                    raise
+                restarted, body, number = True, first, 1
+                continue
+            _check_places(response)
+            if number > yielded:
+                yield SearchPage(
+                    number, {"body": dict(body), "fieldMask": field_mask, "sku": sku.name}, response
+                )
+                yielded = number
             token = response.get("nextPageToken")
-            if not token:
+            if not token or not isinstance(token, str):
                 return
-            body = {**body, "pageToken": token}
-        raise ProviderError(f"Places search: more than {max_pages} pages", reason="TOO_MANY_PAGES")
+            body, number = {**first, "pageToken": token}, number + 1
 
     def search_text_page(
         self,
@@ -215,8 +280,7 @@ class PlacesClient:
         )
         sku = text_search_sku(field_mask)
         response = self._search(body, field_mask, sku)
-        if not isinstance(response.get("places", []), list):
-            raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")
+        _check_places(response)
         return SearchPage(1, {"body": body, "fieldMask": field_mask, "sku": sku.name}, response)
 
     def replaying(self, pages: Iterable[Mapping[str, Any]]) -> "PlacesClient":
@@ -225,10 +289,13 @@ class PlacesClient:
         answers = {search_page_key(page["request"]): page["response"] for page in pages}
         return replace(self, replay=answers)
 
-    def _search(self, body: dict[str, Any], field_mask: str, sku: Sku) -> dict[str, Any]:
-        answer = self.replay.get(search_page_key({"body": body, "fieldMask": field_mask}))
-        if answer is not None:
-            return answer
+    def _search(
+        self, body: dict[str, Any], field_mask: str, sku: Sku, *, replay: bool = True
+    ) -> dict[str, Any]:
+        if replay:
+            answer = self.replay.get(search_page_key({"body": body, "fieldMask": field_mask}))
+            if answer is not None:
+                return answer
         return self._call("POST", "/v1/places:searchText", field_mask, sku, body)
 
     @staticmethod
@@ -259,8 +326,24 @@ class PlacesClient:
         return body
 
     def place_details(self, place_id: str, field_mask: str) -> dict[str, Any]:
+        """`GET /v1/places/{id}`; `place_id` is an id or its resource name ("places/{id}").
+
+        A Place Details mask names Place fields unprefixed ("displayName"); a search mask's
+        `places.` paths are refused here, before a billed request Places would refuse.
+        """
+        place_id = place_id.removeprefix("places/")
         if not is_place_id(place_id):
             raise ValueError(f"not a place id: {place_id[:80]!r}")
+        if any(path.startswith("places.") for path in _mask_paths(field_mask)):
+            raise ValueError("a Place Details field mask names fields without 'places.'")
         return self._call(
             "GET", f"/v1/places/{place_id}", field_mask, place_details_sku(field_mask)
         )
+
+
+def _check_places(response: dict[str, Any]) -> None:
+    """`places` is a list, or absent (an empty answer is `{}`); a null counts as absent."""
+    if response.get("places", []) is None:
+        response.pop("places")
+    if not isinstance(response.get("places", []), list):
+        raise ProviderError("Places search: 'places' is not a list", reason="MALFORMED")

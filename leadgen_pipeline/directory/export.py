@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from leadgen_pipeline.domain.contacts import display_phone
 from leadgen_pipeline.domain.crm import describe_source, split_person_name
 
 Row = Mapping[str, Any]
@@ -98,6 +99,7 @@ CRM_COLUMNS: tuple[tuple[str, Callable[[Row, Row], Any]], ...] = (
     ("Email", lambda lead, c: lead["email"]),
     ("Email Deliverable", lambda lead, c: lead["email_deliverable"]),
     ("Phone", lambda lead, c: lead["phone_e164"]),
+    ("Phone (National)", lambda lead, c: display_phone(lead["phone_e164"], lead["country_code"])),
     ("Website", lambda lead, c: lead["website"]),
     ("Address", lambda lead, c: lead["formatted_address"]),
     ("Country", lambda lead, c: lead["country_code"]),
@@ -238,12 +240,19 @@ MEDIA_TYPES = {
 }
 
 
+# Excel reads a CSV without a byte order mark in the system's legacy code page
+# ("MÃ¼ller SanitÃ¤r", mojibake for every name outside ASCII); with one, as UTF-8.
+# Python's csv (with encoding="utf-8-sig"), pandas, LibreOffice, Google Sheets and
+# CRM importers read it either way.
+UTF8_BOM = "\ufeff"
+
+
 def export_collection(
     export_format: ExportFormat, leads: Sequence[Row], collection: Row, filters: str | None
 ) -> bytes:
-    """The export file's bytes (text as UTF-8)."""
+    """The export file's bytes (text as UTF-8; a CSV starts with a byte order mark)."""
     if export_format is ExportFormat.XLSX:
         return to_xlsx(leads, collection, filters)
     if export_format is ExportFormat.JSON:
         return (to_json(leads, collection) + "\n").encode()
-    return to_csv(leads, collection).encode()
+    return (UTF8_BOM + to_csv(leads, collection)).encode()

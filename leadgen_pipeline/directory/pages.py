@@ -18,6 +18,7 @@ from leadgen_pipeline.directory.chart import rating_review_chart
 from leadgen_pipeline.directory.coverage_map import LEGEND, render_coverage_map
 from leadgen_pipeline.directory.export import ExportFormat, chosen_provenance
 from leadgen_pipeline.directory.report import chart_points
+from leadgen_pipeline.domain.contacts import display_phone
 from leadgen_pipeline.domain.crm import describe_source
 from leadgen_pipeline.storage.lead_store import LeadFilters, LeadSort
 
@@ -69,6 +70,7 @@ td.num { text-align:right; white-space:nowrap; }
 .empty { background:var(--card); border:1px dashed var(--line); border-radius:8px;
   padding:24px; text-align:center; color:var(--muted); }
 .wrap { overflow-wrap:anywhere; }
+.tel { white-space:nowrap; }  /* "030 12345678" is one number: never split over lines */
 .actions { display:flex; flex-wrap:wrap; align-items:center; gap:8px 16px; margin:12px 0; }
 a.button { display:inline-block; padding:6px 14px; border-radius:6px; background:var(--ink);
   color:#fff; text-decoration:none; font-weight:600; }
@@ -266,6 +268,8 @@ Open “contacts” under a business for every value found and where it came fro
             {%- if value_link %}
             <a class="value" href="{{ value_link }}" rel="nofollow noopener">
               {{- short_url(c.value) }}</a>
+            {%- elif c.kind == "phone" %}
+            <span class="value">{{ display_phone(c.value, lead.country_code) }}</span>
             {%- else %}
             <span class="value">{{ c.value }}</span>
             {%- endif %}
@@ -282,8 +286,10 @@ Open “contacts” under a business for every value found and where it came fro
       </details>
     </td>
     {% for kind, value in (
-        ("phone", lead.phone_e164), ("email", lead.email), ("owner", lead.owner_name)) %}
-    <td data-label="{{ kind|capitalize }}"{% if kind == "email" %} class="wrap"{% endif %}
+        ("phone", display_phone(lead.phone_e164, lead.country_code)), ("email", lead.email),
+        ("owner", lead.owner_name)) %}
+    <td data-label="{{ kind|capitalize }}"
+        {%- if kind == "email" %} class="wrap"{% elif kind == "phone" %} class="tel"{% endif %}
         {%- set origin = chosen_source(lead, kind) %}
         {%- if origin %} title="from {{ origin }}"{% endif %}>
       {{- value or "—" }}
@@ -407,7 +413,8 @@ found{% if report.result_capped %} (the Places cap: more exist){% endif %}
     <dt>Rank</dt><dd>#{{ target.rank }} of {{ field.field_size }} in Google's results</dd>
     <dt>Rating</dt><dd>{% if target.rating is not none %}★ {{ "%.1f"|format(target.rating) }}
       ({{ target.review_count or 0 }} reviews){% else %}no rating yet{% endif %}</dd>
-    {% if target.phone %}<dt>Phone</dt><dd>{{ target.phone }}</dd>{% endif %}
+    {% if target.phone %}<dt>Phone</dt>
+    <dd>{{ display_phone(target.phone, target.country) }}</dd>{% endif %}
     {% set link = web_link(target.website) %}
     {% if link %}<dt>Website</dt>
     <dd><a href="{{ link }}" rel="nofollow noopener">{{ short_url(target.website) }}</a></dd>
@@ -527,6 +534,8 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
+# Phones are stored in E.164 and shown as a person in the business's country writes them.
+_environment.globals["display_phone"] = display_phone
 
 
 def collection_url(collection_id: str) -> str:

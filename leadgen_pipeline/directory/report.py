@@ -106,6 +106,7 @@ def search_report(conn: Connection, search_id: str) -> dict[str, Any] | None:
         "website": listing.website if listing else None,
         "phone": listing.phone_e164 if listing else None,
         "address": listing.formatted_address if listing else None,
+        "country": listing.country_code if listing else None,
         "business_status": listing.business_status if listing else None,
     }
     report["profile"] = dict(intelligence.intelligence)

@@ -5,12 +5,14 @@ from dataclasses import asdict, dataclass
 from statistics import mean, median
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
 
+from leadgen_pipeline.domain.business_names import name_match
 from leadgen_pipeline.domain.places import Prospect
 
-# token_set_ratio ignores word order and extra words ("Joe's Plumbing" vs
-# "Joe's Plumbing & Drain LLC"); below this score a named target is not found.
+# `name_match` ignores word order, legal forms, accents and extra words ("Joe's
+# Plumbing" vs "Joe's Plumbing & Drain LLC", "Mueller Sanitaer" vs "Müller Sanitär
+# GmbH"); below this score a named target is not found.
 TARGET_MATCH_THRESHOLD = 85.0
 
 
@@ -36,21 +38,19 @@ def choose_target(ranked: Sequence[Prospect], requested_name: str | None) -> Tar
     if not ranked:
         return None
     if requested_name:
-        best = process.extractOne(
-            requested_name,
-            [p.name for p in ranked],
-            scorer=fuzz.token_set_ratio,
-            processor=utils.default_process,
-            score_cutoff=TARGET_MATCH_THRESHOLD,
+        # The best match; between equals, the one the name accounts for more of, then
+        # the best ranked.
+        (score, _), index = max(
+            ((name_match(requested_name, p.name), -i) for i, p in enumerate(ranked)),
         )
-        if best is not None:
-            _, score, index = best
+        index = -index
+        if score >= TARGET_MATCH_THRESHOLD:
             return TargetMatch(
                 ranked[index].place_id,
                 ranked[index].name,
                 index + 1,
                 "named",
-                score,
+                round(score, 1),
                 requested_name,
             )
     operating = [

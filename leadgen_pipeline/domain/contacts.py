@@ -193,6 +193,26 @@ def normalise_phone(raw: str, region: str = "US") -> str | None:
     return e164_if_valid(number)
 
 
+def display_phone(e164: str | None, country: str | None) -> str | None:
+    """A stored E.164 number as a person in the business's country writes it: the
+    national format when the number is of that country ("+493012345678" in DE is
+    "030 12345678", "+81312345678" in JP "03-1234-5678"), else the international
+    one ("+49 30 12345678"). A value that does not parse is shown as stored."""
+    if not e164:
+        return None
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    own = country is not None and phonenumbers.region_code_for_number(number) == country.upper()
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if own
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
 def e164_if_valid(number: phonenumbers.PhoneNumber) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None

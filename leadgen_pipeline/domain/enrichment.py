@@ -12,7 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadgen_pipeline.domain.places import Prospect, phone_to_e164, place_country
+from leadgen_pipeline.domain.places import (
+    UNSPECIFIED_BUSINESS_STATUS,
+    Prospect,
+    phone_to_e164,
+    place_country,
+)
 
 STATUSES = ("pending", "queued", "running", "enriched", "failed", "skipped")
 # Enriched (or skipped) prospects older than this are enriched again (the runs' default).
@@ -82,9 +87,12 @@ def with_details(
     phone = phone_to_e164(
         details.get("internationalPhoneNumber"), details.get("nationalPhoneNumber"), country
     )
+    status = details.get("businessStatus")
+    if not isinstance(status, str) or status in ("", UNSPECIFIED_BUSINESS_STATUS):
+        status = prospect.business_status
     return replace(
         prospect,
-        business_status=details.get("businessStatus", prospect.business_status),
+        business_status=status,
         phone_e164=phone or prospect.phone_e164,
         national_phone=details.get("nationalPhoneNumber", prospect.national_phone),
         website=details.get("websiteUri", prospect.website),

@@ -64,7 +64,7 @@ _AND = r"(?:and|&|und|et|y|e|en|\+)"
 _HONORIFIC_WORD = (
     r"(?:Dr|Prof|Mr|Mrs|Ms|Mx|Miss|Herr|Frau|Mme|Mlle|Me|Sr|Sra|Srta|Dña|Dott|Dott\.ssa"
     r"|Dr\.ssa|Avv|Arch|Geom|Ing|Sig|Sig\.ra|Mag|DI|Dipl\.-[A-Za-zä]+|StB|RA|WP|med|dent"
-    r"|rer|nat|vet|h\.c|Eng|Engª|Engº|Dra|M)\.?"
+    r"|rer|nat|vet|h\.c|Eng|Engª|Engº|Dra|M|Dª|D)\.?"
 )
 _HONORIFIC = rf"(?:{_HONORIFIC_WORD} )*"
 _LEADING_HONORIFICS = re.compile(rf"^(?:{_HONORIFIC_WORD}\s+)+")
@@ -77,6 +77,13 @@ _PEOPLE = rf"(?:{_HONORIFIC}(?:{_NAME}|{_GIVEN}),? (?:{_AND} )?)*{_PERSON}"
 _PEOPLE_AND = rf"(?:{_HONORIFIC}(?:{_NAME}|{_GIVEN}) {_AND} )*{_PERSON}"
 
 # -------------------------------------------------------------------------- titles
+
+# Japanese: representative director (and president), representative, president, shop owner,
+# owner, head of a clinic or office, sole proprietor, founder.
+_JA_TITLE_WORDS = (
+    r"代表取締役(?:社長|会長)?|代表社員|代表理事|代表者|代表|社長|店主|オーナー|院長|所長"
+    r"|理事長|事業主|経営者|創業者|創設者"
+)
 
 # One title word or phrase that makes its holder an owner or the person running the
 # business, by language. Case-insensitive; the feminine and plural forms included.
@@ -108,8 +115,11 @@ _OWNER_TITLE_WORDS = (
     r"(?:mede-?)?eigena(?:ar|ren|resse)|oprichters?|oprichtster|directeur(?:-eigenaar)?"
     r"|zaakvoerder|vennoot|vennoten",
     # Portuguese
-    r"(?:co-?)?propriet[aá]ri[oa]s?|sóci[oa]s?-gerentes?|(?:co-?)?fundador(?:a|es)?"
+    r"(?:co-?)?propriet[aá]ri[oa]s?|sóci[oa]s?-(?:gerentes?|propriet[aá]ri[oa]s?"
+    r"|administrador(?:a|es)?|fundador(?:a|es)?|diretor(?:a)?)|(?:co-?)?fundador(?:a|es)?"
     r"|administrador(?:a)?|diretor(?:a)?-geral|empresári[oa](?: em nome individual)?",
+    # Japanese
+    _JA_TITLE_WORDS,
 )
 _TITLE_WORD = "(?:" + "|".join(_OWNER_TITLE_WORDS) + ")"
 # Not a vice-president, an assistant manager or a marketing director.
@@ -199,7 +209,7 @@ _RUNS = (
     r"(?i:owned|operated|run|led|managed|taken over|bought|acquired|geführt|geleitet|betrieben"
     r"|übernommen|dirigée?|gérée?|tenue?|reprise?|exploitée?|dirigid[oa]|gestionad[oa]"
     r"|regentad[oa]|llevad[oa]|guidat[oa]|gestit[oa]|dirett[oa]|condott[oa]|gerund|geleid"
-    r"|overgenomen|gerid[oa]|liderad[oa])"
+    r"|overgenomen|gerid[oa]|liderad[oa]|administrad[oa])"
 )
 _BY = r"(?i:by|von|vom|par|por|da|dal|dalla|dai|door|pelo|pela)"
 _FOUNDED = (
@@ -554,7 +564,9 @@ def owner_mentions(lines: Sequence[str], quoted: Sequence[bool] = ()) -> Iterato
     for line in readable:
         for sentence in _sentences(line):
             yield from _line_mentions(sentence)
+            yield from _japanese_mentions(sentence)
     yield from _card_mentions(readable)
+    yield from _japanese_card_mentions(readable)
 
 
 # An owner is named in a sentence, not in a wall of text: longer blocks are read sentence by
@@ -568,6 +580,15 @@ def _sentences(line: str) -> list[str]:
     if len(line) <= _MAX_SENTENCE_CHARS:
         return [line] if line else []
     return [part for part in _SENTENCE_BREAK.split(line) if len(part) <= _MAX_SENTENCE_CHARS]
+
+
+# The legal form after a company's name: "Reformas García S.L.", "Müller GmbH", "Acme Ltd".
+_COMPANY_FORM_AFTER = re.compile(
+    r"^[^,;:\u00b7|()]*?(?:\s|,\s?)(?:S\.\s?L\.?(?:\s?U\.?)?|SLU?|S\.\s?A\.?|SA|S\.\s?r\.\s?l\.?|Srl|S\.\s?p\.\s?A\.?"
+    r"|S\.\s?n\.\s?c\.?|S\.\s?a\.\s?s\.?|SARL|SAS|SASU|EURL|GmbH|UG|AG|KG|OHG|GbR|e\.\s?K\.?|mbH"
+    r"|B\.\s?V\.?|BV|N\.\s?V\.?|VOF|Lda\.?|Ltda\.?|Unipessoal|Ltd\.?|LLC|Inc\.?|Corp\.?|PLC"
+    r"|Pty|LLP|K\.\s?K\.?)(?![\w])"
+)
 
 
 def _line_mentions(line: str) -> Iterator[OwnerMention]:
@@ -594,8 +615,11 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
             before = line[max(0, match.start() - 30) : match.start()]
             former = bool(_FORMER.search(before + " " + title))
             keep = "end" if pattern_name in _NAME_FIRST_PATTERNS else "start"
+            after = line[match.end("people") : match.end("people") + 20]
+            # "Titular: Reformas García S.L.": a company, not a person.
+            if _COMPANY_FORM_AFTER.search(line[match.start("people") : match.end("people") + 12]):
+                continue
             for name in split_people(match["people"], keep=keep):
-                after = line[match.end("people") : match.end("people") + 20]
                 yield OwnerMention(
                     name,
                     title,
@@ -654,3 +678,49 @@ def normal_name(name: str) -> str:
     """A name folded for comparison: case, accents and spacing aside."""
     folded = unicodedata.normalize("NFKD", name.casefold())
     return " ".join("".join(ch for ch in folded if not unicodedata.combining(ch)).split())
+
+
+# ------------------------------------------------------------------------ Japanese
+
+# A Japanese name: family and given name in kanji, written apart ("山田 太郎", the given
+# name may be in kana) or together ("山田太郎").
+_JA_KANJI = r"\u4e00-\u9fff\u3005"
+_JA_NAME = (
+    rf"[{_JA_KANJI}]{{1,4}}[ \u3000][{_JA_KANJI}\u3040-\u309f\u30a0-\u30ff]{{1,5}}"
+    rf"|[{_JA_KANJI}]{{2,6}}"
+)
+_JA_TITLES = rf"(?:{_JA_TITLE_WORDS})(?:[ \u3000・/]*(?:{_JA_TITLE_WORDS}))*"
+# "代表者:山田 太郎", "代表取締役　山田太郎", "代表者 代表取締役 山田 太郎": a title, a
+# separator (a title run into a name is a compound word: "代表挨拶"), the name.
+_JA_LABEL = re.compile(
+    rf"(?:^|(?<=[\s\u3000:\uff1a\uff08(]))(?P<title>{_JA_TITLES})[ \u3000]*[:\uff1a]?[ \u3000]+"
+    rf"(?P<name>{_JA_NAME})(?=$|[\s\u3000、。,.\uff08(\uff09)]|です|と申します)"
+    rf"|(?:^|(?<=[\s\u3000]))(?P<title2>{_JA_TITLES})[:\uff1a][ \u3000]*"
+    rf"(?P<name2>{_JA_NAME})(?=$|[\s\u3000、。,.\uff08(\uff09)]|です|と申します)"
+)
+_JA_TITLE_LINE = re.compile(rf"(?P<title>{_JA_TITLES})[ \u3000]*[:\uff1a]?")
+_JA_NAME_LINE = re.compile(rf"(?:(?P<title>{_JA_TITLES})[ \u3000]+)?(?P<name>{_JA_NAME})")
+
+
+def _japanese_name(name: str) -> str:
+    return " ".join(name.split())
+
+
+def _japanese_mentions(line: str) -> Iterator[OwnerMention]:
+    """A Japanese title and the name after it: "代表取締役 山田 太郎", "店主:鈴木花子"."""
+    if not re.search(f"[{_JA_KANJI}]", line):
+        return
+    for match in _JA_LABEL.finditer(line):
+        title = match["title"] or match["title2"]
+        name = match["name"] or match["name2"]
+        yield OwnerMention(_japanese_name(name), " ".join(title.split()), "title_label_ja")
+
+
+def _japanese_card_mentions(lines: Sequence[str]) -> Iterator[OwnerMention]:
+    """A company profile table: "代表者" in one cell, "山田 太郎" in the next."""
+    for first, second in itertools.pairwise(lines):
+        label = _JA_TITLE_LINE.fullmatch(first.strip())
+        named = _JA_NAME_LINE.fullmatch(second.strip()) if label else None
+        if label and named:
+            title = named["title"] or label["title"]
+            yield OwnerMention(_japanese_name(named["name"]), title, "heading_ja")

@@ -136,6 +136,41 @@ def is_place_id(text: str) -> bool:
     return bool(_PLACE_ID.match(text))
 
 
+# Google's BusinessStatus enum: BUSINESS_STATUS_UNSPECIFIED (unused default), OPERATIONAL,
+# CLOSED_TEMPORARILY, CLOSED_PERMANENTLY; newer values (e.g. FUTURE_OPENING) are kept as
+# told, and count as neither operational nor closed.
+UNSPECIFIED_BUSINESS_STATUS = "BUSINESS_STATUS_UNSPECIFIED"
+
+
+def place_id_of(place: Mapping[str, Any]) -> str | None:
+    """A place's id: `id`, else the id in its resource name `name` ("places/{id}")."""
+    place_id = place.get("id")
+    if isinstance(place_id, str) and place_id:
+        return place_id
+    name = place.get("name")
+    if isinstance(name, str) and name.startswith("places/") and name.count("/") == 1:
+        return name.removeprefix("places/") or None
+    return None
+
+
+def lat_lng(value: object) -> tuple[float, float] | None:
+    """(latitude, longitude) of a google.type.LatLng, or None.
+
+    Proto3 JSON leaves out a member at its default, so {"latitude": 51.5} is on the prime
+    meridian: one missing member reads as 0; both missing, or a non-number, is no point.
+    """
+    if not isinstance(value, Mapping):
+        return None
+    lat, lng = value.get("latitude"), value.get("longitude")
+    if lat is None and lng is None:
+        return None
+    lat, lng = (0.0 if lat is None else lat), (0.0 if lng is None else lng)
+    for number in (lat, lng):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return None
+    return float(lat), float(lng)
+
+
 def prospect_from_place(place: Mapping[str, Any], region: str | None = None) -> Prospect:
     """Normalise one Places v1 `Place` object; raises MalformedPlace on a broken one.
 
@@ -144,8 +179,8 @@ def prospect_from_place(place: Mapping[str, Any], region: str | None = None) -> 
     """
     if not isinstance(place, Mapping):
         raise MalformedPlace(f"a place must be an object, got {type(place).__name__}")
-    place_id = place.get("id")
-    if not isinstance(place_id, str) or not place_id:
+    place_id = place_id_of(place)
+    if place_id is None:
         raise MalformedPlace("a place has no id")
     if not is_place_id(place_id):
         raise MalformedPlace(f"place id {place_id[:80]!r} is not URL-safe base64 text")
@@ -153,22 +188,29 @@ def prospect_from_place(place: Mapping[str, Any], region: str | None = None) -> 
     name = display_name.get("text") if isinstance(display_name, Mapping) else None
     if not isinstance(name, str) or not name.strip():
         raise MalformedPlace(f"place {place_id!r} has no displayName.text")
-    location = place.get("location") if isinstance(place.get("location"), Mapping) else {}
-    types = place.get("types", [])
+    location = place.get("location")
+    if isinstance(location, Mapping):
+        for member in ("latitude", "longitude"):
+            _optional_number(location, member, float)  # a non-number is malformed
+    elif location is not None:
+        raise MalformedPlace(f"place {place_id!r}: location is not a LatLng: {location!r:.80}")
+    point = lat_lng(location)
+    types = place.get("types") or []
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise MalformedPlace(f"place {place_id!r}: types is not a list of text")
     national = _optional_text(place, "nationalPhoneNumber")
     international = _optional_text(place, "internationalPhoneNumber")
     country = place_country(place) or region
+    status = _optional_text(place, "businessStatus")
     return Prospect(
         place_id=place_id,
         name=name.strip(),
         formatted_address=_optional_text(place, "formattedAddress"),
-        latitude=_optional_number(location, "latitude", float),
-        longitude=_optional_number(location, "longitude", float),
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
         primary_type=_optional_text(place, "primaryType"),
         types=tuple(types),
-        business_status=_optional_text(place, "businessStatus"),
+        business_status=None if status == UNSPECIFIED_BUSINESS_STATUS else status,
         phone_e164=phone_to_e164(international, national, country),
         national_phone=national,
         website=_optional_text(place, "websiteUri"),
@@ -185,7 +227,7 @@ def ranked_prospects(
     """Prospects of a search in result order, each place once (first rank wins)."""
     seen: dict[str, Prospect] = {}
     for page in pages:
-        places = page.get("places", [])
+        places = page.get("places") or []  # an empty answer is {}
         if not isinstance(places, list):
             raise MalformedPlace("a results page's 'places' is not a list")
         for place in places:

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from leadgen_pipeline.domain.places import lat_lng, place_id_of
+
 # A sample of at least this many places, all within the minimum tile size of one
 # another, is a stack at one spot.
 STACK_MIN_POINTS = 10
@@ -142,8 +144,14 @@ class Rectangle:
         """From a Places `viewport` or rectangle ({low, high}); InvalidRectangle if malformed."""
         try:
             low, high = viewport["low"], viewport["high"]
-            return cls(low["latitude"], low["longitude"], high["latitude"], high["longitude"])
-        except (KeyError, TypeError) as error:
+            # Proto3 JSON leaves out a coordinate at 0 (the equator, the prime meridian).
+            return cls(
+                low.get("latitude", 0.0),
+                low.get("longitude", 0.0),
+                high.get("latitude", 0.0),
+                high.get("longitude", 0.0),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
             raise InvalidRectangle(f"not a Places rectangle: {viewport!r:.200}") from error
 
     def as_list(self) -> list[float]:
@@ -649,14 +657,8 @@ def found_places(places: Iterable[Mapping[str, Any]]) -> list[FoundPlace]:
     """FoundPlaces from Places v1 `Place` objects (id and location, when present)."""
     found = []
     for place in places:
-        place_id = place.get("id")
-        if not isinstance(place_id, str):
+        if not isinstance(place, Mapping) or (place_id := place_id_of(place)) is None:
             continue
-        location = place.get("location")
-        latitude = longitude = None
-        if isinstance(location, Mapping):
-            lat, lng = location.get("latitude"), location.get("longitude")
-            if isinstance(lat, int | float) and isinstance(lng, int | float):
-                latitude, longitude = float(lat), float(lng)
-        found.append(FoundPlace(place_id, latitude, longitude))
+        point = lat_lng(place.get("location"))
+        found.append(FoundPlace(place_id, *point) if point else FoundPlace(place_id))
     return found

@@ -715,6 +715,21 @@ _QUOTE_SELECTOR = (
 _QUOTE_START, _QUOTE_END, _LINE_BREAK = "\ue001", "\ue002", "\ue003"
 
 
+# The alt text of an image that shows a phone number ("030 / 123 456-7", "+49 30 1234567").
+_SHOWN_AS_IMAGE = re.compile(r"\+?[\d\s()./-]{7,30}")
+
+
+def _fold_width(text: str) -> str:
+    """Full-width forms (U+FF01-FF5E) as their ASCII letters: Japanese sites write an
+    address with the full-width at sign and full stop, so the email rules read them."""
+    if not any("\uff01" <= character <= "\uff5e" for character in text):
+        return text
+    return "".join(
+        unicodedata.normalize("NFKC", character) if "\uff01" <= character <= "\uff5e" else character
+        for character in text
+    )
+
+
 @dataclass(frozen=True)
 class _Text:
     """A page's visible text: one line per block element or ``<br>``."""
@@ -731,6 +746,11 @@ def _visible_text(tree: LexborHTMLParser) -> _Text:
         return text
     for node in tree.css(_NOISE_SELECTOR):
         node.decompose()
+    # An address or a number shown as an image, its alt text saying what it shows.
+    for node in tree.css("img[alt]"):
+        alt = " ".join((node.attributes.get("alt") or "").split())
+        if _SHOWN_AS_IMAGE.fullmatch(alt) or _EMAIL.search(_fold_width(alt)):
+            node.replace_with(f" {alt} ")
     for node in tree.css(_QUOTE_SELECTOR):
         node.insert_before(_QUOTE_START)
         node.insert_after(_QUOTE_END)
@@ -879,6 +899,7 @@ def _cloudflare_emails(tree: LexborHTMLParser, url: str) -> list[Finding]:
 
 def _text_emails(lines: Sequence[str], credit: Sequence[bool], url: str) -> Iterator[Finding]:
     for line, named_elsewhere in zip(lines, credit, strict=True):
+        line = _fold_width(line)
         for match in _EMAIL.finditer(line):
             if finding := _email_finding(match.group(), "text", url, credit=named_elsewhere):
                 yield finding
@@ -1503,13 +1524,19 @@ _TOPIC_WORDS = (
     rf"|kontaktier(?:en|e)?|schreiben{_S}sie{_S}uns|write{_S}to{_S}us|e-?mail{_S}us|call{_S}us"
     rf"|anfrage|angebot(?:{_S}anfordern)?|demande{_S}de{_S}devis|[ée]crivez{_S}nous"
     rf"|richiedi(?:{_S}un)?{_S}preventivo|scrivici|solicita(?:r)?{_S}presupuesto|escr[ií]benos"
-    rf"|pide{_S}cita|pedir{_S}or[cç]amento|fale{_S}connosco|neem{_S}contact{_S}op",
+    rf"|pide{_S}cita|pedir{_S}or[cç]amento|fale{_S}connosco|neem{_S}contact{_S}op"
+    # Latin American Spanish and Brazilian Portuguese: "Contáctenos", "Contato"
+    rf"|cont[aá]ct(?:enos|anos)|contat(?:o|os|e|e{_S}nos)|fale{_S}com{_S}a{_S}gente"
+    # Japanese: お問い合わせ (inquiry), アクセス (how to get there); pages named in romaji
+    r"|お?問(?:い)?合(?:わ)?せ(?:フォーム|窓口)?|アクセス|inquiry|enquiry|otoiawase|toiawase",
     # legal notice: Impressum (DE, AT, CH), mentions légales, aviso legal, note legali, ...
     rf"impressum|imprint|legal{_S}(?:notice|info(?:rmation)?)|site{_S}notice|offenlegung"
     rf"|anbieterkennzeichnung|mentions(?:{_S}l[eé]gales)?|informations{_S}l[eé]gales"
     rf"|aviso{_S}legal|nota{_S}legal|note{_S}legali|informazioni{_S}legali|colofon|colophon"
     rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information|rechtliches"
-    rf"|rechtliche{_S}hinweise|anbieter|informations{_S}juridiques|avis{_S}l[eé]gal",
+    rf"|rechtliche{_S}hinweise|anbieter|informations{_S}juridiques|avis{_S}l[eé]gal"
+    # Japanese: the legal notice of the Act on Specified Commercial Transactions
+    r"|特定商取引法?に(?:基づく|関する)表記|特商法(?:に基づく)?表記|tokushoho|tokutei",
     # about: the business, its story, its owner
     rf"about(?:{_S}us|{_S}me)?|our{_S}story|(?:our{_S})?history|who{_S}we{_S}are|company"
     rf"|(?:wir{_S})?[uü](?:e)?ber{_S}(?:uns|mich)|unternehmen|geschichte|philosophie"
@@ -1519,7 +1546,9 @@ _TOPIC_WORDS = (
     rf"|sobre{_S}(?:nosotros|m[ií]|n[oó]s)|nosotros|qui[eé]nes{_S}somos|(?:nuestra{_S})?historia"
     rf"|(?:la{_S})?empresa|chi{_S}s(?:iamo|ono)|(?:la{_S}nostra{_S})?storia|azienda|lo{_S}studio"
     rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre"
-    rf"|wer{_S}wir{_S}sind|qui{_S}suis{_S}je|nuestra{_S}empresa|wie{_S}zijn{_S}wij",
+    rf"|wer{_S}wir{_S}sind|qui{_S}suis{_S}je|nuestra{_S}empresa|wie{_S}zijn{_S}wij"
+    # Japanese: company profile, company guide, the representative's greeting
+    r"|会社概要|会社案内|企業情報|店舗(?:情報|案内)|代表(?:者)?(?:挨拶|あいさつ)|gaiyou?|kaisya|kaisha",
     # team: the people
     rf"(?:(?:our|the|meet{_S}the|meet{_S}our){_S})?(?:team|staff|people|doctors|dentists"
     rf"|attorneys|lawyers|founders?|owners?)|leadership|meet{_S}[a-z]+"

@@ -272,6 +272,9 @@ def enrich_website(
     return outcome
 
 
+NOT_LISTED = "no longer on Google Places (Place Details: 404 NOT_FOUND)"
+
+
 def enrich_prospect(
     prospect: Prospect,
     places: PlacesClient,
@@ -294,6 +297,11 @@ def enrich_prospect(
         try:
             details = places.place_details(prospect.place_id, DETAILS_FIELD_MASK)
         except ProviderError as error:
+            if error.status == 404 and error.reason == "NOT_FOUND":
+                # Google's google.rpc.Status NOT_FOUND: the place was removed or its id
+                # made obsolete, and asking again later gets the same answer. (A 404 page
+                # that is not Google's JSON, a wrong address, still fails.)
+                return EnrichmentOutcome("skipped", reason=NOT_LISTED, report=report)
             return EnrichmentOutcome("failed", reason=str(error), report=report)
         prospect = listing = with_details(prospect, details)
     if reason := skip_reason(prospect):

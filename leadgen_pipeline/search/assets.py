@@ -15,7 +15,7 @@ from leadgen_pipeline.domain.intelligence import (
     intelligence_prompt,
 )
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
-from leadgen_pipeline.domain.territory import listing_changes, listing_of
+from leadgen_pipeline.domain.territory import CLOSED_STATUSES, listing_changes, listing_of
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
 from leadgen_pipeline.search.coverage import (
@@ -223,7 +223,7 @@ def prospects(
             "prospects": len(ranked),
             "with_phone": sum(1 for p in ranked if p.phone_e164),
             "with_website": sum(1 for p in ranked if p.website),
-            "closed": sum(1 for p in ranked if p.business_status not in (None, "OPERATIONAL")),
+            "closed": sum(1 for p in ranked if p.business_status in CLOSED_STATUSES),
             "territory": "baseline (first run)" if baseline else "compared with the last run",
             "territory_changes": dg.MetadataValue.json(dict(Counter(c.kind for c in changes))),
             "preview": preview_table(

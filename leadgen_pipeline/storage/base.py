@@ -126,3 +126,20 @@ def copy_rows(
                     for c in columns
                 ]
             )
+
+
+def lock_in_key_order(conn: Connection, column: sa.Column[Any], keys: Sequence[Any]) -> None:
+    """Lock the rows of `column`'s table whose `column` is in `keys`, in the order upserts
+    write (key_order), before an UPDATE of several of them: an UPDATE locks rows in the
+    order its plan visits them (the table's, an index's), and two writers locking shared
+    rows in different orders deadlock. The lock is the UPDATE's own (FOR NO KEY UPDATE:
+    foreign keys pointing at the rows still check). PostgreSQL only (SQLite has one
+    writer at a time)."""
+    if conn.dialect.name != "postgresql" or not keys:
+        return
+    conn.execute(
+        sa.select(column)
+        .where(column.in_(list(keys)))
+        .order_by(key_order(column, column))
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+    )

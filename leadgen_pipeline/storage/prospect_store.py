@@ -52,7 +52,8 @@ def prospect_row(prospect: Prospect, now: datetime) -> dict[str, Any]:
 def store_search_prospects(engine: Engine, search_id: str, ranked: Sequence[Prospect]) -> None:
     """Upsert the places as prospects and make them, at their ranks, the search's results
     (one transaction: a search's results are stored whole or not at all)."""
-    repeated = sorted(id for id, n in Counter(p.place_id for p in ranked).items() if n > 1)
+    counts = Counter(p.place_id for p in ranked)
+    repeated = sorted(place_id for place_id, listed in counts.items() if listed > 1)
     if repeated:
         raise ValueError(f"a search's results list a place more than once: {', '.join(repeated)}")
     now = utcnow()
@@ -105,7 +106,6 @@ def _record_type(column: str) -> str:
 
 _LISTING_RECORD = ", ".join(f"{c} {_record_type(c)}" for c in _LISTING_COLUMNS)
 _LISTING_LIST = ", ".join(_LISTING_COLUMNS)
-_WRITTEN_COLUMNS = ", ".join(LISTING_WRITE_COLUMNS)
 _REFRESHED = ", ".join(
     f"{c} = excluded.{c}" for c in (*PROSPECT_LISTING_COLUMNS, *LISTING_WRITE_COLUMNS)
 )
@@ -113,7 +113,7 @@ _STORE_SEARCH_RESULTS = f"""
 WITH listing AS (
     SELECT * FROM json_to_recordset(%(listings)s::json) AS listing (rank int4, {_LISTING_RECORD})
 ), stored AS (
-    INSERT INTO prospects ({_LISTING_LIST}, first_seen_at, {_WRITTEN_COLUMNS})
+    INSERT INTO prospects ({_LISTING_LIST}, first_seen_at, updated_at, places_cleared_at)
     SELECT {_LISTING_LIST}, %(now)s, %(now)s, NULL FROM listing ORDER BY place_id COLLATE "C"
     ON CONFLICT (place_id) DO UPDATE SET {_REFRESHED}
 ), unlisted AS (

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from leadgen_pipeline.domain.enrichment import EnrichmentOutcome
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.base import upsert, utcnow
+from leadgen_pipeline.storage.base import lock_in_key_order, upsert, utcnow
 from leadgen_pipeline.storage.prospect_store import (
     LISTING_WRITE_COLUMNS,
     PROSPECT_LISTING_COLUMNS,
@@ -47,7 +47,8 @@ def enqueue_enrichment(
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     now = utcnow()
     queue = t.enrichment_queue
-    unique = list(dict.fromkeys(place_ids))
+    # In key order, chunk after chunk: the order every writer locks shared rows in.
+    unique = sorted(set(place_ids))
     queued = 0
     with engine.begin() as conn:
         # Chunks keep each statement well under the drivers' bound-parameter limits.
@@ -79,9 +80,11 @@ def enqueue_enrichment(
                 },
             )
             if rows:
+                queued_ids = [r["place_id"] for r in rows]
+                lock_in_key_order(conn, t.prospects.c.place_id, queued_ids)
                 conn.execute(
                     sa.update(t.prospects)
-                    .where(t.prospects.c.place_id.in_([r["place_id"] for r in rows]))
+                    .where(t.prospects.c.place_id.in_(queued_ids))
                     .where(t.prospects.c.enrichment_status != "running")
                     .values(enrichment_status="queued")
                 )
@@ -217,6 +220,7 @@ def release_claims(engine: Engine, claimer: str) -> int:
             ).scalars()
         )
         if place_ids:
+            lock_in_key_order(conn, t.prospects.c.place_id, place_ids)
             conn.execute(
                 sa.update(t.prospects)
                 .where(t.prospects.c.place_id.in_(place_ids))

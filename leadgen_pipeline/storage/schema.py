@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -309,6 +310,16 @@ spend_ledger = Table(
     Column("cost_usd", Float),
     Column("outcome", Text),
     Column("price_version", Text, nullable=False),
+    # sql/012_spend_days.sql: settled and added to its day's row in spend_days.
+    Column("counted", Boolean, nullable=False, server_default=false()),
+)
+
+# The daily cap's running total: what the calls of each UTC day settled at.
+spend_days = Table(
+    "spend_days",
+    metadata,
+    Column("day_start", Timestamp, primary_key=True),
+    Column("settled_usd", Float, nullable=False),
 )
 
 # --- the history of a territory (sql/010_territory_changes.sql) ---

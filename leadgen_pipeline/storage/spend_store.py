@@ -5,6 +5,11 @@ applies, on PostgreSQL under a transaction-level advisory lock (every process
 admits one call at a time, so two runs never both see room for the last
 dollar); on the embedded SQLite database (one process) under a lock in memory.
 An uncapped call takes no lock: it is only recorded.
+
+The daily cap reads a running total: settling a call adds its cost to its day's
+row in `spend_days` and marks the call counted, in one transaction; admission
+adds the day's row to the calls not counted yet (in flight, or settled before
+the total existed), so its cost does not grow with the day's calls.
 """
 
 import threading
@@ -26,7 +31,7 @@ from leadgen_pipeline.domain.budget import (
     refusal,
 )
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.base import upsert, utcnow
+from leadgen_pipeline.storage.base import as_utc, upsert, utcnow
 from leadgen_pipeline.storage.locks import lock_key
 
 _ADMISSION_LOCK = lock_key("leadgen.spend_ledger.admission")
@@ -66,16 +71,33 @@ def _admit_one_at_a_time(conn: Connection) -> None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADMISSION_LOCK)))
 
 
-def _committed_usd(conn: Connection, now: datetime, *where: sa.ColumnElement[bool]) -> float:
-    """Settled cost plus live reservations of the rows matching `where`."""
+def _committed(now: datetime, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    """Settled cost plus live reservations of the ledger rows matching `where`."""
     ledger = t.spend_ledger
     amount = sa.case(
         (ledger.c.cost_usd.is_not(None), ledger.c.cost_usd),
         (ledger.c.created_at >= now - RESERVATION_LEASE, ledger.c.reserved_usd),
         else_=0.0,
     )
-    query = sa.select(sa.func.coalesce(sa.func.sum(amount), 0.0)).where(*where)
-    return float(conn.execute(query).scalar_one())
+    return sa.select(sa.func.coalesce(sa.func.sum(amount), 0.0)).where(*where).scalar_subquery()
+
+
+def _search_committed_usd(conn: Connection, now: datetime, search_id: str) -> float:
+    return float(
+        conn.execute(
+            sa.select(_committed(now, t.spend_ledger.c.search_id == search_id))
+        ).scalar_one()
+    )
+
+
+def _day_committed_usd(conn: Connection, now: datetime) -> float:
+    """The day's running total plus its calls not counted in it yet, read in one statement
+    (one snapshot: a call settled meanwhile is in exactly one of the two)."""
+    ledger, days = t.spend_ledger, t.spend_days
+    today = day_start(now)
+    counted = sa.select(days.c.settled_usd).where(days.c.day_start == today).scalar_subquery()
+    uncounted = _committed(now, ledger.c.created_at >= today, sa.not_(ledger.c.counted))
+    return float(conn.execute(sa.select(sa.func.coalesce(counted, 0.0) + uncounted)).scalar_one())
 
 
 def reserve(engine: Engine, call: Call, daily_cap_usd: float | None) -> Refusal | None:
@@ -94,13 +116,10 @@ def reserve(engine: Engine, call: Call, daily_cap_usd: float | None) -> Refusal 
         caps = Caps(daily_usd=daily_cap_usd, search_usd=search_cap)
         if caps.any:
             _admit_one_at_a_time(conn)
-            ledger = t.spend_ledger
             committed = Committed(
-                day_usd=_committed_usd(conn, now, ledger.c.created_at >= day_start(now))
-                if caps.daily_usd is not None
-                else 0.0,
-                search_usd=_committed_usd(conn, now, ledger.c.search_id == call.search_id)
-                if caps.search_usd is not None
+                day_usd=_day_committed_usd(conn, now) if caps.daily_usd is not None else 0.0,
+                search_usd=_search_committed_usd(conn, now, call.search_id)
+                if caps.search_usd is not None and call.search_id is not None
                 else 0.0,
             )
             if (refused := refusal(caps, committed, call.price_usd)) is not None:
@@ -137,18 +156,33 @@ def settle(
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
 ) -> None:
-    """Record what a call cost (0 for one the provider did not bill). Idempotent."""
+    """Record what a call cost (0 for one the provider did not bill) and add it to its
+    day's running total. Idempotent: a call settles once; settling it again changes nothing."""
+    ledger, days = t.spend_ledger, t.spend_days
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(t.spend_ledger)
-            .where(t.spend_ledger.c.call_id == call_id)
+        created_at = conn.execute(
+            sa.update(ledger)
+            .where(ledger.c.call_id == call_id, sa.not_(ledger.c.counted))
             .values(
                 cost_usd=cost_usd,
                 outcome=outcome,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 settled_at=utcnow(),
+                counted=True,
             )
+            .returning(ledger.c.created_at)
+        ).scalar_one_or_none()
+        if created_at is None:
+            return
+        upsert(
+            conn,
+            days,
+            [{"day_start": day_start(as_utc(created_at)), "settled_usd": cost_usd}],
+            ["day_start"],
+            overrides={
+                "settled_usd": lambda insert: days.c.settled_usd + insert.excluded.settled_usd
+            },
         )
 
 

@@ -211,3 +211,74 @@ def test_one_page_resolves_a_place_name(client):
     [locality] = page.places
     assert "locality" in locality["types"]
     assert client.usage.snapshot()["requests_by_sku"] == {"Text Search Pro": 1}
+
+
+def test_a_disabled_api_is_a_non_retryable_403_with_googles_message(sandbox):
+    client = PlacesClient(api_key="disabled-key", base_url=sandbox.places_url, retry=FAST_RETRIES)
+    with pytest.raises(ProviderError) as raised:
+        list(client.search_text_pages("plumber in Austin, TX", SEARCH_FIELD_MASK))
+    error = raised.value
+    assert (error.status, error.reason, error.retryable) == (403, "SERVICE_DISABLED", False)
+    assert "PERMISSION_DENIED" in str(error) and "disabled-key" not in str(error)
+    assert client.usage.snapshot()["calls"] == 1
+
+
+def _raw_search(sandbox, body, mask="places.id"):
+    import requests
+
+    return requests.post(
+        f"{sandbox.places_url}/v1/places:searchText",
+        json=body,
+        headers={"X-Goog-Api-Key": "k", "X-Goog-FieldMask": mask},
+        timeout=5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rectangle", "status"),
+    [
+        # google.geo.type.Viewport: low = high is a single point, a valid (closed) region.
+        (
+            {
+                "low": {"latitude": 29.7, "longitude": -95.4},
+                "high": {"latitude": 29.7, "longitude": -95.4},
+            },
+            200,
+        ),
+        # low.longitude 180, high.longitude -180: an empty longitude range, an error.
+        (
+            {
+                "low": {"latitude": 29.0, "longitude": 180},
+                "high": {"latitude": 30.0, "longitude": -180},
+            },
+            400,
+        ),
+        # low.latitude > high.latitude: empty.
+        (
+            {
+                "low": {"latitude": 30.0, "longitude": -96},
+                "high": {"latitude": 29.0, "longitude": -95},
+            },
+            400,
+        ),
+    ],
+)
+def test_the_sandbox_reads_rectangles_as_google_documents_viewports(sandbox, rectangle, status):
+    response = _raw_search(
+        sandbox, {"textQuery": "plumber", "locationRestriction": {"rectangle": rectangle}}
+    )
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_the_sandbox_caps_page_size_but_refuses_an_out_of_range_max_result_count(sandbox):
+    capped = _raw_search(sandbox, {"textQuery": "plumber in Austin, TX", "pageSize": 25})
+    assert capped.status_code == 200 and len(capped.json()["places"]) == 20
+    refused = _raw_search(sandbox, {"textQuery": "plumber in Austin, TX", "maxResultCount": 25})
+    assert refused.status_code == 400
+    # With pageSize given, maxResultCount is ignored.
+    both = _raw_search(
+        sandbox, {"textQuery": "plumber in Austin, TX", "pageSize": 5, "maxResultCount": 25}
+    )
+    assert both.status_code == 200 and len(both.json()["places"]) == 5

@@ -164,7 +164,8 @@ def test_the_csv_export_has_every_lead_in_rank_order(directory_client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="dentist@denver-co.csv"' in response.headers["content-disposition"]
-    reader = csv.DictReader(io.StringIO(response.text))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel too
+    reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
     assert reader.fieldnames == [header for header, _ in CRM_COLUMNS]
     rows = list(reader)
     everything = all_leads(directory_client)

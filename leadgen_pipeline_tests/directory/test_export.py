@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 
-from leadgen_pipeline.directory.export import CRM_COLUMNS, to_csv, to_json, to_xlsx
+from leadgen_pipeline.directory.export import (
+    CRM_COLUMNS,
+    ExportFormat,
+    export_collection,
+    to_csv,
+    to_json,
+    to_xlsx,
+)
 
 COLLECTION = {
     "id": "plumber@austin-tx",
@@ -88,7 +95,7 @@ def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
     assert row["Email"].value == "@SUM(1)" and row["Email"].data_type == "s"
     assert row["Phone"].value == "+15124692300" and row["Phone"].data_type == "s"
     assert row["Reviews"].value == 12 and row["Rating"].value == 4.5
-    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AC2"
+    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AD2"
     stats = {r[0]: r[1:] for r in workbook["Collection"].iter_rows(min_row=2, values_only=True)}
     assert stats["Leads"] == (4, None)
     assert stats["With email"] == (1, 0.25)
@@ -154,3 +161,52 @@ def test_valid_data_is_exported_intact(field, header, value):
 def test_every_cell_is_quoted():
     header = to_csv([LEAD], COLLECTION).splitlines()[0]
     assert header == ",".join(f'"{name}"' for name in HEADERS)
+
+
+BERLIN_LEAD = {
+    **LEAD,
+    "name": "Müller Sanitär GmbH & Co. KG",
+    "owner_name": "Jürgen Weiß",
+    "phone_e164": "+493012345678",
+    "formatted_address": "Friedrichstraße 123, 10117 Berlin, Deutschland",
+    "country_code": "DE",
+    "contacts": [],
+}
+
+
+def test_a_csv_file_starts_with_a_byte_order_mark_so_excel_reads_utf8():
+    content = export_collection(ExportFormat.CSV, [BERLIN_LEAD], COLLECTION, None)
+    assert content.startswith(b"\xef\xbb\xbf")
+    [record] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert next(iter(record)) == "Company"
+    assert (record["Company"], record["Contact Name"], record["Address"]) == (
+        "Müller Sanitär GmbH & Co. KG",
+        "Jürgen Weiß",
+        "Friedrichstraße 123, 10117 Berlin, Deutschland",
+    )
+    # JSON and XLSX say their encoding themselves: no mark.
+    assert export_collection(ExportFormat.JSON, [BERLIN_LEAD], COLLECTION, None).startswith(b"{")
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "national"),
+    [
+        ("+493012345678", "DE", "030 12345678"),
+        ("+33478123456", "FR", "04 78 12 34 56"),
+        ("+34912345678", "ES", "912 34 56 78"),
+        ("+81312345678", "JP", "03-1234-5678"),
+        ("+5511912345678", "BR", "(11) 91234-5678"),
+        ("+15124692300", "US", "(512) 469-2300"),
+    ],
+)
+def test_every_export_keeps_e164_and_the_csv_and_xlsx_add_the_national_form(
+    phone, country, national
+):
+    lead = {**BERLIN_LEAD, "phone_e164": phone, "country_code": country}
+    [record] = list(csv.DictReader(io.StringIO(to_csv([lead], COLLECTION))))
+    assert (record["Phone"], record["Phone (National)"]) == (phone, national)
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx([lead], COLLECTION)))["Leads"]
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert (row["Phone"], row["Phone (National)"]) == (phone, national)
+    assert json.loads(to_json([lead], COLLECTION))["leads"][0]["phone"] == phone

@@ -168,6 +168,44 @@ def test_scraped_values_are_escaped_and_only_web_addresses_are_links(
     assert 'href="javascript:' not in html
 
 
+@pytest.fixture
+def foreign_lead(directory_database_url) -> Iterator[str]:
+    """The first dentist as a practice in Berlin, with a German name, address and phone."""
+    engine = engine_for(directory_database_url)
+    members = t.lead_collection_members
+    columns = (t.leads.c.name, t.leads.c.phone_e164, t.leads.c.country_code)
+    with engine.begin() as conn:
+        place_id, *before = conn.execute(
+            sa.select(t.leads.c.place_id, *columns)
+            .join(members, members.c.place_id == t.leads.c.place_id)
+            .where(members.c.collection_id == DENTISTS, members.c.rank == 1)
+        ).one()
+        conn.execute(
+            sa.update(t.leads)
+            .where(t.leads.c.place_id == place_id)
+            .values(name="Zahnarztpraxis Dr. Weiß · 山田歯科", phone_e164="+493012345678",
+                    country_code="DE")
+        )  # fmt: skip
+    yield place_id
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.leads)
+            .where(t.leads.c.place_id == place_id)
+            .values(dict(zip([c.name for c in columns], before, strict=True)))
+        )
+
+
+def test_a_phone_is_shown_as_its_country_writes_it(directory_client, foreign_lead):
+    page = page_of(directory_client, f"/directory/{DENTISTS}")
+    first, second, *_ = lead_rows(page)
+    assert "Zahnarztpraxis Dr. Weiß · 山田歯科" in first.text_content()
+    assert first.xpath("string(td[@data-label='Phone'])").strip() == "030 12345678"
+    # A US number in the US: (303) 555-0123, not +13035550123.
+    assert re.fullmatch(
+        r"\(\d{3}\) \d{3}-\d{4}|—", second.xpath("string(td[@data-label='Phone'])").strip()
+    )
+
+
 @pytest.fixture(scope="module")
 def directory_server(directory_database_url) -> Iterator[str]:
     """The app on a real HTTP server on loopback, for a browser."""

@@ -98,3 +98,29 @@ def test_written_gaps_that_restate_a_computed_one_are_dropped():
     ]
     assert merged_gaps(computed, written) == [*computed, "Slow to answer the phone"]
     assert merged_gaps([], ["Slow to answer"]) == ["Slow to answer"]
+
+
+INTERNATIONAL_FIELD = [
+    prospect("de1", "Schmidt Sanitär GmbH", 4.8, 210),
+    prospect("de2", "Sanitär Müller GmbH & Co. KG", 4.2, 35),
+    prospect("br1", "Encanador Souza Ltda.", 4.7, 80),
+    prospect("br2", "Encanador Silva Ltda.", 4.4, 20),
+    prospect("jp1", "田中歯科医院", 4.6, 50),
+    prospect("jp2", "株式会社山田歯科医院", 4.1, 12),
+]
+
+
+def test_a_named_target_is_matched_across_spellings_legal_forms_and_word_order():
+    for requested, expected in (
+        ("Mueller Sanitaer", "de2"),
+        ("Müller Sanitär GmbH", "de2"),
+        ("Encanador Silva", "br2"),
+        ("山田歯科医院", "jp2"),
+    ):
+        match = choose_target(INTERNATIONAL_FIELD, requested)
+        assert (match.place_id, match.method) == (expected, "named"), requested
+
+
+def test_a_shared_trade_word_and_legal_form_do_not_make_a_match():
+    match = choose_target(INTERNATIONAL_FIELD, "Encanador Oliveira Ltda.")
+    assert (match.place_id, match.method) == ("de1", "top_ranked")

@@ -2,6 +2,7 @@ import pytest
 
 from leadgen_pipeline.domain.contacts import (
     decode_cloudflare_email,
+    display_phone,
     is_freemail_domain,
     normalise_email,
     normalise_phone,
@@ -77,3 +78,24 @@ def test_domains():
     assert registered_domain("127.0.0.1") == ""
     assert is_freemail_domain("gmail.com")
     assert not is_freemail_domain("acmeplumbing.com")
+
+
+@pytest.mark.parametrize(
+    ("e164", "country", "shown"),
+    [
+        ("+493012345678", "DE", "030 12345678"),
+        ("+33478123456", "FR", "04 78 12 34 56"),
+        ("+34912345678", "ES", "912 34 56 78"),
+        ("+81312345678", "JP", "03-1234-5678"),
+        ("+5511912345678", "BR", "(11) 91234-5678"),
+        ("+15125550195", "US", "(512) 555-0195"),
+        ("+15125550195", "us", "(512) 555-0195"),
+        # Another country's number, or no country known: the international form.
+        ("+493012345678", "FR", "+49 30 12345678"),
+        ("+493012345678", None, "+49 30 12345678"),
+        ("not a number", "DE", "not a number"),
+        (None, "DE", None),
+    ],
+)
+def test_display_phone_is_national_in_the_business_country(e164, country, shown):
+    assert display_phone(e164, country) == shown

@@ -144,3 +144,54 @@ def test_a_title_names_another_business_only_by_its_name():
     assert title_elsewhere("Owner, Hill's BBQ") == "Hill's BBQ"
     assert title_elsewhere("Fondateur de l'entreprise") is None
     assert title_elsewhere("Titulaire du cabinet") is None
+
+
+# ------------------------------------------------------------ Japanese, legal forms, Don
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["代表取締役　山田 太郎"], [("山田 太郎", "代表取締役")]),
+        (["代表者\uff1a代表取締役社長 鈴木一郎"], [("鈴木一郎", "代表取締役社長")]),
+        (["店主\uff1a佐藤花子"], [("佐藤花子", "店主")]),
+        (["院長 田中 ゆかり"], [("田中 ゆかり", "院長")]),
+        (["代表者", "山田 太郎"], [("山田 太郎", "代表者")]),
+        (["代表挨拶"], []),
+        (["代表者", "ごあいさつ"], []),
+    ],
+)
+def test_japanese_representatives(lines, expected):
+    assert [(m.name, m.title) for m in owner_mentions(lines)] == expected
+
+
+def test_japanese_titles_are_owner_titles():
+    assert is_owner_title("代表取締役")
+    assert is_owner_title("オーナー")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Titular: Reformas García S.L.",
+        "Inhaber: Thomas Müller GmbH",
+        "Owner: Whitfield Electrical Ltd",
+        "Gérant : Durand Frères SARL",
+        "Proprietária: Ferreira & Filhos, Lda.",
+    ],
+)
+def test_a_company_named_as_holder_is_no_owner(line):
+    assert list(owner_mentions([line])) == []
+
+
+def test_spanish_don_is_an_honorific():
+    assert [
+        (m.name, m.title) for m in owner_mentions(["Administrador único: D. Carlos García"])
+    ] == [("Carlos García", "Administrador único")]
+
+
+def test_brazilian_socio_proprietario_and_administrada_por():
+    mentions = list(owner_mentions(["A loja é administrada por Ana Pereira."]))
+    assert [(m.name, m.title) for m in mentions] == [("Ana Pereira", "Owner")]
+    assert is_owner_title("Sócia-proprietária")
+    assert is_owner_title("sócio-administrador")

@@ -1006,3 +1006,42 @@ def test_link_topics_in_the_languages_read(text, topic):
     extraction = page(f'<a href="seite-{len(text)}/">{text}</a>')
     found = [(link.topic) for link in extraction.links]
     assert found == ([topic] if topic else [])
+
+
+# ------------------------------------------------- full width, images, more languages
+
+
+def test_an_address_with_the_full_width_at_sign():
+    assert values(page("<p>メール: info\uff20yamada\uff0eco\uff0ejp</p>").emails) == [
+        "info@yamada.co.jp"
+    ]
+
+
+def test_an_address_or_number_shown_as_an_image_is_read_from_its_alt_text():
+    found = page(
+        '<p><img src="mail.png" alt="office@acmeplumbing.com"></p>'
+        '<p>Phone: <img src="tel.png" alt="(512) 555-0147"></p>'
+        '<p><img src="logo.png" alt="Acme Plumbing since 1998"></p>'
+    )
+    assert values(found.emails) == ["office@acmeplumbing.com"]
+    assert values(found.phones) == ["+15125550147"]
+
+
+@pytest.mark.parametrize(
+    ("href", "text", "topic"),
+    [
+        ("/contactenos", "Contáctenos", "contact"),
+        ("/fale-com-a-gente", "Contato", "contact"),
+        ("/contato", "Fale conosco", "contact"),
+        ("/otoiawase/", "お問い合わせ", "contact"),
+        ("/form/", "お問い合わせフォーム", "contact"),
+        ("/inquiry/", "CONTACT", "contact"),
+        ("/law/", "特定商取引法に基づく表記", "legal notice"),
+        ("/tokushoho/", "", "legal notice"),
+        ("/gaiyou/", "会社概要", "about"),
+        ("/greeting/", "代表挨拶", "about"),
+    ],
+)
+def test_contact_legal_and_about_links_in_more_languages(href, text, topic):
+    found = page(f'<a href="{href}">{text}</a>')
+    assert [(link.url, link.topic) for link in found.links] == [(HOME.rstrip("/") + href, topic)]

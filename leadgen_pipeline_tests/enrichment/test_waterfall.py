@@ -9,6 +9,7 @@ from leadgen_pipeline.clients.web import AddressGuard, WebsiteFetcher, parse_all
 from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, prospect_from_place
 from leadgen_pipeline.enrichment.waterfall import (
     LLM_SOURCE,
+    NOT_LISTED,
     WaterfallSettings,
     enrich_prospect,
     enrich_website,
@@ -117,6 +118,17 @@ def test_a_listing_without_phone_or_website_buys_place_details_first(sandbox, pl
     assert places.usage.snapshot()["calls"] == before + 1
     assert outcome.report["sources"][:2] == ["places_search", "place_details"]
     assert outcome.listing is not None
+
+
+def test_a_place_google_no_longer_knows_is_skipped_not_retried(sandbox, places, fetcher):
+    business = businesses(sandbox)[0]
+    gone = replace(
+        listing(sandbox, places, business), place_id="ChIJ-obsolete", phone_e164=None, website=None
+    )
+    outcome = enrich_prospect(gone, places, fetcher, None, SETTINGS)
+    assert (outcome.status, outcome.reason) == ("skipped", NOT_LISTED)
+    assert outcome.report["sources"] == ["places_search", "place_details"]
+    assert fetcher.usage.snapshot()["calls"] == 0
 
 
 @pytest.mark.parametrize("kind", list(HostileKind))

@@ -1,15 +1,23 @@
 """The enrichment queue: chunked enqueueing, priorities kept, claims as leases."""
 
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from leadgen_pipeline.domain.enrichment import ContactValue, EnrichmentOutcome
+from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.storage import prospect_store, queue_store, search_store
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.base import utcnow
+from leadgen_pipeline.storage.database import engine_for
 from leadgen_pipeline.storage.queue_store import CLAIM_LEASE
+from leadgen_pipeline_tests.support.databases import PG_ADMIN_URL
 from leadgen_pipeline_tests.support.prospects import REQUEST, prospect
+from leadgen_sandbox.postgres import throwaway_postgres_database
 
 
 def count(engine, table):
@@ -94,3 +102,68 @@ def test_contacts_are_stored_with_their_type_and_signals(engine):
         ("phone", "mobile", None),
         ("social:linkedin", "person", None),
     ]
+
+
+def wait_for_a_lock_wait(engine, seconds=10.0):
+    """Until a session of this database waits for a lock."""
+    deadline = time.monotonic() + seconds
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).scalar_one()
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"nothing waited for a lock within {seconds} s")
+
+
+@pytest.fixture
+def en_us_pg_url() -> Iterator[str]:
+    """A database collated as most production servers are (en-US, here by ICU): its
+    indexes order "ChIJa" before "ChIJB", where byte order (collation "C") is the reverse."""
+    options = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    with throwaway_postgres_database(PG_ADMIN_URL, "leadgen_test_en_us", options) as url:
+        yield url
+
+
+def test_enqueueing_locks_shared_prospects_in_key_order_as_a_store_does(en_us_pg_url):
+    """A store locks prospects in key order (code points: "ChIJB" before "ChIJa"); an
+    enqueue's UPDATE would lock them in its plan's order ("ChIJa" first, by the index or
+    by the table). While another transaction holds "ChIJB", the enqueue must wait for it
+    holding nothing, not hold "ChIJa" and wait: that other transaction (a store of a
+    search listing both) would deadlock taking "ChIJa"."""
+    engine = engine_for(en_us_pg_url)
+    first, second = prospect("ChIJB-first-by-key", "B"), prospect("ChIJa-first-by-index", "A")
+    other = parse_search_request("plumbing", REQUEST.location)
+    for request, found in ((REQUEST, second), (other, first)):  # "ChIJa" written first
+        search_store.register_search(engine, request, "test")
+        prospect_store.store_search_prospects(engine, request.partition_key, [found])
+    p = t.prospects
+    with engine.connect() as holder:
+        # Held as a store holds it (an update of its listing: FOR NO KEY UPDATE).
+        holder.execute(
+            sa.select(p.c.place_id)
+            .where(p.c.place_id == first.place_id)
+            .with_for_update(key_share=True)
+        )
+        with ThreadPoolExecutor(1) as pool:
+            enqueued = pool.submit(
+                queue_store.enqueue_enrichment,
+                engine,
+                [second.place_id, first.place_id],
+                "normal",
+                "test",
+            )
+            wait_for_a_lock_wait(engine)  # the enqueue runs until it waits for "ChIJB"
+            assert not enqueued.done()
+            # "ChIJa" is free: the enqueue has not locked it before "ChIJB".
+            holder.execute(
+                sa.select(p.c.place_id)
+                .where(p.c.place_id == second.place_id)
+                .with_for_update(key_share=True, nowait=True)
+            )
+            holder.commit()
+            assert enqueued.result(timeout=10) == 2

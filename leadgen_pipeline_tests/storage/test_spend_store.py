@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from leadgen_pipeline.domain.budget import RESERVATION_LEASE
+from leadgen_pipeline.domain.budget import RESERVATION_LEASE, day_start
 from leadgen_pipeline.domain.search_request import parse_search_request
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage import search_store, spend_store
@@ -44,6 +44,37 @@ def test_the_daily_cap_counts_settled_cost_and_calls_in_flight(engine):
     # A call that cost less than it reserved gives the difference back.
     spend_store.settle(engine, "b", 0.0, "503")
     assert spend_store.reserve(engine, call("c", 0.4), daily_cap_usd=1.0) is None
+
+
+def test_the_day_keeps_a_running_total_and_counts_calls_settled_before_it(engine):
+    assert spend_store.reserve(engine, call("a", 0.3), daily_cap_usd=None) is None
+    spend_store.settle(engine, "a", 0.25, "200")
+    spend_store.settle(engine, "a", 0.25, "200")  # settled once
+    now = utcnow()
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(t.spend_days.c.settled_usd)).scalars().all() == [0.25]
+        # A call settled before the running total existed (sql/012) is not counted in it,
+        # and yesterday's total is not today's.
+        conn.execute(
+            sa.insert(t.spend_ledger).values(
+                call_id="settled-before",
+                created_at=now,
+                provider="places",
+                sku="Text Search Enterprise",
+                requests=1,
+                reserved_usd=0.5,
+                cost_usd=0.5,
+                price_version="v1",
+            )
+        )
+        conn.execute(
+            sa.insert(t.spend_days).values(
+                day_start=day_start(now) - timedelta(days=1), settled_usd=100.0
+            )
+        )
+    refused = spend_store.reserve(engine, call("b", 0.3), daily_cap_usd=1.0)
+    assert refused is not None and refused.committed_usd == 0.75
+    assert spend_store.reserve(engine, call("b", 0.25), daily_cap_usd=1.0) is None
 
 
 def test_a_reservation_of_a_dead_process_stops_holding_the_budget(engine):

@@ -134,14 +134,15 @@ def prospect_states(database_url: str) -> list[sa.Row]:
 def table_counts(database_url: str) -> dict[str, int]:
     """Rows in every table of the application database, but the heartbeats (a row per run
     in progress, by design, kept until the run's heartbeat sees it ended), the spend
-    ledger (a row per billable call: a re-run's calls are new calls) and the outbound
+    ledger and its daily totals (a row per billable call: a re-run's calls are new
+    calls; a day's total is a row of the first call that day) and the outbound
     events (a run's `search.completed` is an event of its own; that lead events are told
     once is webhooks/test_outbound.py's)."""
     with engine_for(database_url).connect() as conn:
         return {
             table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for table in t.metadata.sorted_tables
-            if table not in (t.run_heartbeats, t.spend_ledger, t.outbound_events)
+            if table not in (t.run_heartbeats, t.spend_ledger, t.spend_days, t.outbound_events)
         }
 
 
