@@ -391,11 +391,10 @@ def stub_resolver(host: str, port: int) -> list[str]:
 
 
 def make_fetcher(server: LoopbackServer) -> WebsiteFetcher:
-    guard_kwargs: dict[str, Any] = {"allowed_origins": parse_allowed_origins(server.url)}
-    if "resolver" in AddressGuard.__dataclass_fields__:
-        guard_kwargs["resolver"] = stub_resolver
     return WebsiteFetcher(
-        guard=AddressGuard(**guard_kwargs),
+        guard=AddressGuard(
+            allowed_origins=parse_allowed_origins(server.url), resolver=stub_resolver
+        ),
         max_bytes=1_000_000,
         page_deadline_s=15.0,
         site_budget_s=20.0,
