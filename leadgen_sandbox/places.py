@@ -661,8 +661,12 @@ def _lat_lng(value: Any, field: str) -> tuple[float, float]:
 def _rectangle(value: Any, field: str) -> Viewport:
     if not isinstance(value, dict) or set(value) - {"low", "high"}:
         raise invalid_argument(f"Invalid value at '{field}': expected a Viewport.")
-    south, west = _lat_lng(value.get("low", {}), f"{field}.low")
-    north, east = _lat_lng(value.get("high", {}), f"{field}.high")
+    # Both corners are required (a corner given as {} is at 0, 0: proto3).
+    for corner in ("low", "high"):
+        if corner not in value:
+            raise invalid_argument(f"{field}.{corner} is required.")
+    south, west = _lat_lng(value["low"], f"{field}.low")
+    north, east = _lat_lng(value["high"], f"{field}.high")
     # google.geo.type.Viewport: a closed region; low = high is a single point; low.longitude
     # > high.longitude crosses the 180th meridian; -180..180 is every longitude; empty
     # (low.latitude > high.latitude, or low.longitude 180 with high.longitude -180) is an error.

@@ -158,7 +158,9 @@ def test_a_dense_tower_holds_more_than_one_query_returns(sandbox: Sandbox) -> No
                 }
             }
         },
-        {"locationRestriction": {"rectangle": {"low": {}, "high": {}}}},
+        # Corners missing: both are required ({"low": {}} is a corner at 0, 0: proto3).
+        {"locationRestriction": {"rectangle": {}}},
+        {"locationRestriction": {"rectangle": {"high": {"latitude": 1, "longitude": 2}}}},
         {
             "locationRestriction": {
                 "rectangle": {
