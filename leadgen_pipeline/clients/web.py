@@ -6,18 +6,23 @@ multicast or reserved address unless the origin is on the allow list (the
 sandbox's own). The check runs again inside the connection, on the very
 address the socket connects to, so a DNS answer that changes between check
 and connect (rebinding) cannot slip through. Pages are cut off at a byte
-budget and a wall-clock deadline, redirects are followed by hand within a
+budget (counted decoded, so a compression bomb stops there too) and a wall-clock
+deadline that bounds every phase, headers included (a watchdog shuts the socket),
+redirects are followed by hand within a
 limit, and robots.txt is honoured. Each host is fetched politely (a few requests
 in flight, a pace, its Crawl-delay: `HostPoliteness`), and all pages of one site
 share a time budget, so a slow site costs a bounded time, not a worker's day.
 """
 
+import http.client
 import ipaddress
+import re
 import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -27,6 +32,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import HTTPResponse
 from urllib3.util import connection as urllib3_connection
 
 from leadgen_pipeline.clients.host_politeness import HostPoliteness, SlotTimeout
@@ -42,7 +48,14 @@ class BlockedAddress(OSError):
 
 
 class RobotsUnavailable(Exception):
-    """robots.txt could not be read just now; the site counts as disallowed until it can."""
+    """robots.txt could not be read; the site counts as disallowed until it can.
+
+    `transient` when it may be read later (5xx, no answer); not when the site itself
+    is at fault (a robots.txt dripped or cut off by our deadlines)."""
+
+    def __init__(self, reason: str, *, transient: bool = True) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 def origin_of(url: str) -> Origin:
@@ -108,14 +121,19 @@ def resolve(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True)
 class AddressGuard:
-    """Decides whether a (host, port) may be connected to, and to which address."""
+    """Decides whether a (host, port) may be connected to, and to which address.
+
+    `resolver` turns a host into its addresses (the machine's resolver by default);
+    tests give a stub, so a name that resolves inside the network is decided without
+    a lookup or a packet."""
 
     allowed_origins: frozenset[Origin] = frozenset()
     allowed_ports: frozenset[int] = frozenset({80, 443})
+    resolver: Callable[[str, int], list[str]] = resolve
 
     def permitted_addresses(self, host: str, port: int) -> list[str]:
         """The resolved addresses it is safe to connect to; raises BlockedAddress if any is not."""
-        return self.check_addresses(host, port, resolve(host, port))
+        return self.check_addresses(host, port, self.resolver(host, port))
 
     def check_addresses(self, host: str, port: int, addresses: Sequence[str]) -> list[str]:
         """The decision on what `host` resolved to: every address must pass.
@@ -140,9 +158,66 @@ class AddressGuard:
         return list(addresses)
 
 
+class _Watchdog:
+    """Cuts the connection of one request when its deadline passes.
+
+    Timeouts bound each read from the socket, not a whole response: a server that
+    sends its status line or headers a byte every few seconds would hold a request
+    for ever, and no deadline of ours is checked before the headers are complete.
+    The watchdog shuts the socket down at the deadline, from a timer thread, so the
+    blocked read returns at once, whatever phase the response is in.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.fired = False
+        self._connection: HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, connection: HTTPConnection) -> None:
+        """The connection the request is on: cut at once if the deadline has passed."""
+        with self._lock:
+            self._connection = connection
+            if self.fired:
+                self._shut(connection)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._connection is not None:
+                self._shut(self._connection)
+
+    @staticmethod
+    def _shut(connection: HTTPConnection) -> None:
+        sock = connection.sock
+        if sock is not None:
+            with suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+    @contextmanager
+    def armed(self) -> Iterator["_Watchdog"]:
+        _watchdogs.current = self
+        self._timer.start()
+        try:
+            yield self
+        finally:
+            self._timer.cancel()
+            _watchdogs.current = None
+
+
+_watchdogs = threading.local()  # the watchdog of the request this thread is making
+
+
 def _guarded_connection(base: type[HTTPConnection]) -> type[HTTPConnection]:
     class GuardedConnection(base):  # type: ignore[valid-type, misc]
         guard: AddressGuard = AddressGuard()
+
+        def getresponse(self, *args: object, **kwargs: object) -> object:
+            watchdog = getattr(_watchdogs, "current", None)
+            if watchdog is not None:
+                watchdog.watch(self)
+            return super().getresponse(*args, **kwargs)
 
         def _new_conn(self) -> socket.socket:
             last_error: OSError | None = None
@@ -209,6 +284,11 @@ class FetchedPage:
     def ok(self) -> bool:
         return self.error is None and self.status == 200
 
+    @property
+    def charset(self) -> str | None:
+        """The charset its Content-Type header declares."""
+        return charset_of(self.content_type)
+
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
@@ -219,6 +299,55 @@ def is_transient_status(status: int) -> bool:
 
 class BudgetSpent(Exception):
     """The site's time budget ran out before this request could be made."""
+
+
+class CutOff(Exception):
+    """A deadline passed before the server sent its response headers."""
+
+
+# What urllib3 decodes (gzip, deflate; br and zstd only with their packages installed).
+DECODED_ENCODINGS = frozenset({*HTTPResponse.CONTENT_DECODERS, "identity"})
+
+
+def unsupported_encodings(content_encoding: str | None) -> str | None:
+    """The content codings of a response we cannot decode, or None.
+
+    urllib3 passes a coding it does not know through as is: a brotli body sent to
+    a client that never asked for it would be read as HTML."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    unknown = [c for c in codings if c not in DECODED_ENCODINGS]
+    return ", ".join(unknown)[:50] if unknown else None
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares: 'text/html; charset="Shift_JIS"'."""
+    found = re.search(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", content_type or "", re.I)
+    return found.group(1) if found else None
+
+
+def _reason_behind(error: BaseException) -> tuple[str, bool] | None:
+    """What requests' wrapping hides: a guard refusal or a malformed response
+    (neither heals by itself), as (reason, transient); None for anything else."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, BlockedAddress):
+            return f"blocked: {cause}", False
+        if isinstance(cause, http.client.HTTPException) and not isinstance(
+            cause, http.client.RemoteDisconnected
+        ):
+            detail = f"{type(cause).__name__}: {cause}"[:100]
+            return f"malformed response: {detail}", False
+        nested = [a for a in getattr(cause, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(cause, "reason", None)
+        cause = (
+            cause.__cause__
+            or (reason if isinstance(reason, BaseException) else None)
+            or (nested[0] if nested else None)
+            or cause.__context__
+        )
+    return None
 
 
 @dataclass
@@ -239,6 +368,9 @@ class WebsiteFetcher:
     low_speed_grace_s: float = 2.0
     max_redirects: int = 5
     respect_robots: bool = True
+    # RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt; the rest is
+    # ignored (a huge file costs the parser ~50 MB per MB).
+    robots_max_bytes: int = 512_000
     politeness: HostPoliteness = field(default_factory=HostPoliteness)
     usage: Usage = field(default_factory=Usage)
     _local: threading.local = field(default_factory=threading.local, repr=False)
@@ -261,8 +393,18 @@ class WebsiteFetcher:
         """The monotonic moment by which a crawl starting now must be done."""
         return time.monotonic() + self.site_budget_s
 
+    def _deadline_reason(self, admitted: float, site_deadline: float) -> str:
+        if admitted + self.page_deadline_s <= site_deadline:
+            return f"deadline of {self.page_deadline_s:g} s passed"
+        return f"site budget of {self.site_budget_s:g} s spent"
+
     def _read_capped(
-        self, response: requests.Response, admitted: float, site_deadline: float
+        self,
+        response: requests.Response,
+        admitted: float,
+        site_deadline: float,
+        max_bytes: int,
+        watchdog: _Watchdog,
     ) -> tuple[bytes, bool, str | None]:
         chunks: list[bytes] = []
         size = 0
@@ -283,27 +425,31 @@ class WebsiteFetcher:
             try:
                 chunk = response.raw.read1(65536, decode_content=True)
             except (urllib3.exceptions.HTTPError, OSError) as error:
+                if watchdog.fired:
+                    return b"".join(chunks), True, self._deadline_reason(admitted, site_deadline)
                 # Reading the raw stream bypasses requests' exception wrapping.
                 return b"".join(chunks), bool(chunks), f"read failed: {type(error).__name__}"
+            if watchdog.fired:  # the end we read may be our own cut, not the body's
+                return b"".join(chunks), True, self._deadline_reason(admitted, site_deadline)
             if not chunk:
                 return b"".join(chunks), False, None
             chunks.append(chunk)
             size += len(chunk)
-            if size >= self.max_bytes:
-                return b"".join(chunks)[: self.max_bytes], True, None
+            if size >= max_bytes:
+                return b"".join(chunks)[:max_bytes], True, None
 
     def _get_once(
-        self, url: str, site_deadline: float, crawl_delay_s: float | None
+        self, url: str, site_deadline: float, crawl_delay_s: float | None, max_bytes: int
     ) -> tuple[requests.Response, bytes, bool, str | None]:
         host, _ = origin_of(url)
         try:
             with self.politeness.slot(host, crawl_delay_s=crawl_delay_s, deadline=site_deadline):
-                return self._get_admitted(url, site_deadline)
+                return self._get_admitted(url, site_deadline, max_bytes)
         except SlotTimeout:
             raise BudgetSpent(f"site budget of {self.site_budget_s:g} s spent") from None
 
     def _get_admitted(
-        self, url: str, site_deadline: float
+        self, url: str, site_deadline: float, max_bytes: int
     ) -> tuple[requests.Response, bytes, bool, str | None]:
         # The page's time budget starts once the host's turn comes: waiting for
         # our own politeness is not the site being slow.
@@ -311,28 +457,48 @@ class WebsiteFetcher:
         remaining = site_deadline - admitted
         if remaining <= 0:
             raise BudgetSpent(f"site budget of {self.site_budget_s:g} s spent")
-        response = self._session.get(
-            url,
-            stream=True,
-            allow_redirects=False,
-            timeout=(min(self.connect_timeout_s, remaining), min(self.read_timeout_s, remaining)),
-        )
-        with response:
-            if response.is_redirect:
-                return response, b"", False, None
-            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if (
-                response.status_code == 200
-                and content_type not in HTML_TYPES
-                and not url.endswith("/robots.txt")
-            ):
-                return (
-                    response,
-                    b"",
-                    False,
-                    f"not an HTML page ({content_type or 'no content type'})",
+        watchdog = _Watchdog(min(admitted + self.page_deadline_s, site_deadline))
+        with watchdog.armed():
+            try:
+                response = self._session.get(
+                    url,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(
+                        min(self.connect_timeout_s, remaining),
+                        min(self.read_timeout_s, remaining),
+                    ),
                 )
-            body, truncated, error = self._read_capped(response, admitted, site_deadline)
+            except requests.RequestException as error:
+                if watchdog.fired:
+                    reason = self._deadline_reason(admitted, site_deadline)
+                    raise CutOff(f"{reason} before the response headers") from error
+                raise
+            with response:
+                if watchdog.fired:  # the headers ended at our cut: they are not all there
+                    reason = self._deadline_reason(admitted, site_deadline)
+                    raise CutOff(f"{reason} before the response headers")
+                if response.is_redirect:
+                    return response, b"", False, None
+                if unknown := unsupported_encodings(response.headers.get("Content-Encoding")):
+                    return response, b"", False, f"unsupported content encoding ({unknown})"
+                content_type = (
+                    response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                )
+                if (
+                    response.status_code == 200
+                    and content_type not in HTML_TYPES
+                    and not url.endswith("/robots.txt")
+                ):
+                    return (
+                        response,
+                        b"",
+                        False,
+                        f"not an HTML page ({content_type or 'no content type'})",
+                    )
+                body, truncated, error = self._read_capped(
+                    response, admitted, site_deadline, max_bytes, watchdog
+                )
         return response, body, truncated, error
 
     def fetch(self, url: str, site_deadline: float | None = None) -> FetchedPage:
@@ -344,7 +510,9 @@ class WebsiteFetcher:
         deadline = self.site_deadline() if site_deadline is None else site_deadline
         return self._fetch(url, deadline, check_robots=self.respect_robots)
 
-    def _fetch(self, url: str, site_deadline: float, *, check_robots: bool) -> FetchedPage:
+    def _fetch(
+        self, url: str, site_deadline: float, *, check_robots: bool, max_bytes: int | None = None
+    ) -> FetchedPage:
         started = time.monotonic()
         current, seen = url, {url}
         try:
@@ -357,7 +525,7 @@ class WebsiteFetcher:
                         return self._failed(url, current, started, "disallowed by robots.txt")
                     crawl_delay = robots.crawl_delay(USER_AGENT)
                 response, body, truncated, error = self._get_once(
-                    current, site_deadline, crawl_delay
+                    current, site_deadline, crawl_delay, max_bytes or self.max_bytes
                 )
                 self.usage.record_call(str(response.status_code))
                 if not response.is_redirect:
@@ -381,11 +549,15 @@ class WebsiteFetcher:
         except BlockedAddress as error:
             return self._failed(url, current, started, f"blocked: {error}")
         except RobotsUnavailable as error:
-            return self._failed(url, current, started, str(error), transient=True)
-        except BudgetSpent as error:
+            return self._failed(url, current, started, str(error), transient=error.transient)
+        except (BudgetSpent, CutOff) as error:
             # Not transient: a site too slow for its budget today will be tomorrow.
             return self._failed(url, current, started, str(error))
         except requests.RequestException as error:
+            if (known := _reason_behind(error)) is not None:
+                # Refused by the guard on connecting (the name now resolves
+                # elsewhere), or a response no HTTP client can read.
+                return self._failed(url, current, started, known[0], transient=known[1])
             # No answer at all (refused, reset, timed out): the site may be back later.
             return self._failed(url, current, started, type(error).__name__, transient=True)
 
@@ -411,11 +583,26 @@ class WebsiteFetcher:
             if parser is not None:
                 self._robots.move_to_end(root)
         if parser is None:
-            robots = self._fetch(f"{root}/robots.txt", site_deadline, check_robots=False)
+            robots = self._fetch(
+                f"{root}/robots.txt",
+                site_deadline,
+                check_robots=False,
+                max_bytes=self.robots_max_bytes,
+            )
             if robots.error and robots.error.startswith("site budget"):
                 raise BudgetSpent(robots.error)
             if robots.transient:
                 raise RobotsUnavailable(f"robots.txt unavailable: {robots.error}")
+            if robots.error and (
+                robots.status == 200 or robots.error.startswith(("deadline", "malformed"))
+            ):
+                # Cut off mid-body (too slow, a deadline, the connection lost): the
+                # rules read so far may stop before the one that disallows us, so
+                # nothing is allowed. Not cached: a later crawl asks again.
+                raise RobotsUnavailable(
+                    f"robots.txt unreadable: {robots.error}",
+                    transient=robots.error.startswith("read failed"),
+                )
             # Protego (Scrapy's parser) understands the wildcards and Allow
             # precedence Google documents; the standard library's does not.
             parser = Protego.parse(robots.content.decode("utf-8", "replace") if robots.ok else "")

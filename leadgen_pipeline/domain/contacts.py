@@ -22,6 +22,8 @@ its bundled public-suffix snapshot (never fetched).
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import tldextract
 from disposable_email_domains import blocklist as _DISPOSABLE_DOMAINS
@@ -211,6 +213,23 @@ def display_phone(e164: str | None, country: str | None) -> str | None:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+# A phone number as people type it: digits, spaces, "+", brackets, dots, dashes, slashes.
+_TYPED_PHONE = re.compile(r"^\+?[\d\s().\-/]+$")
+PHONE_QUERY_MIN_DIGITS = 5
+
+
+def phone_query_digits(text: str) -> str | None:
+    """What to look for inside stored E.164 numbers when a search box holds a phone number
+    as typed in any country ("030 1234 5678", "(512) 469-23", "0049 30 1234"): its digits
+    without leading zeros (a national trunk prefix, an international "00"), which every
+    E.164 form of that number contains. None for other text, or too few digits to mean
+    a number."""
+    if not _TYPED_PHONE.match(text.strip()):
+        return None
+    digits = re.sub(r"\D", "", text).lstrip("0")
+    return digits if len(digits) >= PHONE_QUERY_MIN_DIGITS else None
 
 
 def e164_if_valid(number: phonenumbers.PhoneNumber) -> str | None:

@@ -8,9 +8,10 @@ when two names, or a domain and a business name, are the same.
 
 Public API
 ----------
-``extract_page(html, url, *, site_url=None, default_region="US") -> PageExtraction``
-    Everything one page says. ``html`` may be ``str`` or ``bytes`` (UTF-8, else the
-    declared charset, else windows-1252). ``site_url`` is the site's home page; it bounds
+``extract_page(html, url, *, site_url=None, default_region="US", charset=None)``
+    -> ``PageExtraction``: everything one page says. ``html`` may be ``str`` or ``bytes``
+    (a BOM, else UTF-8, else ``charset`` (the HTTP header's), else the ``<meta>``
+    charset, else windows-1252). ``site_url`` is the site's home page; it bounds
     ``links`` and defaults to ``url``. ``default_region`` reads national numbers. The
     page also tells the links worth following (by topic: contact, legal notice, about,
     team, in seven languages; ``PAGE_TOPICS``) and those left out, its declared URL
@@ -50,8 +51,10 @@ Numbers labelled as fax, company, tax, bank, licence or policy numbers are not p
 addresses, phones and profiles named in a credit (web designer, host, photographer,
 supplier, partner) are another business's. docs/extraction.md describes every rule.
 
-Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed and the first
-``MAX_SCANNED_TEXT_CHARS`` of its visible text are kept and scanned by the text rules.
+Limits: only the first ``MAX_HTML_CHARS`` of a document are parsed, and none past the
+point where its nesting would cost the HTML parser more than ``MAX_NESTING_WORK``
+(``PageExtraction.cut`` says so); the first ``MAX_SCANNED_TEXT_CHARS`` of its visible
+text are kept and scanned by the text rules.
 """
 
 from __future__ import annotations
@@ -93,6 +96,13 @@ from leadgen_pipeline.domain.owners import (
 from leadgen_pipeline.domain.schema_org_types import ORGANIZATION_TYPES
 
 MAX_HTML_CHARS = 2_000_000
+# The HTML tree builder looks down the stack of open elements at many tags (a <div>
+# closes an open <p> "in button scope"), so its time grows with the square of the
+# nesting: 100,000 nested <div>s took lexbor 10.6 s, 10,000 took 0.09 s. The work is
+# estimated as the sum of the nesting depth at every tag (an upper bound: unclosed
+# <p>, <li> count as open), about 2 ns a unit; a document is parsed up to the tag where
+# it passes this, ~0.4 s. A 10,000-level page costs 10^8, a real one 10^4 to 10^6.
+MAX_NESTING_WORK = 200_000_000
 MAX_SCANNED_TEXT_CHARS = 200_000
 MAX_FOLLOW_LINKS = 10
 
@@ -145,6 +155,7 @@ class PageExtraction:
     region_hint: str | None = None  # the country the page says it is for (lang, domain)
     site_names: tuple[str, ...] = ()  # og:site_name, then the parts of the title
     linked_domains: frozenset[str] = frozenset()  # registered domains of other sites linked
+    cut: str | None = None  # why the document was parsed only in part
 
     @property
     def follow_links(self) -> tuple[str, ...]:
@@ -169,9 +180,15 @@ class WebsiteContacts:
 
 
 def extract_page(
-    html: str | bytes, url: str, *, site_url: str | None = None, default_region: str = "US"
+    html: str | bytes,
+    url: str,
+    *,
+    site_url: str | None = None,
+    default_region: str = "US",
+    charset: str | None = None,
 ) -> PageExtraction:
-    document = _close_unterminated_title(_decode_html(html)[:MAX_HTML_CHARS])
+    document, cut = _bounded_nesting(_decode_html(html, charset)[:MAX_HTML_CHARS])
+    document = _close_unterminated_title(document)
     tree = LexborHTMLParser(document)
     base_url = _base_url(tree, url)
     anchors = _anchors(tree, base_url)
@@ -219,6 +236,7 @@ def extract_page(
         region_hint=_region_hint(tree, declared_url or url),
         site_names=site_names,
         linked_domains=_linked_domains(anchors, _SiteScope.of(site_url or url)),
+        cut=cut,
         links=links,
         skipped_links=skipped_links,
         text="\n".join(lines),
@@ -444,11 +462,14 @@ _BYTE_ORDER_MARKS = (
 )
 
 
-def _decode_html(html: str | bytes) -> str:
-    """Bytes as text: BOM, else UTF-8 if it decodes, else the declared charset, else cp1252.
+def _decode_html(html: str | bytes, charset: str | None = None) -> str:
+    """Bytes as text: BOM, else UTF-8 if it decodes, else the charset of the HTTP header,
+    else the one of the ``<meta>``, else cp1252.
 
-    UTF-8 is tried before the declaration because pages often declare a charset they do
-    not use, and text that decodes as UTF-8 almost never is anything else.
+    UTF-8 is tried before the declarations because pages often declare a charset they do
+    not use, and text that decodes as UTF-8 almost never is anything else. The header
+    comes before the ``<meta>``, as in browsers (a Shift_JIS page whose template says
+    UTF-8 is shown right, so its owner never noticed).
     """
     if isinstance(html, str):
         return html
@@ -462,19 +483,52 @@ def _decode_html(html: str | bytes) -> str:
     except UnicodeDecodeError:
         pass
     # windows-1252 is what browsers assume for legacy pages that declare nothing usable.
-    return data.decode(_declared_codec(data[:1024]) or "cp1252", errors="replace")
+    codec = _usable_codec(charset) or _declared_codec(data[:1024]) or "cp1252"
+    return data.decode(codec, errors="replace")
 
 
 def _declared_codec(head: bytes) -> str | None:
     """The codec a ``<meta>`` charset names, unless unknown or the UTF-8 that just failed."""
     declared = _CHARSET_DECLARATION.search(head)
-    if declared is None:
-        return None
+    return None if declared is None else _usable_codec(declared.group(1).decode("ascii"))
+
+
+def _usable_codec(name: str | None) -> str | None:
+    """The codec a charset names, unless unknown or the UTF-8 that just failed."""
     try:
-        codec = codecs.lookup(declared.group(1).decode("ascii")).name
+        codec = codecs.lookup(name).name if name else None
     except LookupError:
         return None
-    return None if codec == "utf-8" else codec
+    return None if codec in (None, "utf-8") else codec
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+# Tags that do not nest: void elements, and those a sibling of their own kind closes
+# (a list of 5,000 unclosed <li> or <option> is one level deep, and cheap to parse).
+_FLAT_ELEMENTS = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link"),
+        *("meta", "param", "source", "track", "wbr"),
+        *("p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "rb", "rt", "rp"),
+    }
+)
+
+
+def _bounded_nesting(document: str) -> tuple[str, str | None]:
+    """The document up to the tag where its nesting would cost the parser more than
+    ``MAX_NESTING_WORK``, and why it was cut (None: whole)."""
+    depth = work = 0
+    for tag in _TAG.finditer(document):
+        if tag.group(2).lower() in _FLAT_ELEMENTS:
+            pass
+        elif tag.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+        work += depth
+        if work > MAX_NESTING_WORK:
+            return document[: tag.start()], f"nested too deep: parsed up to {depth:,} levels"
+    return document, None
 
 
 _TITLE_START = re.compile(r"<title\b[^>]*>", re.IGNORECASE)

@@ -109,14 +109,15 @@ def crawl_site(
         )
         if not fetched.content or (fetched.error and not fetched.truncated):
             continue
+        read = {"site_url": home_url, "charset": fetched.charset}
         page = extract_page(
-            fetched.content, fetched.final_url, site_url=home_url, default_region=region or "US"
+            fetched.content, fetched.final_url, default_region=region or "US", **read
         )
         if region is None:
             region = page.region_hint or "US"
-            page = extract_page(
-                fetched.content, fetched.final_url, site_url=home_url, default_region=region
-            )
+            page = extract_page(fetched.content, fetched.final_url, default_region=region, **read)
+        if page.cut:
+            log[-1]["cut"] = page.cut  # parsed only in part (nested too deep)
         pages.append(page)
         seen.add(document_key(page.url))
         for link in page.links:

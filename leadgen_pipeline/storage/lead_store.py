@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from leadgen_pipeline.domain.contacts import phone_query_digits
 from leadgen_pipeline.domain.leads import CollectionStats, ScoredLead
 from leadgen_pipeline.domain.outbound_webhooks import LEAD_FIELDS, LeadChanges, lead_changes
 from leadgen_pipeline.storage import outbound_webhook_store
@@ -263,9 +264,11 @@ def collection_leads(
         conditions.append(t.leads.c.quality_score >= filters.min_score)
     if filters.text and filters.text.strip():
         needle = filters.text.strip().lower()
-        conditions.append(
-            sa.or_(*(sa.func.lower(c).contains(needle, autoescape=True) for c in _SEARCHED))
-        )
+        matches = [sa.func.lower(c).contains(needle, autoescape=True) for c in _SEARCHED]
+        if digits := phone_query_digits(needle):
+            # A number typed as the country writes it ("030 1234 5678") finds its E.164.
+            matches.append(t.leads.c.phone_e164.contains(digits))
+        conditions.append(sa.or_(*matches))
     joined = members.join(t.leads, t.leads.c.place_id == members.c.place_id).join(
         t.prospects, t.prospects.c.place_id == members.c.place_id
     )

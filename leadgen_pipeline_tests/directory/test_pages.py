@@ -3,6 +3,7 @@
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import lxml.html
 import pytest
@@ -134,29 +135,40 @@ def test_each_lead_shows_all_its_contacts_and_where_they_came_from(directory_cli
             assert email_cell.get("title").startswith("from ")  # provenance on hover
 
 
-@pytest.fixture
-def hostile_lead(directory_database_url) -> Iterator[str]:
-    """A lead whose scraped name and website try to run script in a visitor's browser."""
-    engine = engine_for(directory_database_url)
+@contextmanager
+def first_dentist_as(database_url: str, **values: str) -> Iterator[str]:
+    """The first dentist's lead with `values` in place of its own while the block runs;
+    yields its place id."""
+    engine = engine_for(database_url)
     members = t.lead_collection_members
+    columns = [t.leads.c[name] for name in values]
     with engine.begin() as conn:
-        place_id, name, website = conn.execute(
-            sa.select(t.leads.c.place_id, t.leads.c.name, t.leads.c.website)
+        place_id, *before = conn.execute(
+            sa.select(t.leads.c.place_id, *columns)
             .join(members, members.c.place_id == t.leads.c.place_id)
             .where(members.c.collection_id == DENTISTS, members.c.rank == 1)
         ).one()
-        conn.execute(
-            sa.update(t.leads)
-            .where(t.leads.c.place_id == place_id)
-            .values(name="<script>alert('x')</script>", website="javascript:alert(1)")
-        )
-    yield place_id
-    with engine.begin() as conn:
-        conn.execute(
-            sa.update(t.leads)
-            .where(t.leads.c.place_id == place_id)
-            .values(name=name, website=website)
-        )
+        conn.execute(sa.update(t.leads).where(t.leads.c.place_id == place_id).values(values))
+    try:
+        yield place_id
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(t.leads)
+                .where(t.leads.c.place_id == place_id)
+                .values(dict(zip(values, before, strict=True)))
+            )
+
+
+@pytest.fixture
+def hostile_lead(directory_database_url) -> Iterator[str]:
+    """A lead whose scraped name and website try to run script in a visitor's browser."""
+    with first_dentist_as(
+        directory_database_url,
+        name="<script>alert('x')</script>",
+        website="javascript:alert(1)",
+    ) as place_id:
+        yield place_id
 
 
 def test_scraped_values_are_escaped_and_only_web_addresses_are_links(
@@ -171,28 +183,13 @@ def test_scraped_values_are_escaped_and_only_web_addresses_are_links(
 @pytest.fixture
 def foreign_lead(directory_database_url) -> Iterator[str]:
     """The first dentist as a practice in Berlin, with a German name, address and phone."""
-    engine = engine_for(directory_database_url)
-    members = t.lead_collection_members
-    columns = (t.leads.c.name, t.leads.c.phone_e164, t.leads.c.country_code)
-    with engine.begin() as conn:
-        place_id, *before = conn.execute(
-            sa.select(t.leads.c.place_id, *columns)
-            .join(members, members.c.place_id == t.leads.c.place_id)
-            .where(members.c.collection_id == DENTISTS, members.c.rank == 1)
-        ).one()
-        conn.execute(
-            sa.update(t.leads)
-            .where(t.leads.c.place_id == place_id)
-            .values(name="Zahnarztpraxis Dr. Weiß · 山田歯科", phone_e164="+493012345678",
-                    country_code="DE")
-        )  # fmt: skip
-    yield place_id
-    with engine.begin() as conn:
-        conn.execute(
-            sa.update(t.leads)
-            .where(t.leads.c.place_id == place_id)
-            .values(dict(zip([c.name for c in columns], before, strict=True)))
-        )
+    with first_dentist_as(
+        directory_database_url,
+        name="Zahnarztpraxis Dr. Weiß · 山田歯科",
+        phone_e164="+493012345678",
+        country_code="DE",
+    ) as place_id:
+        yield place_id
 
 
 def test_a_phone_is_shown_as_its_country_writes_it(directory_client, foreign_lead):

@@ -6,6 +6,7 @@ from leadgen_pipeline.domain.contacts import (
     is_freemail_domain,
     normalise_email,
     normalise_phone,
+    phone_query_digits,
     registered_domain,
 )
 
@@ -99,3 +100,12 @@ def test_domains():
 )
 def test_display_phone_is_national_in_the_business_country(e164, country, shown):
     assert display_phone(e164, country) == shown
+
+
+def test_a_phone_number_typed_in_a_search_box_becomes_the_digits_of_its_e164():
+    assert phone_query_digits("030 1234 5678") == "3012345678"  # trunk 0 dropped
+    assert phone_query_digits("0049 (0)30 1234") == "49030" + "1234"  # digits as typed
+    assert phone_query_digits("+81 3-1234-5678") == "81312345678"
+    assert phone_query_digits(" (512) 469.23/00 ") == "5124692300"
+    assert phone_query_digits("1234") is None  # too short to mean a number
+    assert phone_query_digits("Müller 030") is None  # words: a text search

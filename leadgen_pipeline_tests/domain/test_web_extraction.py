@@ -1,5 +1,6 @@
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -686,6 +687,69 @@ def test_bytes_declaring_utf8_but_encoded_as_windows_1252():
 def test_bytes_in_their_declared_charset():
     html = '<meta charset="windows-1251"><p>Привет, Owner: Dan Smith</p>'.encode("cp1251")
     assert extract_page(html, HOME).text == "Привет, Owner: Dan Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "header", "meta"),
+    [
+        ("Владелец Иван Петров", "cp1251", "windows-1251", None),
+        ("オーナー 山田太郎", "shift_jis", "Shift_JIS", None),
+        ("オーナー 山田太郎", "shift_jis", "Shift_JIS", "utf-8"),  # the template's meta lies
+        ("Владелец Иван Петров", "koi8-r", "KOI8-R", "windows-1251"),  # header over meta
+        ("Propriétaire José Peña", "latin-1", "ISO-8859-1", None),
+    ],
+    ids=[
+        "cp1251-header-only",
+        "sjis-header-only",
+        "sjis-header-meta-utf8",
+        "koi8r-vs-meta",
+        "latin1-header-only",
+    ],
+)
+def test_bytes_in_the_charset_of_the_http_header(text, codec, header, meta):
+    # Before: the header was not read; without a usable <meta> the bytes were read as
+    # windows-1252 ("Âëàäåëåö Èâàí Ïåòðîâ").
+    head = f'<meta charset="{meta}">' if meta else ""
+    html = f"<html><head>{head}</head><body><p>{text}</p></body></html>".encode(codec)
+    assert extract_page(html, HOME, charset=header).text == text
+
+
+@pytest.mark.parametrize("charset", ["x-no-such-charset", "", None, "utf-8"])
+def test_a_header_charset_that_is_unknown_or_utf8_falls_back_to_the_meta(charset):
+    html = '<meta charset="windows-1251"><p>Привет</p>'.encode("cp1251")
+    assert extract_page(html, HOME, charset=charset).text == "Привет"
+
+
+def test_utf8_and_a_bom_win_over_the_http_header():
+    assert extract_page("<p>Café</p>".encode(), HOME, charset="windows-1251").text == "Café"
+    bom = "\ufeff<p>Café</p>".encode("utf-16")
+    assert extract_page(bom, HOME, charset="windows-1251").text == "Café"
+
+
+@pytest.mark.parametrize("tag", ["div", "ul", "section", "blockquote"])
+def test_a_document_nested_100000_deep_is_parsed_in_part_and_in_bounded_time(tag):
+    # lexbor's time grows with the square of the nesting: 10.6 s for 100,000 <div>s.
+    html = f"<p>Call (512) 867-5309</p>{f'<{tag}>' * 100_000}<p>deep@nested.example</p>"
+    started = time.monotonic()
+    extraction = extract_page(html, HOME)
+    assert time.monotonic() - started < 2.0
+    assert extraction.cut == "nested too deep: parsed up to 20,000 levels"
+    assert values(extraction.phones) == ["+15128675309"]  # what came before the cut
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<div>" * 10_000 + "<p>x</p>" + "</div>" * 10_000,  # deep, but within the bound
+        "<ul>" + "<li><a href=/x>item</a>" * 50_000 + "</ul>",  # unclosed <li>: flat
+        "<select>" + "<option>choice" * 50_000 + "</select>",
+        "<p>paragraph" * 50_000,
+        "<div><span>a</span></div>" * 50_000,
+    ],
+    ids=["10000-divs", "unclosed-li", "unclosed-option", "unclosed-p", "wide"],
+)
+def test_wide_or_flat_documents_are_parsed_whole(html):
+    assert extract_page(html, HOME).cut is None
 
 
 def test_bytes_without_a_charset():

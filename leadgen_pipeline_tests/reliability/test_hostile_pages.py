@@ -23,7 +23,7 @@ from leadgen_pipeline.clients.web import AddressGuard, FetchedPage, WebsiteFetch
 from leadgen_pipeline.clients.web import parse_allowed_origins as origins
 from leadgen_pipeline.domain.places import Prospect
 from leadgen_pipeline.domain.web_extraction import extract_page, trimmed_text
-from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect
+from leadgen_pipeline.enrichment.waterfall import WaterfallSettings, enrich_prospect, enrich_website
 from leadgen_pipeline_tests.support.known_bugs import ProductBug
 from leadgen_pipeline_tests.support.loopback import LoopbackServer, answer, loopback_server
 
@@ -328,3 +328,37 @@ def test_the_waterfall_keeps_the_listing_when_every_page_is_hostile(server):
     assert outcome.status == "enriched"
     assert [c.kind for c in outcome.contacts] == ["phone", "website"]
     assert outcome.report["pages"][0]["error"] == "redirect loop"
+
+
+def test_a_page_in_the_charset_of_its_header_only_is_read_in_it(server):
+    # Cyrillic in windows-1251, said only by the header: read as windows-1252 before.
+    body = "<html><body><p>Владелец Иван Петров</p></body></html>".encode("cp1251")
+    serve(server, "/ru/", body, "text/html; charset=windows-1251")
+    outcome = enrich_website(
+        fetcher_for(server),
+        None,
+        f"{server.url}/ru/",
+        business_name="Bakery",
+        region="US",
+        settings=WaterfallSettings(),
+    )
+    assert outcome.crawl.pages[0].text == "Владелец Иван Петров"
+
+
+def test_a_page_nested_100000_deep_is_parsed_in_part_and_says_so(server):
+    depth = 100_000
+    serve(server, "/deep/", html_page(CONTACT + "<div>" * depth + "</div>" * depth))
+    started = time.monotonic()
+    outcome = enrich_website(
+        WebsiteFetcher(
+            guard=AddressGuard(allowed_origins=origins(server.url)), max_bytes=1_000_000
+        ),
+        None,
+        f"{server.url}/deep/",
+        business_name="Bakery",
+        region="US",
+        settings=WaterfallSettings(),
+    )
+    assert time.monotonic() - started < WITHIN_S  # before: 10.3 s in the parser
+    assert outcome.report["pages"][0]["cut"] == "nested too deep: parsed up to 20,000 levels"
+    assert [c.value for c in outcome.contacts if c.kind == "email"] == ["office@hostile-bakery.com"]

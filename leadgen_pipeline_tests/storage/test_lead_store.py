@@ -163,3 +163,33 @@ def test_two_runs_writing_the_same_new_leads_at_once_tell_each_once(pg_url):
     told = outbox(engine)
     assert sorted(data["placeId"] for _, data in told) == sorted(p.place_id for p in FIELD)
     assert {kind for kind, _ in told} == {"lead.created"}
+
+
+def test_a_phone_number_typed_as_its_country_writes_it_finds_the_lead(engine):
+    search_store.register_search(engine, REQUEST, "test")
+    prospect_store.store_search_prospects(engine, REQUEST.partition_key, FIELD)
+    phones = ["+493012345678", "+15124692300", "+81312345678"]
+    scored = [
+        _scored(p, phone=Sourced(phone, "places_search"))
+        for p, phone in zip(FIELD, phones, strict=True)
+    ]
+    lead_store.upsert_leads(engine, REQUEST.partition_key, scored, None)
+    search = {"id": REQUEST.partition_key, "keyword": "plumber", "location": "Austin, TX"}
+    with engine.connect() as conn:
+        rows = lead_store.search_lead_rows(conn, REQUEST.partition_key)
+    lead_store.save_collection(
+        engine, search, collection_stats(rows), [(r["place_id"], r["rank"]) for r in rows]
+    )
+
+    def found(text):
+        with engine.connect() as conn:
+            _, members = lead_store.collection_leads(
+                conn, REQUEST.partition_key, lead_store.LeadFilters(text=text)
+            )
+        return [m["phone_e164"] for m in members]
+
+    assert found("030 1234 5678") == ["+493012345678"]
+    assert found("0049 30 12345678") == ["+493012345678"]
+    assert found("(512) 469-2300") == ["+15124692300"]
+    assert found("03-1234-5678") == ["+81312345678"]
+    assert found("+1 512") == []  # too few digits to mean a number; no lead says "+1 512"
