@@ -15,6 +15,7 @@ import hashlib
 import random
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,11 +24,23 @@ from typing import TypeVar
 import phonenumbers
 
 from leadgen_sandbox.geography import PopulationGeography, Viewport, city_viewport
+from leadgen_sandbox.locales import (
+    JAPANESE_WORD_ROMAJI,
+    LOCAL_QUERY_SIZES,
+    LOCALES,
+    PINNED_LOCAL_NAMES,
+    PINNED_ROMAJI,
+    Locale,
+    LocalTrade,
+    local_trades,
+)
 from leadgen_sandbox.world_data import (
+    ALL_CITIES,
     CITIES,
     DEFAULT_AREA_CODE,
     EMAIL_LOCAL_PARTS,
     FIRST_NAMES,
+    INTERNATIONAL_CITIES,
     KEYWORD_ALIASES,
     LAST_NAMES,
     NAME_TEMPLATES,
@@ -277,6 +290,18 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class LocalAddress:
+    """A street address outside the US, in parts (``locales.format_address`` writes it)."""
+
+    route: str  # "Friedrichstraße"; Japan: the town (町), "銀座"
+    route_short: str  # as Google abbreviates it: "C. de Alcalá", "Av. Paulista"
+    number: str  # "12"; Japan: chōme-banchi-gō, "1-2-3"
+    district: str  # Bezirk, arrondissement, barrio, ward (区), bairro
+    district_en: str = ""  # Japan: "Chuo City"
+    route_en: str = ""  # Japan: the town in romaji, "Ginza"
+
+
+@dataclass(frozen=True)
 class Business:
     place_id: str
     name: str
@@ -308,6 +333,11 @@ class Business:
     social_profiles: tuple[SocialProfile, ...]
     services: tuple[str, ...]
     founded_year: int
+    # Outside the US (locales.py): the country, the address in parts, the name order.
+    country: str = "US"
+    local_address: LocalAddress | None = None
+    family_name_first: bool = False  # Japan: "山田 太郎", family name first
+    language: str = "en"  # of the website
 
     @property
     def pure_service_area(self) -> bool:
@@ -315,6 +345,8 @@ class Business:
 
     @property
     def owner_name(self) -> str:
+        if self.family_name_first:
+            return f"{self.owner_last_name} {self.owner_first_name}"
         return f"{self.owner_first_name} {self.owner_last_name}"
 
     @property
@@ -331,6 +363,10 @@ class Business:
 
     @property
     def formatted_address(self) -> str:
+        if self.country != "US":
+            from leadgen_sandbox.local_places import formatted_address
+
+            return formatted_address(self, self.language)
         region = f"{self.state} {self.postal_code}" if self.state else self.postal_code
         return f"{self.street_address}, {self.city}, {region}, USA"
 
@@ -394,7 +430,7 @@ def resolve_city(location: str) -> City:
     if known:
         return known
     if not state:
-        same_name = [c for c in CITIES.values() if c.name.lower() == city_part.lower()]
+        same_name = [c for c in ALL_CITIES.values() if _names(c, city_part)]
         if same_name:
             return same_name[0]
     rng = _seeded_random("city", city_part.lower(), state)
@@ -408,6 +444,24 @@ def resolve_city(location: str) -> City:
         longitude=round(rng.uniform(-120.0, -75.0), 4),
         zip_prefix=f"{rng.randrange(100, 999)}",
     )
+
+
+def _names(city: City, text: str) -> bool:
+    """Whether ``text`` is the city's name or one of its aliases ("東京", "Sao Paulo")."""
+    folded = " ".join(text.split()).casefold()
+    return folded == city.name.casefold() or folded in city.aliases
+
+
+def _international_city(city_part: str, rest: str) -> City | None:
+    """ "Berlin, Germany", "Lyon, France", "東京都, 日本": a known city outside the US, named
+    with its country (in any language Places reads, or its code)."""
+    for city in INTERNATIONAL_CITIES.values():
+        locale = LOCALES[city.country]
+        countries = {name.casefold() for name in locale.country_names.values()}
+        region = " ".join(rest.split(",")[0].split()).casefold()
+        if _names(city, city_part) and region in {*countries, city.country.casefold()}:
+            return city
+    return None
 
 
 def _state_code(text: str) -> str:
@@ -432,12 +486,17 @@ def parse_query(text_query: str) -> ParsedQuery:
     keyword = KEYWORD_ALIASES.get(keyword, keyword)
     city = resolve_city(location_text) if location_text.strip() else CITIES[DEFAULT_LOCATION_KEY]
     location_key = f"{city.name.lower()} {city.state.lower()}".strip()
+    if city.country != "US":  # "Elektriker", "elektroinstallateur" and "electrician": one trade
+        local = local_trades(city.country).get(_normalise(keyword_text))
+        local = local or local_trades(city.country).get(keyword)
+        keyword = local.trade.keyword if local else keyword
     if not keyword or EMPTY_RESULT_MARKER in keyword:
         size = 0
     elif bulk:
         size = min(int(bulk.group(1)), BULK_MAX)
     else:
-        size = {**KNOWN_QUERY_SIZES, **LARGE_QUERY_SIZES}.get((keyword, location_key), 0)
+        sizes = {**KNOWN_QUERY_SIZES, **LARGE_QUERY_SIZES, **LOCAL_QUERY_SIZES}
+        size = sizes.get((keyword, location_key), 0)
         size = size or 6 + int.from_bytes(_digest("size", keyword, location_key)[:4], "big") % 35
     return ParsedQuery(keyword, location_key, city, size, located=bool(location_text.strip()))
 
@@ -456,12 +515,14 @@ def locality_of(text_query: str) -> City | None:
     city_part, _, rest = text.partition(",")
     if rest.strip():
         state = _state_code(rest.split(",")[0])
-        return resolve_city(text) if state else None
+        if not state:
+            return _international_city(city_part, rest)
+        return resolve_city(text)
     # "portland or", as people type it: Places reads a trailing state code without a comma.
     head, _, last = city_part.strip().rpartition(" ")
     if head and last.upper() in STATE_AREA_CODES:
         return resolve_city(text)
-    known = [c for c in CITIES.values() if c.name.lower() == city_part.strip().lower()]
+    known = [c for c in ALL_CITIES.values() if _names(c, city_part)]
     return known[0] if known else None
 
 
@@ -488,6 +549,82 @@ def trade_for_keyword(keyword: str) -> Trade:
     )
 
 
+_ROMAJI_TRADES = {"歯医者": "shika"}
+# A site abroad: its contact page and the page the law asks for (Impressum, mentions légales,
+# aviso legal), or the company profile (会社概要) and "about us" where none is required.
+LOCAL_PAGES: dict[str, tuple[SitePage, SitePage]] = {
+    "de": (SitePage("Kontakt", "kontakt/"), SitePage("Impressum", "impressum/")),
+    "fr": (SitePage("Contact", "contact/"), SitePage("Mentions légales", "mentions-legales/")),
+    "es": (SitePage("Contacto", "contacto/"), SitePage("Aviso legal", "aviso-legal/")),
+    "ja": (SitePage("お問い合わせ", "contact/"), SitePage("会社概要", "company/")),
+    "pt": (SitePage("Contato", "contato/"), SitePage("Sobre nós", "sobre/")),
+}
+LOCAL_EMAIL_STYLE_WEIGHTS: dict[EmailStyle, int] = {
+    EmailStyle.MAILTO: 40,
+    EmailStyle.PLAIN: 20,
+    EmailStyle.PAREN_AT: 15,  # "info(at)mueller-elektro.de", common in Germany
+    EmailStyle.HTML_ENTITIES: 10,
+    EmailStyle.CLOUDFLARE: 15,
+}
+LOCAL_PHONE_STYLE_WEIGHTS: dict[PhoneStyle, int] = {
+    PhoneStyle.TEL_LINK: 40,
+    PhoneStyle.DASHES: 40,  # abroad: the national format, "030 23125123", "03-5550-0123"
+    PhoneStyle.INTERNATIONAL: 20,  # "+49 30 23125123"
+}
+# The owner on the legal page ("Inhaber: ...", "Gérant : ...", "代表者"), in a team card,
+# or in a sentence saying who founded the business.
+LOCAL_OWNER_STYLE_WEIGHTS: dict[OwnerStyle, int] = {
+    OwnerStyle.OWNER_LABEL: 70,
+    OwnerStyle.TEAM_CARD: 15,
+    OwnerStyle.FOUNDED_BY: 15,
+}
+MINUS = "\u2212"  # Japanese addresses write 2-3 with a minus sign
+_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "\u0131": "i"})
+
+
+def ascii_slug(text: str) -> str:
+    """A domain label from a name in any Latin script: "Müller Elektro GmbH" ->
+    "mueller-elektro-gmbh", "Fontanería Peña" -> "fontaneria-pena"."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_TRANSLITERATION))
+    return slugify("".join(ch for ch in folded if not unicodedata.combining(ch)))
+
+
+def _local_address(rng: random.Random, locale: Locale) -> tuple[LocalAddress, str]:
+    district = rng.choice(locale.districts)
+    postal_code = rng.choice(district.postal_codes)
+    if locale.country == "JP":
+        town, town_en = district.towns[0]
+        number = f"{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
+        address = LocalAddress(town, town, number, district.name, district.name_en, town_en)
+        return address, postal_code
+    street = rng.choice(locale.streets)
+    number = str(rng.randint(1, 180))
+    return LocalAddress(
+        street.name, street.short or street.name, number, district.name
+    ), postal_code
+
+
+def _street_line(address: LocalAddress, locale: Locale) -> str:
+    """The street address as the country writes it on a letter."""
+    match locale.country:
+        case "DE":
+            return f"{address.route} {address.number}"
+        case "FR":
+            return f"{address.number} {address.route}"
+        case "JP":
+            chome, _, rest = address.number.partition("-")
+            return f"{address.district}{address.route}{chome}丁目{rest.replace('-', MINUS)}"
+        case _:  # Spain, Brazil
+            return f"{address.route}, {address.number}"
+
+
+def _generic_local_trade(keyword: str, locale: Locale) -> LocalTrade:
+    """A trade the locale does not list ("bäckerei in Berlin"): named by the keyword."""
+    trade = trade_for_keyword(keyword)
+    noun = keyword.title() if keyword.isascii() or locale.country != "JP" else keyword
+    return LocalTrade(dataclasses.replace(trade, name_noun=noun), (noun,), noun, (), ())
+
+
 class _PopulationBuilder:
     """Draws the businesses of one (keyword, city) population in rank order."""
 
@@ -500,6 +637,12 @@ class _PopulationBuilder:
         self.site_base_url = site_base_url
         self.businesses: list[Business] = []
         self._names: set[str] = set()
+        self.locale: Locale | None = LOCALES.get(parsed.city.country)
+        if self.locale is not None:
+            local = local_trades(self.locale.country).get(parsed.keyword)
+            self.local_trade = local or _generic_local_trade(parsed.keyword, self.locale)
+            self.trade = self.local_trade.trade
+            self._slugs: set[str] = set()
 
     def draw_extra(self, index: int) -> Business:
         business = self._draw(index)
@@ -511,6 +654,8 @@ class _PopulationBuilder:
         return self.businesses[:size]
 
     def _draw(self, index: int) -> Business:
+        if self.locale is not None:
+            return self._draw_local(index, self.locale)
         rng = _seeded_random("business", *self.key, index)
         city, trade = self.city, self.trade
         first, last, name = self._draw_owner_and_name(rng, index)
@@ -581,6 +726,159 @@ class _PopulationBuilder:
             services=tuple(rng.sample(trade.services, rng.randint(3, 6))),
             founded_year=rng.randint(1978, 2020),
         )
+
+    def _draw_local(self, index: int, locale: Locale) -> Business:
+        """A business outside the US: local names, address, phone, site (streams of its own)."""
+        rng = _seeded_random("business", *self.key, index)
+        city, trade = self.city, self.trade
+        first, last, name, ascii_name = self._draw_local_names(rng, locale, index)
+        slug = ascii_slug(ascii_name)
+        if slug in self._slugs:
+            slug = f"{slug}-{index + 1}"
+        self._slugs.add(slug)
+        domain = f"{slug}{locale.domain_suffix}"
+        place_id = (
+            "ChIJ" + base64.urlsafe_b64encode(_digest("place", *self.key, index)).decode()[:23]
+        )
+        status_draw = rng.random()
+        status = (
+            "CLOSED_PERMANENTLY"
+            if status_draw < 0.05
+            else "CLOSED_TEMPORARILY"
+            if status_draw < 0.08
+            else "OPERATIONAL"
+        )
+        line = rng.randrange(10**locale.phone_digits)
+        phone = f"{locale.phone_prefix}{line:0{locale.phone_digits}d}"
+        phone_listed = rng.random() >= PHONE_UNLISTED_SHARE
+        if rng.random() < 0.04:
+            rating, rating_count = None, 0
+        else:
+            rating = round(min(5.0, max(1.0, rng.gauss(4.3, 0.5))), 1)
+            rating_count = max(1, min(4000, int(rng.lognormvariate(3.6, 1.1))))
+        site = self._draw_local_website(index, slug, locale)
+        website_uri = f"{self.site_base_url(slug)}{site.path}" if site else None
+        spot = self.geography.spot(index)
+        # A building several businesses share has one address: drawn from its spot.
+        where = _seeded_random("building", *self.key, spot.latitude, spot.longitude)
+        address, postal_code = _local_address(where if spot.street_address else rng, locale)
+        founded = rng.randint(1978, 2020)
+        return Business(
+            place_id=place_id,
+            name=name,
+            rank=index + 1,
+            trade=trade,
+            street_address=_street_line(address, locale),
+            city=locale.city_names[locale.language],
+            state="",
+            state_name=city.state_name,
+            postal_code=postal_code,
+            latitude=spot.latitude,
+            longitude=spot.longitude,
+            business_status=status,
+            phone_e164=phone,
+            phone_listed=phone_listed,
+            website_uri=website_uri,
+            site=site,
+            hostile=None,
+            rating=rating,
+            user_rating_count=rating_count,
+            opening_hours=self._draw_hours(rng),
+            reviews=self._draw_local_reviews(rng, locale, rating, rating_count, first),
+            owner_first_name=first,
+            owner_last_name=last,
+            owner_title=rng.choice(locale.owner_titles),
+            owner_publicly_known=rng.random() < OWNER_PUBLICLY_KNOWN_SHARE,
+            email=f"{rng.choice(locale.email_local_parts)}@{domain}",
+            domain=domain,
+            social_profiles=self._draw_socials(rng, slug),
+            services=tuple(rng.sample(trade.services, rng.randint(3, min(6, len(trade.services))))),
+            founded_year=founded,
+            country=locale.country,
+            local_address=address,
+            family_name_first=locale.family_name_first,
+            language=locale.language,
+        )
+
+    def _draw_local_names(
+        self, rng: random.Random, locale: Locale, index: int
+    ) -> tuple[str, str, str, str]:
+        """(first, last, business name, its ASCII spelling for the domain)."""
+        pinned = PINNED_LOCAL_NAMES.get(self.key, {}).get(index)
+        if pinned:
+            first, last, name = pinned
+            self._names.add(name)
+            return first, last, name, PINNED_ROMAJI.get(name, name)
+        # A pinned name's family name is its own: no other business of the population has it.
+        taken = {pinned_last for _, pinned_last, _ in PINNED_LOCAL_NAMES.get(self.key, {}).values()}
+        firsts = range(len(locale.first_names))
+        lasts = [i for i in range(len(locale.last_names)) if locale.last_names[i] not in taken]
+        noun = rng.choice(self.local_trade.nouns)
+        for _ in range(30):
+            f, la = rng.choice(firsts), rng.choice(lasts)
+            word = rng.choice(locale.name_words) if locale.name_words else ""
+            template = rng.choice(locale.name_templates)
+            fields = {"first": locale.first_names[f], "last": locale.last_names[la]}
+            name = template.format(**fields, noun=noun, word=word, city=self.city.name)
+            if name not in self._names:
+                break
+        else:
+            name = f"{name} {index + 1}"
+        self._names.add(name)
+        if locale.first_romaji:  # Japan: the domain from the romaji of the name's words
+            trade_word = _ROMAJI_TRADES.get(self.trade.keyword, "clinic")
+            head = locale.last_romaji[la] if "{last}" in template else "tokyo"
+            ascii_name = (
+                f"{head} {JAPANESE_WORD_ROMAJI.get(word, '') if '{word}' in template else ''}"
+            )
+            ascii_name = f"{ascii_name} {trade_word}"
+        else:
+            ascii_name = name
+        return locale.first_names[f], locale.last_names[la], name, ascii_name
+
+    def _draw_local_website(self, index: int, slug: str, locale: Locale) -> SiteProfile | None:
+        rng = _seeded_random("site", *self.key, index)
+        if rng.random() < NO_WEBSITE_SHARE:
+            return None
+        contact, legal = LOCAL_PAGES[locale.language]
+        return SiteProfile(
+            slug=slug,
+            contact_page=contact,
+            about_page=legal,
+            link_style=rng.choice(list(LinkStyle)),
+            email_style=_weighted_choice(rng, LOCAL_EMAIL_STYLE_WEIGHTS.items()),
+            email_in_footer=rng.random() < 0.3,
+            phone_style=_weighted_choice(rng, LOCAL_PHONE_STYLE_WEIGHTS.items()),
+            socials_in_header=rng.random() < 0.4,
+            json_ld=_weighted_choice(rng, JSON_LD_WEIGHTS.items()),
+            microdata=False,
+            owner_style=_weighted_choice(rng, LOCAL_OWNER_STYLE_WEIGHTS.items()),
+            links_private_page=False,
+            robots_disallowed=False,
+        )
+
+    def _draw_local_reviews(
+        self,
+        rng: random.Random,
+        locale: Locale,
+        rating: float | None,
+        rating_count: int,
+        owner_first: str,
+    ) -> tuple[Review, ...]:
+        if rating is None:
+            return ()
+        reviews: list[Review] = []
+        for _ in range(rng.randint(0, min(3, rating_count))):
+            stars = max(1, min(5, round(rng.gauss(rating, 0.8))))
+            texts = locale.reviews_good if stars >= 4 else locale.reviews_bad
+            text = rng.choice(texts).format(first=owner_first)
+            publish_time, relative = rng.choice(REVIEW_TIMES)
+            if any(review.text == text for review in reviews):
+                continue
+            first, last = rng.choice(locale.first_names), rng.choice(locale.last_names)
+            author = f"{last} {first}" if locale.family_name_first else f"{first} {last[0]}."
+            reviews.append(Review(author, stars, text, publish_time, relative))
+        return tuple(reviews)
 
     def _draw_owner_and_name(self, rng: random.Random, index: int) -> tuple[str, str, str]:
         for _ in range(30):
@@ -797,7 +1095,7 @@ class SandboxDataset:
             drawn = {builder.city for builder in self._populations.values()}
         cities = [
             city
-            for city in {*CITIES.values(), *drawn}
+            for city in {*ALL_CITIES.values(), *drawn}
             if area.intersects(city_viewport(city).grown(NEARBY_DEGREES))
         ]
         merged: list[Business] = []

@@ -14,6 +14,9 @@ from leadgen_sandbox.dataset import Business, SandboxDataset
 from leadgen_sandbox.faults import QuotaState
 from leadgen_sandbox.geography import Viewport, city_viewport, distance_m
 from leadgen_sandbox.http_server import Request, Response, SandboxApp
+from leadgen_sandbox.local_places import address_components, formatted_address, short_address
+from leadgen_sandbox.local_places import locality_json as local_locality_json
+from leadgen_sandbox.locales import LOCALES, local_trades
 from leadgen_sandbox.world_data import City
 
 INVALID_KEY = "invalid-key"
@@ -248,6 +251,49 @@ def _opening_hours_json(business: Business) -> dict[str, Any]:
 
 def place_json(business: Business, language_code: str) -> dict[str, Any]:
     """Every field of the Place the business is; absent data is omitted, never null."""
+    if business.country != "US":
+        place = _local_place_json(business, language_code)
+    else:
+        place = _us_place_json(business, language_code)
+    if business.pure_service_area:
+        place["pureServiceAreaBusiness"] = True
+    else:
+        assert business.latitude is not None and business.longitude is not None
+        lat, lng = business.latitude, business.longitude
+        place["location"] = {"latitude": lat, "longitude": lng}
+        around = Viewport(lat - 0.0014, lng - 0.0014, lat + 0.0014, lng + 0.0014)
+        place["viewport"] = around.to_json()
+    return {name: value for name, value in place.items() if value is not None}
+
+
+def _local_place_json(business: Business, language_code: str) -> dict[str, Any]:
+    """A Place outside the US: the address in the country's format and the answer's language,
+    the type's display name in the local language when asked in it."""
+    locale = LOCALES[business.country]
+    place = _us_place_json(business, language_code)
+    local = local_trades(business.country).get(business.trade.keyword)
+    asked = (language_code or "en").split("-")[0].lower()
+    if local and asked == locale.language:
+        type_name = local.display_name
+    else:
+        type_name = business.trade.primary_type.replace("_", " ").capitalize()
+    place.update(
+        formattedAddress=(
+            formatted_address(business, language_code).partition(", ")[2]
+            if business.pure_service_area and business.country != "JP"
+            else formatted_address(business, language_code)
+        ),
+        shortFormattedAddress=short_address(business, language_code),
+        addressComponents=address_components(business, language_code),
+        primaryTypeDisplayName={"text": type_name, "languageCode": language_code},
+    )
+    for review in place.get("reviews") or []:
+        for key in ("text", "originalText"):
+            review[key]["languageCode"] = locale.language
+    return place
+
+
+def _us_place_json(business: Business, language_code: str) -> dict[str, Any]:
     cid = int.from_bytes(hashlib.sha256(business.place_id.encode()).digest()[:8], "big")
     number, _, street = business.street_address.partition(" ")
     components = [
@@ -314,19 +360,13 @@ def place_json(business: Business, language_code: str) -> dict[str, Any]:
         ]
         or None,
     }
-    if business.pure_service_area:
-        place["pureServiceAreaBusiness"] = True
-    else:
-        assert business.latitude is not None and business.longitude is not None
-        lat, lng = business.latitude, business.longitude
-        place["location"] = {"latitude": lat, "longitude": lng}
-        around = Viewport(lat - 0.0014, lng - 0.0014, lat + 0.0014, lng + 0.0014)
-        place["viewport"] = around.to_json()
-    return {name: value for name, value in place.items() if value is not None}
+    return place
 
 
 def locality_json(city: City, language_code: str) -> dict[str, Any]:
     """The Place a Text Search for a city's name returns: a locality with its viewport."""
+    if city.country != "US":
+        return local_locality_json(city, language_code)
     place_id = (
         "ChIJ"
         + base64.urlsafe_b64encode(

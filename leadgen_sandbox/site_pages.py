@@ -23,6 +23,7 @@ from leadgen_sandbox.dataset import (
     PhoneStyle,
     SiteProfile,
 )
+from leadgen_sandbox.local_site_pages import render_local_page
 from leadgen_sandbox.world_data import FIRST_NAMES, LAST_NAMES
 
 STAFF_ROLES = ("Office Manager", "Lead Technician", "Apprentice", "Customer Care", "Estimator")
@@ -53,6 +54,10 @@ def render_site_page(business: Business, kind: SitePageKind, web_url: str) -> st
     site = business.site
     assert site is not None, "only businesses with a normal website have pages"
     page = _SitePage(business, site, kind, web_url)
+    if business.country != "US":  # a site abroad, in its own language
+        targets = ["", *(p.path for p in (site.contact_page, site.about_page) if p)]
+        href = {target: page.href(target) for target in targets}
+        return render_local_page(business, kind.value, web_url, href)
     return page.render()
 
 

@@ -21,6 +21,8 @@ class City:
     # Half the height and width of the city's Places viewport, in degrees.
     viewport_half_lat: float = 0.12
     viewport_half_lng: float = 0.14
+    country: str = "US"  # ISO 3166-1 alpha-2; outside the US see locales.py
+    aliases: tuple[str, ...] = ()  # other names a user types ("東京", "sao paulo"), lower case
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,60 @@ CITIES: dict[str, City] = {
         City("Philadelphia", "PA", "Pennsylvania", ("215", "267"), 39.9526, -75.1652, "191"),
     )
 }
+
+# Cities outside the US (their businesses, streets and words are in locales.py), keyed by
+# their name in lower case: they have no state; `state_name` is the region Google names.
+# `area_codes` holds the city's trunk code without its 0 (unused: locales.py draws the lines),
+# `zip_prefix` the first digits of its postal codes.
+INTERNATIONAL_CITIES: dict[str, City] = {
+    city.name.lower(): city
+    for city in (
+        City("Berlin", "", "Berlin", ("30",), 52.52, 13.405, "1", 0.1686, 0.3364, "DE"),
+        City(
+            "Lyon", "", "Auvergne-Rhône-Alpes", ("4",), 45.764, 4.8357, "69", 0.0505, 0.0633, "FR"
+        ),
+        City(
+            "Madrid",
+            "",
+            "Comunidad de Madrid",
+            ("91",),
+            40.4168,
+            -3.7038,
+            "28",
+            0.1259,
+            0.185,
+            "ES",
+        ),
+        City(
+            "Tokyo",
+            "",
+            "東京都",
+            ("3",),
+            35.6764,
+            139.65,
+            "1",
+            0.16,
+            0.18,
+            "JP",
+            aliases=("東京", "東京都", "tokyo-to", "tōkyō", "tokyo japan"),
+        ),
+        City(
+            "São Paulo",
+            "",
+            "São Paulo",
+            ("11",),
+            -23.5558,
+            -46.6396,
+            "0",
+            0.22,
+            0.24,
+            "BR",
+            aliases=("sao paulo", "são paulo sp", "sao paulo sp", "são paulo - sp", "sampa"),
+        ),
+    )
+}
+# Every city the world knows (CITIES stays the US list: the benchmarks draw from it).
+ALL_CITIES: dict[str, City] = {**CITIES, **INTERNATIONAL_CITIES}
 
 # One real area code per state, for "keyword in Some Town, ST" queries outside CITIES.
 STATE_AREA_CODES: dict[str, tuple[str, str]] = {
