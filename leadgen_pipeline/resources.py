@@ -103,8 +103,10 @@ class PlacesResource(RateLimitedResource):
     # has not seen every business (see docs on coverage).
     result_cap: int = 60
     max_pages: int = 10
-    # Coverage "top" only; "full" takes the region and language from the resolved area.
-    region_code: str = "US"
+    # Coverage "top" only ("full" takes the region and language from the resolved area):
+    # a CLDR region code biasing results and formatting addresses; None lets Places
+    # read the place from the query ("Elektriker in Berlin").
+    region_code: str | None = None
     # Coverage "full": a split never makes a tile side shorter than this, and one search
     # asks at most this many tiles (a safety stop, reported as incomplete).
     min_tile_side_m: float = 50.0

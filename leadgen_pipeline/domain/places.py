@@ -9,6 +9,7 @@ never asked for.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,18 @@ def place_country(place: Mapping[str, Any]) -> str | None:
         region = phonenumbers.region_code_for_number(number)
         return region if region and region != "001" else None
     return None
+
+
+def prevailing_country(pages: Iterable[Mapping[str, Any]]) -> str | None:
+    """The country most of the pages' places are in: a search's country when no area was
+    looked up (coverage top), so that national numbers are read in it."""
+    countries = Counter(
+        country
+        for page in pages
+        for place in page.get("places") or []
+        if isinstance(place, Mapping) and (country := place_country(place))
+    )
+    return countries.most_common(1)[0][0] if countries else None
 
 
 def _optional_number(place: Mapping[str, Any], field: str, kind: type) -> Any:

@@ -56,8 +56,9 @@ class WaterfallSettings:
     llm_text_chars: int = 6000
     use_llm: bool = True
     # Phone numbers are read in each prospect's own country (Prospect.country_code);
-    # this stands in only for a prospect whose country Places did not tell.
-    region: str = "US"
+    # this stands in only for a prospect whose country Places did not tell. None: the
+    # site's own hints (its language, its domain), else the US.
+    region: str | None = None
 
 
 @dataclass(frozen=True)

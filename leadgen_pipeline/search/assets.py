@@ -14,7 +14,12 @@ from leadgen_pipeline.domain.intelligence import (
     BusinessIntelligence,
     intelligence_prompt,
 )
-from leadgen_pipeline.domain.places import SEARCH_FIELD_MASK, MalformedPlace, ranked_prospects
+from leadgen_pipeline.domain.places import (
+    SEARCH_FIELD_MASK,
+    MalformedPlace,
+    prevailing_country,
+    ranked_prospects,
+)
 from leadgen_pipeline.domain.territory import CLOSED_STATUSES, listing_changes, listing_of
 from leadgen_pipeline.monitoring.events import OrchestrationEvent, log_event
 from leadgen_pipeline.resources import DatabaseResource, LLMResource, PlacesResource, usage_delta
@@ -132,7 +137,10 @@ def places_results(
             else "complete"
         )
         report = {"status": status, "coverage": "top", "places_found": len(ranked)}
-        record = CoverageRecord(status, report)
+        # No area was looked up: the search is in the country of the places it found.
+        record = CoverageRecord(
+            status, report, country_code=prevailing_country(page[1] for page in stored)
+        )
     else:
         report = coverage_report(run, ranked, usage)
         capped = run.report is not None and not run.report.complete

@@ -93,3 +93,32 @@ def _assert_site_contacts(lead: sa.Row, business: Business) -> None:
         assert lead.email == business.email, business.name
     elif state == "none":  # a domain that takes no mail: its address is not kept
         assert lead.email is None, business.name
+
+
+def test_a_top_search_abroad_is_in_the_country_of_its_results(database_url, sandbox, tmp_path):
+    """Coverage top looks no area up: the search takes its country from the places it
+    found, and no region is imposed on Places (a US one would bias Berlin's results)."""
+    [search_id] = run_searches(database_url, sandbox, tmp_path, [("Elektriker", "Berlin")])
+    with engine_for(database_url).connect() as conn:
+        country = conn.execute(
+            sa.select(t.searches.c.country_code).where(t.searches.c.id == search_id)
+        ).scalar_one()
+        requests = (
+            conn.execute(
+                sa.select(t.places_results.c.request).where(
+                    t.places_results.c.search_id == search_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        prospect_countries = set(
+            conn.execute(
+                sa.select(t.prospects.c.country_code)
+                .join(t.search_prospects)
+                .where(t.search_prospects.c.search_id == search_id)
+            ).scalars()
+        )
+    assert country == "DE"
+    assert prospect_countries == {"DE"}
+    assert requests and all("regionCode" not in request["body"] for request in requests)
