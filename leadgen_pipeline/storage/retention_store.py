@@ -14,7 +14,7 @@ from leadgen_pipeline.domain.retention import (
 )
 from leadgen_pipeline.domain.territory import LISTING_FIELDS, ChangeKind
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.base import utcnow
+from leadgen_pipeline.storage.base import lock_in_key_order, utcnow
 
 CHUNK = 1000
 
@@ -28,17 +28,17 @@ def clear_expired_places_data(engine: Engine, cutoff: datetime) -> dict[str, int
     """
     now = utcnow()
     with engine.begin() as conn:
-        expired = list(
+        # In key order, chunk after chunk: the order a search's store locks prospects in.
+        expired = sorted(
             conn.execute(
-                sa.select(t.prospects.c.place_id).where(
-                    t.prospects.c.updated_at < cutoff, t.prospects.c.places_cleared_at.is_(None)
-                )
+                sa.select(t.prospects.c.place_id).where(_expired_listing(cutoff))
             ).scalars()
         )
-        counts = {"listings": len(expired), "places_contacts": 0, "leads": 0}
+        counts = {"listings": 0, "places_contacts": 0, "leads": 0}
         for start in range(0, len(expired), CHUNK):
             chunk = expired[start : start + CHUNK]
-            contacts, leads = _clear_listings(conn, chunk, now)
+            listings, contacts, leads = _clear_listings(conn, chunk, cutoff, now)
+            counts["listings"] += listings
             counts["places_contacts"] += contacts
             counts["leads"] += leads
         counts["pages"] = conn.execute(
@@ -53,12 +53,24 @@ def clear_expired_places_data(engine: Engine, cutoff: datetime) -> dict[str, int
     return counts
 
 
-def _clear_listings(conn: Connection, place_ids: Sequence[str], now: datetime) -> tuple[int, int]:
-    """The prospects' listings, their contacts from Places, and the leads' Google values."""
-    conn.execute(
-        sa.update(t.prospects)
-        .where(t.prospects.c.place_id.in_(place_ids))
-        .values(**CLEARED_LISTING, places_cleared_at=now)
+def _expired_listing(cutoff: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(t.prospects.c.updated_at < cutoff, t.prospects.c.places_cleared_at.is_(None))
+
+
+def _clear_listings(
+    conn: Connection, place_ids: Sequence[str], cutoff: datetime, now: datetime
+) -> tuple[int, int, int]:
+    """The prospects' listings still expired, their contacts from Places, and the leads'
+    Google values; (listings, contacts, leads) cleared."""
+    lock_in_key_order(conn, t.prospects.c.place_id, place_ids)
+    # Asked again under the lock: a search may have fetched a listing anew meanwhile.
+    place_ids = list(
+        conn.execute(
+            sa.update(t.prospects)
+            .where(t.prospects.c.place_id.in_(place_ids), _expired_listing(cutoff))
+            .values(**CLEARED_LISTING, places_cleared_at=now)
+            .returning(t.prospects.c.place_id)
+        ).scalars()
     )
     contacts = conn.execute(
         sa.delete(t.prospect_contacts).where(
@@ -66,11 +78,14 @@ def _clear_listings(conn: Connection, place_ids: Sequence[str], now: datetime) -
             t.prospect_contacts.c.source.in_(PLACES_SOURCES),
         )
     ).rowcount
-    leads = conn.execute(
-        sa.select(t.leads.c.place_id, t.leads.c.provenance, t.leads.c.contacts).where(
-            t.leads.c.place_id.in_(place_ids)
-        )
-    ).all()
+    leads = sorted(  # updated one by one, in key order
+        conn.execute(
+            sa.select(t.leads.c.place_id, t.leads.c.provenance, t.leads.c.contacts).where(
+                t.leads.c.place_id.in_(place_ids)
+            )
+        ).all(),
+        key=lambda lead: lead.place_id,
+    )
     for lead in leads:
         cleared = lead_without_places_values(lead.provenance or {}, lead.contacts)
         conn.execute(
@@ -78,7 +93,7 @@ def _clear_listings(conn: Connection, place_ids: Sequence[str], now: datetime) -
             .where(t.leads.c.place_id == lead.place_id)
             .values(**cleared, updated_at=now)
         )
-    return contacts, len(leads)
+    return len(place_ids), contacts, len(leads)
 
 
 def _clear_search_areas(conn: Connection, cutoff: datetime) -> int:
