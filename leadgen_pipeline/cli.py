@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from leadgen_pipeline.domain.budget import InvalidBudget
+from leadgen_pipeline.domain.contacts import display_phone
 from leadgen_pipeline.domain.search_request import (
     COVERAGE_MODES,
     DEFAULT_COVERAGE,
@@ -165,7 +166,7 @@ def leads_table(collection_id: str) -> Table:
         table.add_row(
             str(row["rank"]),
             row["name"],
-            row["phone_e164"] or "",
+            display_phone(row["phone_e164"], row["country_code"]) or "",
             row["email"] or "",
             row["owner_name"] or "",
             ", ".join(sorted(row["socials"] or {})),
