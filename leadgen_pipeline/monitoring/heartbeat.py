@@ -54,6 +54,10 @@ class Ticker:
         """Stop after the current tick, without waiting (a tick may cancel its own ticker)."""
         self._stopped.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._stopped.is_set()
+
     def _loop(self) -> None:
         while not self._stopped.wait(self._interval):
             try:
@@ -98,23 +102,36 @@ class RunHeartbeat:
             pid=os.getpid(),
         )
 
-    def run_is_over(self) -> bool:
+    def run_status(self) -> bool | None:
+        """True while the run goes on, False once it ended, None if Dagster cannot say."""
         try:
             current = self.instance.get_run_by_id(self.run.run_id)
         except Exception:
-            self.status_failures += 1
-            return self.status_failures >= MAX_STATUS_FAILURES
-        self.status_failures = 0
-        return current is None or current.is_finished
+            return None
+        return current is not None and not current.is_finished
 
     def tick(self) -> None:
-        if not self.run_is_over():
+        running = self.run_status()
+        if running:
+            self.status_failures = 0
             self.beat()
             return
+        if running is None:
+            # No beat on a status nobody could read: a process whose run has
+            # ended (its instance closed) must not look alive a tick longer.
+            # After a few such ticks the row is left to go silent, for the
+            # reaper to judge once Dagster answers again.
+            self.status_failures += 1
+            if self.status_failures >= MAX_STATUS_FAILURES:
+                self.stop_beating()
+            return
+        self.stop_beating()
+        job_store.forget_heartbeats(self.engine, [self.run.run_id])
+
+    def stop_beating(self) -> None:
         self.ticker.cancel()
         with _beating_lock:
             _beating.discard(self.run.run_id)
-        job_store.forget_heartbeats(self.engine, [self.run.run_id])
 
 
 def start_run_heartbeat(engine: Engine, instance: DagsterInstance, run: DagsterRun) -> None:
