@@ -240,7 +240,9 @@ def e164_if_valid(number: phonenumbers.PhoneNumber) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _without_mexican_mobile_prefix(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
+def _without_mexican_mobile_prefix(
+    number: phonenumbers.PhoneNumber,
+) -> phonenumbers.PhoneNumber | None:
     """Mexico's mobiles were dialled from abroad with a "1" after +52 until 2019 (+52 1 55
     1234 5678), and WhatsApp links still carry it: the number without it, when valid."""
     national = str(number.national_number)

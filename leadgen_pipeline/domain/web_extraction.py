@@ -88,6 +88,7 @@ from leadgen_pipeline.domain.contacts import (
     registered_domain,
 )
 from leadgen_pipeline.domain.owners import (
+    FOUNDING_PATTERNS,
     is_owner_title,
     owner_mentions,
     person_name,
@@ -218,6 +219,7 @@ def extract_page(
     credit = _credit_lines(text)
     email_candidates += _text_emails(lines, credit, url)
     phone_candidates += _text_phones(lines, credit, url, default_region)
+    phone_candidates += _whatsapp_phones(anchors, url, default_region)
     owner_candidates += _text_owners(lines, text.quoted, url)
 
     emails = _best_per_value([f for f in email_candidates if f.kind == "email"])
@@ -345,7 +347,7 @@ def combine(
     )
 
 
-_FOUNDING_METHODS = frozenset({"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"})
+_FOUNDING_METHODS = frozenset(f"pattern:{name}" for name in FOUNDING_PATTERNS)
 
 
 def _owners_of_this_business(
@@ -1026,15 +1028,24 @@ def _whatsapp_number(href: str) -> str | None:
 def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
     for anchor in anchors:
         scheme, _, number = anchor.href.partition(":")
-        if _CREDIT.search(anchor.context):
-            continue
-        if scheme.lower() in ("tel", "callto") and number:
-            finding = _phone_finding(unquote(number), "tel", url, region)
-        elif whatsapp := _whatsapp_number(anchor.href):
-            finding = _phone_finding(whatsapp, "whatsapp", url, region)
-        else:
-            finding = None
-        if finding:
+        if (
+            scheme.lower() in ("tel", "callto")
+            and number
+            and not _CREDIT.search(anchor.context)
+            and (finding := _phone_finding(unquote(number), "tel", url, region))
+        ):
+            yield finding
+
+
+def _whatsapp_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
+    """The numbers of WhatsApp chat links: a business's mobile, often its only number in
+    Latin America; a chat link, not a call link, so ranked with the numbers in the text."""
+    for anchor in anchors:
+        if (
+            (number := _whatsapp_number(anchor.href))
+            and not _CREDIT.search(anchor.context)
+            and (finding := _phone_finding(number, "whatsapp", url, region))
+        ):
             yield finding
 
 
@@ -1103,7 +1114,17 @@ _SOCIAL_NETWORKS = {
     "telegram.me": "telegram",
     "line.me": "line",
 }
-_NETWORK_ORDER = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok", "vk", "telegram", "line")
+_NETWORK_ORDER = (
+    "facebook",
+    "instagram",
+    "linkedin",
+    "x",
+    "youtube",
+    "tiktok",
+    "vk",
+    "telegram",
+    "line",
+)
 # Accounts of the networks themselves and of site builders, linked from page templates.
 _NOT_A_BUSINESS_HANDLE = frozenset(
     {
@@ -1217,8 +1238,9 @@ def _tiktok_profile(segments: list[str], _query: dict[str, list[str]]) -> str | 
 
 
 _VK_NOT_PROFILES = frozenset(
-    {"share.php", "away.php", "login", "feed", "search", "video", "photos", "im", "apps", "settings",
-     "wall", "app", "music", "clips", "terms", "privacy", "support", "dev", "about", "blog", "jobs"}
+    {"share.php", "away.php", "login", "feed", "search", "video", "photos", "im", "apps",
+     "settings", "wall", "app", "music", "clips", "terms", "privacy", "support", "dev", "about",
+     "blog", "jobs"}
 )  # fmt: skip
 _TELEGRAM_NOT_PROFILES = frozenset({"share", "joinchat", "addstickers", "proxy", "socks", "iv"})
 
@@ -1597,13 +1619,20 @@ def _unique_dicts(nodes: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]
 
 def _text_owners(lines: Sequence[str], quoted: Sequence[bool], url: str) -> list[Finding]:
     """Owners the text names; a title naming a business ("owner of Acme") is given last,
-    since whether Acme is this business is known only when the site's pages are combined."""
+    since whether Acme is this business is known only when the site's pages are combined;
+    a founding story after the titles people hold now (one finding is kept per name)."""
     found = [
         Finding(mention.name, "owner", f"pattern:{mention.pattern}", url, mention.title)
         for mention in owner_mentions(lines, quoted)
         if not mention.former
     ]
-    return sorted(found, key=lambda finding: title_elsewhere(finding.detail or "") is not None)
+    return sorted(
+        found,
+        key=lambda finding: (
+            title_elsewhere(finding.detail or "") is not None,
+            finding.method in _FOUNDING_METHODS,
+        ),
+    )
 
 
 def _same_person(first: str, second: str) -> bool:
@@ -1613,10 +1642,19 @@ def _same_person(first: str, second: str) -> bool:
 
 
 def _merge_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Each person once, in the order first named. A founder who runs the business today
+    keeps the title they hold now ("established in 1995 by Mr. Sharma" ... "Proprietor:
+    Rajesh Kumar Sharma")."""
     kept: list[Finding] = []
     for finding in owners:
-        if not any(_same_person(finding.value, other.value) for other in kept):
+        same = next(
+            (index for index, other in enumerate(kept) if _same_person(finding.value, other.value)),
+            None,
+        )
+        if same is None:
             kept.append(finding)
+        elif kept[same].method in _FOUNDING_METHODS and finding.method not in _FOUNDING_METHODS:
+            kept[same] = replace(finding, value=kept[same].value)
     return tuple(kept)
 
 
@@ -1859,11 +1897,11 @@ _METHOD_RANKS = {
     "microdata": 1,
     "mailto": 2,
     "tel": 2,
-    "whatsapp": 2,
     "link": 2,
     "cfemail": 3,
     "obfuscated": 4,
     "text": 5,
+    "whatsapp": 5,
 }
 _PATTERN_RANK = 6
 
