@@ -138,8 +138,8 @@ _OWNER_TITLE_WORDS = (
     r"|stifter|(?:med)?innehaver(?:e)?|(?:med)?eier(?:e)?|daglig leder|gründer|grunnlegger"
     r"|direktør",
     # Czech, Slovak
-    r"jednatel(?:ka|é)?|konateľ(?:ka)?|(?:spolu)?majitel(?:ka|é)?|majiteľ(?:ka)?"
-    r"|zakladatel(?:ka)?|společní(?:k|ce)|provozovatel(?:ka)?|ředitel(?:ka)?",
+    r"jednatel(?:ka|é|em|kou)?|konateľ(?:ka)?|(?:spolu)?majitel(?:ka|é|em|kou)?|majiteľ(?:ka)?"
+    r"|zakladatel(?:ka|em|kou)?|společní(?:k|ce)|provozovatel(?:ka)?|ředitel(?:ka)?",
     # Turkish: "firma sahibi", "sahibi ve yöneticisi", "kurucusu", "genel müdür"
     r"(?:firma |işletme |dükkan )?sahib[iı]|kurucu(?:su|muz| ortak)?|genel müdür(?:ü)?"
     r"|yönetici(?:si)?|yönetim kurulu başkanı",
@@ -355,7 +355,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "runs_by",
         re.compile(
-            rf"\b{_RUNS}(?: (?i:and|&|und|et|y|e|en) {_RUNS})? {_BY} {_ROLE_WORDS}"
+            # a word may come between: "Sedan 2014 drivs företaget av ..." (inverted order)
+            rf"\b{_RUNS}(?: (?i:and|&|und|et|y|e|en) {_RUNS})?(?: [{_LOWER}][\w'\u2019-]*)? {_BY}"
+            rf" {_ROLE_WORDS}"
             rf"(?P<people>{_PEOPLE_AND})"
         ),
         "Owner",
@@ -486,7 +488,7 @@ _NAME_FIRST_PATTERNS = frozenset(
     {"founds", "runs_verb_after", "is_title", "have_owned", "runs_by_tr", "founded_by_tr"}
 )
 # Patterns whose wording, not a title, says the person owns or runs the business.
-_FIXED_TITLE_PATTERNS = frozenset(
+FIXED_TITLE_PATTERNS = frozenset(
     {name for name, _, title in _PATTERNS if title is not None} | {"self"}
 )
 
@@ -574,6 +576,8 @@ _ROLE_NOUN = re.compile(
     r"|tochter|vater|mutter|bruder|brüder|schwester(?:n)?|ehemann|ehefrau|gattin|gatte"
     r"|grootvader|overgrootvader|vader|moeder|zoon|dochter|chef(?:in)?|electricien|plombier)$"
 )
+# Turkish nouns with "our" ("Firmamız", "Dükkanımız"), capitalised at a sentence's start.
+_OUR_TR = re.compile(r".+(?:ımız|imiz|umuz|ümüz)")
 
 
 def _is_name_word(word: str) -> bool:
@@ -582,6 +586,7 @@ def _is_name_word(word: str) -> bool:
         plain not in _NOT_NAME_WORDS
         and plain not in _BUSINESS_WORDS
         and not (len(plain) > 2 and _ROLE_NOUN.fullmatch(plain))
+        and not _OUR_TR.fullmatch(plain)
     )
 
 
@@ -716,7 +721,7 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
             if pattern_name in _PROSE_TITLE_PATTERNS and _LABEL_ONLY_TITLES.fullmatch(role):
                 continue
             if (
-                pattern_name not in _FIXED_TITLE_PATTERNS
+                pattern_name not in FIXED_TITLE_PATTERNS
                 and not is_owner_title(role)
                 and not title_elsewhere(title)
             ):
@@ -853,15 +858,26 @@ class _Uncased:
     honorifics: str = ""  # written before a name: Eng., Dr., Mr.
     not_a_name: re.Pattern[str] | None = None  # a family name with "Mr" or "manager"
     stop_words: frozenset[str] = frozenset()  # words that end a name in running text
+    spaced_titles: str = ""  # titles that need no colon before the name ("대표이사 김민수")
 
 
 _AR_STOP_WORDS = frozenset(
     {"منذ", "في", "من", "عام", "سنة", "مع", "الذي", "التي", "وهو", "وهي", "هو", "هي", "على",
-     "إلى", "الى", "عن", "لدى", "حتى", "بعد", "قبل", "ويقدم", "ويعمل", "شخصيا", "شخصياً"}
+     "إلى", "الى", "عن", "لدى", "حتى", "بعد", "قبل", "ويقدم", "ويعمل", "شخصيا", "شخصياً",
+     # the next label on the line: number, phone, mobile, mail, address
+     "رقم", "هاتف", "الهاتف", "جوال", "الجوال", "البريد", "العنوان", "فاكس", "ص.ب",
+     # who runs it that is no person: a team, a group, a company, its management, staff
+     "فريق", "مجموعة", "شركة", "مؤسسة", "إدارة", "ادارة", "نخبة", "طاقم", "كادر"}
 )  # fmt: skip
+# Words of a page's sections that follow a title in menus and tables ("대표 인사말", the
+# representative's greeting; "董事长致辞", the chairman's address): no one's name.
+_SECTION_WORDS = re.compile(
+    r"인사말|인사|소개|메시지|연혁|전화|번호|致辞|致辭|寄语|寄語|简介|簡介|介绍|介紹|信箱|电话|電話"
+    r"|手机|手機|邮箱|郵箱|热线|熱線"
+)
 _UNCASED = (
     # Korean: family and given name in two to four syllables, written together.
-    _Uncased(_KO_TITLE_WORDS, "[\uac00-\ud7a3]{2,4}"),
+    _Uncased(_KO_TITLE_WORDS, "[\uac00-\ud7a3]{2,4}", spaced_titles="대표이사|대표자"),
     # Chinese: two to four characters; "王先生" (Mr Wang), "陈经理" (manager Chen) are not names.
     _Uncased(
         _ZH_TITLE_WORDS,
@@ -894,6 +910,13 @@ _UNCASED_LABELS = tuple(
     )
     for script in _UNCASED
 )
+_UNCASED_SPACED = tuple(
+    re.compile(
+        rf"(?:^|(?<=[\s|｜]))(?P<title>{script.spaced_titles})\s+(?P<name>{script.name}){_UNCASED_END}"
+    )
+    for script in _UNCASED
+    if script.spaced_titles
+)
 # "יוסי כהן, הבעלים": a name at the start of a sentence, a comma, an owner's title.
 _UNCASED_NAME_TITLES = tuple(
     re.compile(
@@ -916,7 +939,9 @@ def _uncased_name(script: _Uncased, name: str) -> str | None:
             words = words[:index]
             break
     text = " ".join(words)
-    if script.not_a_name is not None and script.not_a_name.fullmatch(text):
+    if (script.not_a_name is not None and script.not_a_name.fullmatch(text)) or (
+        _SECTION_WORDS.search(text)
+    ):
         return None
     if " " in script.name and len(words) < 2:
         return None
@@ -929,6 +954,10 @@ def _uncased_mentions(line: str) -> Iterator[OwnerMention]:
     for script, label in zip(_UNCASED, _UNCASED_LABELS, strict=True):
         for match in label.finditer(line):
             if name := _uncased_name(script, match["name"]):
+                yield OwnerMention(name, match["title"], "title_label_uncased")
+    for spaced in _UNCASED_SPACED:
+        for match in spaced.finditer(line):
+            if name := _uncased_name(_UNCASED[0], match["name"]):
                 yield OwnerMention(name, match["title"], "title_label_uncased")
     for script, name_title in zip(_UNCASED[2:], _UNCASED_NAME_TITLES, strict=True):
         for match in name_title.finditer(line):

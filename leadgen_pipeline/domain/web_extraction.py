@@ -88,6 +88,7 @@ from leadgen_pipeline.domain.contacts import (
     registered_domain,
 )
 from leadgen_pipeline.domain.owners import (
+    FIXED_TITLE_PATTERNS,
     FOUNDING_PATTERNS,
     is_owner_title,
     owner_mentions,
@@ -322,11 +323,19 @@ def combine(
         [page.phones for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
+    page_owners = [_owners_of_this_business(page.owners, names) for page in pages]
     owners = _merged(
-        [_owners_of_this_business(page.owners, names) for page in pages],
+        page_owners,
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
-    site_owners = _site_owners(owners)
+    # Each person with the best title any page gives (the contact page's "Proprietor"
+    # over the home page's founding story).
+    best_titled: dict[str, Finding] = {}
+    for finding in (finding for findings in page_owners for finding in findings):
+        known = best_titled.get(finding.value)
+        if known is None or _title_rank(finding) < _title_rank(known):
+            best_titled[finding.value] = finding
+    site_owners = _site_owners([best_titled[finding.value] for finding in owners])
     return WebsiteContacts(
         emails=emails,
         other_emails=other_emails,
@@ -348,6 +357,17 @@ def combine(
 
 
 _FOUNDING_METHODS = frozenset(f"pattern:{name}" for name in FOUNDING_PATTERNS)
+# Phrasings that say someone owns or runs the business without the title they hold ("run
+# by ...": "Owner").
+_WORDING_METHODS = frozenset(f"pattern:{name}" for name in FIXED_TITLE_PATTERNS)
+
+
+def _title_rank(finding: Finding) -> int:
+    """How well a finding names a person's title: as the site writes it (0), a wording that
+    they own or run it (1), the founding story (2)."""
+    if finding.method in _FOUNDING_METHODS:
+        return 2
+    return 1 if finding.method in _WORDING_METHODS else 0
 
 
 def _owners_of_this_business(
@@ -629,6 +649,8 @@ _TLD_REGIONS = {"uk": "GB"}
 _LANGUAGE_REGIONS = {
     "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT", "pl": "PL",
     "da": "DK", "sv": "SE", "fi": "FI", "cs": "CZ", "el": "GR", "ja": "JP", "ko": "KR",
+    "nb": "NO", "nn": "NO", "no": "NO", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL",
+    "iw": "IL", "sk": "SK", "hu": "HU", "ro": "RO", "bg": "BG", "hr": "HR", "sl": "SI",
 }  # fmt: skip
 
 
@@ -724,9 +746,11 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _BLOCK_BREAK = "\ue000"
 
 
-# Testimonials, reviews and quotes: they name customers, not the business's people.
+# Testimonials, reviews and quotes: they name customers, not the business's people; news
+# items name other businesses' directors ("CEO Tim Cook said...").
 _QUOTE_SELECTOR = (
     "blockquote, q, [class*=testimonial], [class*=review], [class*=quote], [class*=temoignage],"
+    " [class*=news],"
     " [class*=bewertung], [class*=kundenstimme], [class*=recensione], [class*=opinion],"
     " [class*=resena], [class*=depoimento], [itemtype*=Review]"
 )
@@ -1630,7 +1654,7 @@ def _text_owners(lines: Sequence[str], quoted: Sequence[bool], url: str) -> list
         found,
         key=lambda finding: (
             title_elsewhere(finding.detail or "") is not None,
-            finding.method in _FOUNDING_METHODS,
+            _title_rank(finding),
         ),
     )
 
@@ -1642,9 +1666,9 @@ def _same_person(first: str, second: str) -> bool:
 
 
 def _merge_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Each person once, in the order first named. A founder who runs the business today
-    keeps the title they hold now ("established in 1995 by Mr. Sharma" ... "Proprietor:
-    Rajesh Kumar Sharma")."""
+    """Each person once, in the order first named, with the best title the pages give
+    (``_title_rank``): a founder who runs the business today keeps the title they hold now
+    ("established in 1995 by Mr. Sharma" ... "Proprietor: Rajesh Kumar Sharma")."""
     kept: list[Finding] = []
     for finding in owners:
         same = next(
@@ -1653,7 +1677,7 @@ def _merge_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
         )
         if same is None:
             kept.append(finding)
-        elif kept[same].method in _FOUNDING_METHODS and finding.method not in _FOUNDING_METHODS:
+        elif _title_rank(finding) < _title_rank(kept[same]):
             kept[same] = replace(finding, value=kept[same].value)
     return tuple(kept)
 
