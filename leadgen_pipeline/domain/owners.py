@@ -1,8 +1,10 @@
-"""Who owns or runs a business, as its website's text says it, in seven languages.
+"""Who owns or runs a business, as its website's text says it, in many languages.
 
 Pure functions over the visible lines of a page (``web_extraction`` makes them). Owners
 are named on small-business sites in a few ways, and in every language the product
-reads (English, German, French, Spanish, Italian, Dutch, Portuguese) the same ways:
+reads with Latin, Cyrillic or Greek letters (English, German, French, Spanish, Italian,
+Dutch, Portuguese, Polish, Czech, Slovak, Swedish, Danish, Norwegian, Turkish, Greek,
+Russian, Ukrainian) the same ways:
 
 - a label: "Inhaber: Jens Petersen", "Gérant : Julien Martin", "Titolare: Dott. Gennaro
   Esposito", "Founder & Head Florist — Hannah Clarke", "Geschäftsführer: A, B"; also a
@@ -28,6 +30,11 @@ founder known only from the story of the founding when the site names someone el
 running the business today (``OwnerMention.founding_only``, decided over the whole site).
 
 Lines inside testimonials and quotes are not read: they name customers.
+
+Japanese, Korean, Chinese, Arabic and Hebrew write names without capitals: they are read
+where a title labels them ("代表取締役 山田 太郎", "대표 : 김민수", "法定代表人：王建国",
+"المدير العام: خالد الحمادي"), in the table cell beside the title, after a name with its
+title ("יוסי כהן, הבעלים"), or after Arabic verbs of owning and running.
 """
 
 from __future__ import annotations
