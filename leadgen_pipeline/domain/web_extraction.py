@@ -14,8 +14,9 @@ Public API
     charset, else windows-1252). ``site_url`` is the site's home page; it bounds
     ``links`` and defaults to ``url``. ``default_region`` reads national numbers. The
     page also tells the links worth following (by topic: contact, legal notice, about,
-    team, in the languages of docs/extraction.md; ``PAGE_TOPICS``) and those left out, its declared URL
-    (canonical, og:url), the country it is for (``region_hint``) and its site names.
+    team, in the languages of docs/extraction.md; ``PAGE_TOPICS``) and those left out,
+    its declared URL (canonical, og:url), the country it is for (``region_hint``) and
+    its site names.
 ``combine(pages, *, site_url=None, business_name=None) -> WebsiteContacts``
     The pages of one site (home page first) merged: each value once, with the provenance
     (url + method) of its first sighting, ranked best first; other businesses' addresses
