@@ -748,13 +748,14 @@ _BLOCK_BREAK = "\ue000"
 
 
 # Testimonials, reviews and quotes: they name customers, not the business's people; news
-# items name other businesses' directors ("CEO Tim Cook said...").
+# items (below) name other organisations' directors ("CEO Tim Cook said...").
 _QUOTE_SELECTOR = (
     "blockquote, q, [class*=testimonial], [class*=review], [class*=quote], [class*=temoignage],"
-    " [class*=news],"
     " [class*=bewertung], [class*=kundenstimme], [class*=recensione], [class*=opinion],"
     " [class*=resena], [class*=depoimento], [itemtype*=Review]"
 )
+# A news item by its class ("news", "latest-news__item", "news_list"), not a newsletter.
+_NEWS_CLASS = re.compile(r"(?i)(?:^|[-_])news(?:$|[-_]|items?\b|list\b)")
 _QUOTE_START, _QUOTE_END, _LINE_BREAK = "\ue001", "\ue002", "\ue003"
 
 
@@ -794,7 +795,12 @@ def _visible_text(tree: LexborHTMLParser) -> _Text:
         alt = " ".join((node.attributes.get("alt") or "").split())
         if _SHOWN_AS_IMAGE.fullmatch(alt) or _EMAIL.search(_fold_width(alt)):
             node.replace_with(f" {alt} ")
-    for node in tree.css(_QUOTE_SELECTOR):
+    news = [
+        node
+        for node in tree.css("[class*=news]")
+        if any(_NEWS_CLASS.search(token) for token in (node.attributes.get("class") or "").split())
+    ]
+    for node in [*tree.css(_QUOTE_SELECTOR), *news]:
         node.insert_before(_QUOTE_START)
         node.insert_after(_QUOTE_END)
     for node in tree.css("br"):

@@ -1204,9 +1204,15 @@ def test_a_credit_in_its_own_field_of_a_line_leaves_the_profiles_beside_it():
 def test_news_items_name_no_owner():
     found = page(
         '<section class="news"><p>CEO Tim Cook said prices will rise.</p></section>'
+        '<div class="latest-news__item"><p>CEO Jane Fraser said so too.</p></div>'
         "<p>Owner: Dan Smith</p>"
     )
     assert values(found.owners) == ["Dan Smith"]
+
+
+def test_a_newsletter_block_is_not_a_news_item():
+    found = page('<footer class="footer-newsletter"><p>Inhaber: Jens Petersen</p></footer>')
+    assert values(found.owners) == ["Jens Petersen"]
 
 
 def test_a_title_as_written_wins_over_a_wording_or_a_founding_story():
