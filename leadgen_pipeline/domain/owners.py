@@ -712,8 +712,19 @@ _COMPANY_FORM_AFTER = re.compile(
 )
 
 
+# Words a pattern cannot match without: a line lacking them is not searched (the
+# name-first patterns cost the most, and most lines name no one).
+_NEEDS = {
+    "runs_by_tr": re.compile("tarafından", re.IGNORECASE),
+    "founded_by_tr": re.compile("tarafından", re.IGNORECASE),
+    "title_copula_tr": re.compile(r"['\u2019][dt][ıiuü]r\b"),
+}
+
+
 def _line_mentions(line: str) -> Iterator[OwnerMention]:
     for pattern_name, pattern, fixed_title in _PATTERNS:
+        if (needs := _NEEDS.get(pattern_name)) is not None and not needs.search(line):
+            continue
         for match in pattern.finditer(line):
             title = fixed_title
             if "title" in match.groupdict() and match["title"]:
