@@ -234,8 +234,22 @@ def phone_query_digits(text: str) -> str | None:
 
 def e164_if_valid(number: phonenumbers.PhoneNumber) -> str | None:
     if not phonenumbers.is_valid_number(number):
-        return None
+        number = _without_mexican_mobile_prefix(number)
+        if number is None:
+            return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _without_mexican_mobile_prefix(
+    number: phonenumbers.PhoneNumber,
+) -> phonenumbers.PhoneNumber | None:
+    """Mexico's mobiles were dialled from abroad with a "1" after +52 until 2019 (+52 1 55
+    1234 5678), and WhatsApp links still carry it: the number without it, when valid."""
+    national = str(number.national_number)
+    if number.country_code != 52 or len(national) != 11 or not national.startswith("1"):
+        return None
+    shorter = phonenumbers.PhoneNumber(country_code=52, national_number=int(national[1:]))
+    return shorter if phonenumbers.is_valid_number(shorter) else None
 
 
 def decode_cloudflare_email(encoded: str) -> str | None:

@@ -1,8 +1,10 @@
-"""Who owns or runs a business, as its website's text says it, in seven languages.
+"""Who owns or runs a business, as its website's text says it, in many languages.
 
 Pure functions over the visible lines of a page (``web_extraction`` makes them). Owners
 are named on small-business sites in a few ways, and in every language the product
-reads (English, German, French, Spanish, Italian, Dutch, Portuguese) the same ways:
+reads with Latin, Cyrillic or Greek letters (English, German, French, Spanish, Italian,
+Dutch, Portuguese, Polish, Czech, Slovak, Swedish, Danish, Norwegian, Turkish, Greek,
+Russian, Ukrainian) the same ways:
 
 - a label: "Inhaber: Jens Petersen", "Gérant : Julien Martin", "Titolare: Dott. Gennaro
   Esposito", "Founder & Head Florist — Hannah Clarke", "Geschäftsführer: A, B"; also a
@@ -28,6 +30,11 @@ founder known only from the story of the founding when the site names someone el
 running the business today (``OwnerMention.founding_only``, decided over the whole site).
 
 Lines inside testimonials and quotes are not read: they name customers.
+
+Japanese, Korean, Chinese, Arabic and Hebrew write names without capitals: they are read
+where a title labels them ("代表取締役 山田 太郎", "대표 : 김민수", "法定代表人：王建国",
+"المدير العام: خالد الحمادي"), in the table cell beside the title, after a name with its
+title ("יוסי כהן, הבעלים"), or after Arabic verbs of owning and running.
 """
 
 from __future__ import annotations
@@ -43,23 +50,34 @@ from dataclasses import dataclass
 # Latin letters with accents. Latin Extended-A and -B interleave capitals and small
 # letters ("Ł", "ł", "Ș", "ș"), so both classes take those blocks whole: short classes keep
 # the patterns small, and a name is still told by its Latin-1 or ASCII capitals.
-_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f"
-_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f"
+# Cyrillic and Greek have capitals too, and their names are read the same way: Cyrillic's
+# extended block interleaves its cases like Latin Extended; Greek's capitals with and
+# without tonos, and its small letters with tonos, dialytika and final sigma.
+_UPPER = (
+    "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f"
+    "\u0400-\u042f\u0460-\u04ff\u0386\u0388-\u038f\u0391-\u03a9\u03aa\u03ab"
+)
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f\u0430-\u045f\u0460-\u04ff\u0390\u03ac-\u03ce"
 
 # "Maria", "McDonald", "MacLeod", "DeAngelo", "Mary-Jane", "O'Neil", or an initial "J."
+# A name word starts a word: the interleaved blocks make "ı" of "yılında" a capital.
 _NAME_WORD = (
-    rf"(?:[{_UPPER}][\u2019'][{_UPPER}][{_LOWER}]+"
+    rf"(?<![^\W\d_])(?:[{_UPPER}][\u2019'][{_UPPER}][{_LOWER}]+"
     rf"|[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"|[{_UPPER}]\.)"
 )
 # Lower-case parts of surnames: "Pieter de Vries", "Joost van den Berg", "Ana da Silva".
-_PARTICLE = r"(?:de|del|della|dei|der|den|van|von|vom|zu|da|das|dos|do|di|du|le|la|ten|ter|te)"
+_PARTICLE = (
+    r"(?:de|del|della|dei|der|den|van|von|vom|zu|da|das|dos|do|di|du|le|la|ten|ter|te"
+    # Irish "Seán Ó Briain", "Máire Ní Bhriain"; Arabic-origin "bin" in Latin letters
+    r"|Ó|Ní|Uí|bin|binti)"
+)
 # One person: 2-4 name words, particles between them. Up to five are matched, so that a
 # leading sentence word ("Meet") can be trimmed before the 2-4 word check.
 _NAME = rf"{_NAME_WORD}(?:(?: {_PARTICLE})* {_NAME_WORD}){{1,4}}"
 # A given name alone, before "and": "Mark and Lisa Turner".
 _GIVEN = rf"{_NAME_WORD}"
-_AND = r"(?:and|&|und|et|y|e|en|\+)"
+_AND = r"(?:and|&|und|et|y|e|en|och|og|ve|и|і|та|και|\+)"
 # Titles of address and degrees written before a name (any order, several at once).
 _HONORIFIC_WORD = (
     r"(?:Dr|Prof|Mr|Mrs|Ms|Mx|Miss|Herr|Frau|Mme|Mlle|Me|Sr|Sra|Srta|Dña|Dott|Dott\.ssa"
@@ -118,8 +136,56 @@ _OWNER_TITLE_WORDS = (
     r"(?:co-?)?propriet[aá]ri[oa]s?|sóci[oa]s?-(?:gerentes?|propriet[aá]ri[oa]s?"
     r"|administrador(?:a|es)?|fundador(?:a|es)?|diretor(?:a)?)|(?:co-?)?fundador(?:a|es)?"
     r"|administrador(?:a)?|diretor(?:a)?-geral|empresári[oa](?: em nome individual)?",
+    # Polish (the instrumental "Właścicielem firmy jest ..." too)
+    r"(?:współ)?właściciel(?:ka|ki|e|em|ką|ami)?|prezes(?:ka)?(?: zarządu)?"
+    r"|(?:współ)?założyciel(?:ka|e|em|ką)?|dyrektor(?:ka)? generaln[ya]|wspólni(?:k|czka|cy)",
+    # Swedish, Danish, Norwegian
+    r"(?:del|med)?ägare|innehavare|vd|verkställande direktör|grundare"
+    r"|(?:med)?indehaver(?:e)?|(?:med)?ejer(?:e)?|adm\.? direktør|administrerende direktør"
+    r"|stifter|(?:med)?innehaver(?:e)?|(?:med)?eier(?:e)?|daglig leder|gründer|grunnlegger"
+    r"|direktør",
+    # Czech, Slovak
+    r"jednatel(?:ka|é|em|kou)?|konateľ(?:ka)?|(?:spolu)?majitel(?:ka|é|em|kou)?|majiteľ(?:ka)?"
+    r"|zakladatel(?:ka|em|kou)?|společní(?:k|ce)|provozovatel(?:ka)?|ředitel(?:ka)?",
+    # Turkish: "firma sahibi", "sahibi ve yöneticisi", "kurucusu", "genel müdür"
+    r"(?:firma |işletme |dükkan )?sahib[iı]|kurucu(?:su|muz| ortak)?|genel müdür(?:ü)?"
+    r"|yönetici(?:si)?|yönetim kurulu başkanı",
+    # Greek (capitals are written without accents)
+    r"(?:συν)?ιδιοκτ[ήη]τ(?:ης|ρια|ες)|ιδρυτ(?:[ήη]ς|ρια)|διευθ[ύυ]νων σ[ύυ]μβουλος"
+    r"|διαχειριστ(?:[ήη]ς|ρια)|γενικ(?:[όο]ς|[ήη]) διευθυντ(?:[ήη]ς|ρια)",
+    # Russian and Ukrainian
+    r"владел(?:ец|ица)|собственни(?:к|ца)|(?:генеральный |исполнительный )?директор"
+    r"|основател(?:ь|ьница)|учредител(?:ь|ьница)|руководител(?:ь)|индивидуальный предприниматель"
+    r"|ип|власни(?:к|ця)|(?:генеральний )?директор(?:ка)?|засновни(?:к|ця)|керівни(?:к|ця)"
+    r"|фоп|фізична особа[- ]підприємець",
     # Japanese
     _JA_TITLE_WORDS,
+    # Korean, Chinese, Arabic, Hebrew (their names are read apart: below)
+    "{KO}|{ZH}|{AR}|{HE}",
+)
+# Korean: representative (director), president, head of a clinic or academy, store
+# manager, operator, founder. Chinese (simplified and traditional): the legal
+# representative, the person responsible, general manager, chairman, founder, boss, store
+# manager. Arabic: owner, general or executive manager, founder. Hebrew: owner(s), founder,
+# CEO, the business's manager.
+_KO_TITLE_WORDS = r"대표이사|대표자|대표|사장|원장|점장|운영자|설립자|창업자|오너"
+_ZH_TITLE_WORDS = (
+    r"法定代表人|法人代表|负责人|負責人|总经理|總經理|董事长|董事長|创始人|創始人|創辦人"
+    r"|老板|老闆|店长|店長|经营者|經營者|业主|業主"
+)
+_AR_TITLE_WORDS = (
+    r"المالك(?:ة)?|مالك(?:ة)? (?:المؤسسة|الشركة|المحل)|صاحب(?:ة)? (?:المؤسسة|الشركة|العمل|المحل)"
+    r"|المدير العام|المديرة العامة|المدير التنفيذي|الرئيس التنفيذي|المؤسس(?:ة)?|مؤسس(?:ة)? الشركة"
+)
+_HE_TITLE_WORDS = (
+    r"הבעלים|בעלים|בעל(?:ת)? העסק|המייסד(?:ת)?|מייסד(?:ת)?|מנכ[\"״]ל(?:ית)?|המנכ[\"״]ל(?:ית)?"
+    r"|מנהל(?:ת)? העסק"
+)
+_OWNER_TITLE_WORDS = tuple(
+    words.format(KO=_KO_TITLE_WORDS, ZH=_ZH_TITLE_WORDS, AR=_AR_TITLE_WORDS, HE=_HE_TITLE_WORDS)
+    if words.startswith("{KO}")
+    else words
+    for words in _OWNER_TITLE_WORDS
 )
 _TITLE_WORD = "(?:" + "|".join(_OWNER_TITLE_WORDS) + ")"
 # Not a vice-president, an assistant manager or a marketing director.
@@ -131,10 +197,13 @@ _NOT_THE_HEAD = (
 )
 _TITLE = rf"(?i:(?<![\w-]){_NOT_THE_HEAD}{_TITLE_WORD}(?![\w-]))"
 # Several titles of one person: "Founder & CEO", "Owner/Operator", "Gérant et fondateur".
-_TITLES = rf"{_TITLE}(?: ?(?:&|/|,|(?i:and|und|et|y|e|en)) ?{_TITLE})*"
+_TITLES = rf"{_TITLE}(?: ?(?:&|/|,|(?i:and|und|et|y|e|en|och|og|ve|i|a|и|і|та|και)) ?{_TITLE})*"
 # Titles that are owners only in the right place: "Partner: X" names a partner of the
 # firm, "our partner Peak Lending" a partner business; a "Director" may direct a film.
-_LABEL_ONLY_TITLES = re.compile(r"(?i:partner(?:in|innen|s)?|directors?|principal)")
+_LABEL_ONLY_TITLES = re.compile(
+    r"(?i:partner(?:in|innen|s)?|directors?|principal|direktør|директор(?:ка)?|ředitel(?:ka)?"
+    r"|wspólni(?:k|czka|cy)|společní(?:k|ce)|yönetici(?:si)?)"
+)
 # Labels that name the people who legally represent a company ("Vertreten durch").
 _REPRESENTED_BY = (
     r"(?i:vertreten durch|vertretungsberechtigt(?:e[rn]?)?(?: gesellschafter(?:in|innen)?)?"
@@ -149,7 +218,9 @@ _FORMER = re.compile(
 # A founder with life dates, or marked dead: "Walter Kowalski (1938-2015)", "Heinrich S. †".
 _LIFE_DATES = re.compile(r"^\s*(?:\((?:\*\s*)?\d{4}\s*[-\u2013—]\s*\d{4}\)|\(?†)")
 # Roles in a list of titles: "Owner & Master Plumber", "Zahnärztin, Praxisinhaberin".
-_ROLE_SEPARATORS = re.compile(r"\s*(?:[,/&|+·]|\s(?:and|und|et|y|e|en)\s)\s*", re.IGNORECASE)
+_ROLE_SEPARATORS = re.compile(
+    r"\s*(?:[,/&|+·]|\s(?:and|und|et|y|e|en|och|og|ve|i|a|и|і|та|και)\s)\s*", re.IGNORECASE
+)
 _TITLE_ROLE = re.compile(rf"{_TITLE_WORD}", re.IGNORECASE)
 # A title of another business: "Owner, Hill's BBQ", "owner of Luna the greyhound".
 _TITLE_OF = re.compile(
@@ -209,12 +280,15 @@ _RUNS = (
     r"(?i:owned|operated|run|led|managed|taken over|bought|acquired|geführt|geleitet|betrieben"
     r"|übernommen|dirigée?|gérée?|tenue?|reprise?|exploitée?|dirigid[oa]|gestionad[oa]"
     r"|regentad[oa]|llevad[oa]|guidat[oa]|gestit[oa]|dirett[oa]|condott[oa]|gerund|geleid"
-    r"|overgenomen|gerid[oa]|liderad[oa]|administrad[oa])"
+    r"|overgenomen|gerid[oa]|liderad[oa]|administrad[oa]|atendid[oa]s?|drivs|drivet|drevs|ägs"
+    r"|ledd|ledes|drives|ejes|eies|prowadzon[ay]|vedena|vedeno|veden)"
 )
-_BY = r"(?i:by|von|vom|par|por|da|dal|dalla|dai|door|pelo|pela)"
+_BY = r"(?i:by|von|vom|par|por|da|dal|dalla|dai|door|pelo|pela|av|af|przez)"
 _FOUNDED = (
     r"(?i:founded|co-founded|established|started|opened|set up|gegründet|eröffnet|fondée?"
-    r"|créée?|fundad[oa]|fondat[oa]|aperto|aperta|opgericht|geopend|fundad[oa]|criad[oa]|abert[oa])"
+    r"|créée?|fundad[oa]|fondat[oa]|aperto|aperta|opgericht|geopend|fundad[oa]|criad[oa]|abert[oa]"
+    r"|grundades|grundat|grundlagt|grundlagdes|startades|stiftet|etablert|startet"
+    r"|założon[aey]|zalo[žz]en[aáo]?)"
 )
 _FOUNDS = (
     r"(?i:founded|co-founded|started|opened|established|launched|gründete|gründeten|eröffnete"
@@ -236,11 +310,11 @@ _SELF_OWNS = (
 )
 _IS = (
     r"(?i:is|are|was|has been|ist|sind|war|est|sont|était|es|son|era|è|sono|era|zijn|was|é|são"
-    r"|foi)"
+    r"|foi|jest|är|er|je|является|είναι)"
 )
 _THE = (
     r"(?i:the|our|its|die|der|das|unsere?|le|la|les|l['\u2019]|notre|el|los|las|nuestr[oa]|il|lo|la"
-    r"|gli|i|nostr[oa]|de|het|onze|o|a|os|as|noss[oa])"
+    r"|gli|i|nostr[oa]|de|het|onze|o|a|os|as|noss[oa]|su|sus|seu|sua)"
 )
 
 # (name, regex with groups "people" [and "title"], fixed title)
@@ -288,7 +362,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
     (
         "runs_by",
         re.compile(
-            rf"\b{_RUNS}(?: (?i:and|&|und|et|y|e|en) {_RUNS})? {_BY} {_ROLE_WORDS}"
+            # a word may come between: "Sedan 2014 drivs företaget av ..." (inverted order)
+            rf"\b{_RUNS}(?: (?i:and|&|und|et|y|e|en) {_RUNS})?(?: [{_LOWER}][\w'\u2019-]*)? {_BY}"
+            rf" {_ROLE_WORDS}"
             rf"(?P<people>{_PEOPLE_AND})"
         ),
         "Owner",
@@ -298,8 +374,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
         re.compile(
             rf"\b{_RUN_VERB_FIRST} (?:(?:{_THE}) )?(?:[\w'\u2019-]+ ){{0,2}}?"
             rf"(?P<people>{_PEOPLE_AND})"
-            rf" (?:(?:{_THE}) )?(?i:betrieb|unternehmen|firma|geschäft|praxis|kanzlei|bäckerei"
-            r"|werkstatt|salon|laden|bedrijf|zaak|empresa|negocio|taller|azienda|studio|it)\b"
+            rf" (?:(?:{_THE}) )?(?i:\w*(?:betrieb|unternehmen|firma|geschäft|praxis|kanzlei"
+            r"|erei|werkstatt|salon|laden|handel|haus|studio)|bedrijf|zaak|empresa|negocio|taller"
+            r"|azienda|studio|it)\b"
         ),
         "Owner",
     ),
@@ -368,18 +445,57 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str | None], ...] = (
         None,
     ),
     (
+        "title_is",  # "Właścicielem firmy jest Jan Nowak", "The owner is Mike Brennan"
+        re.compile(
+            rf"(?:^|(?<=[.!?] ))(?:{_THE} )?(?P<title>{_TITLES})(?: [\w'\u2019-]+){{0,3}}? {_IS}"
+            rf" (?:[{_LOWER}][\w'\u2019-]* ){{0,2}}?(?P<people>{_PEOPLE_AND})"
+        ),
+        None,
+    ),
+    (
+        # Turkish: the title, then the name with the copula "-dır" ("Firmanın sahibi
+        # Mehmet Yılmaz'dır"), or "tarafından" (by) after the name.
+        "title_copula_tr",
+        re.compile(
+            rf"(?P<title>{_TITLES}) (?:[{_LOWER}][\w'\u2019-]* ){{0,2}}?(?P<people>{_PEOPLE_AND})"
+            r"['\u2019](?:d|t)[ıiuü]r\b"
+        ),
+        None,
+    ),
+    (
+        "runs_by_tr",
+        re.compile(
+            rf"(?P<people>{_PEOPLE_AND}) tarafından (?:[\w'\u2019-]+ ){{0,2}}?"
+            r"(?i:işletil|yönetil)\w*"
+        ),
+        "Owner",
+    ),
+    (
+        "founded_by_tr",
+        re.compile(
+            rf"(?P<people>{_PEOPLE_AND}) tarafından (?:[\w'\u2019-]+ ){{0,2}}?(?i:kurul)\w*"
+        ),
+        "Founder",
+    ),
+    (
         "verb_is_title",  # "Sinds 2016 zijn Joost en Anouk van den Berg de eigenaren"
         re.compile(rf"\b{_IS} (?P<people>{_PEOPLE_AND}) (?:{_THE} )?(?P<title>{_TITLE})"),
         None,
     ),
 )
-_FOUNDING_PATTERNS = frozenset({"founded_by", "founds", "founds_verb_first"})
+FOUNDING_PATTERNS = frozenset(
+    {"founded_by", "founds", "founds_verb_first", "founded_by_tr", "founded_by_ar"}
+)
 # Patterns where a title in running text ("our partner X") may name no owner.
-_PROSE_TITLE_PATTERNS = frozenset({"name_title", "is_title", "verb_is_title", "title_name"})
+_PROSE_TITLE_PATTERNS = frozenset(
+    {"name_title", "is_title", "verb_is_title", "title_name", "title_is", "title_copula_tr"}
+)
 # Patterns that end at the name's last word: leading sentence words are trimmed off it.
-_NAME_FIRST_PATTERNS = frozenset({"founds", "runs_verb_after", "is_title", "have_owned"})
+_NAME_FIRST_PATTERNS = frozenset(
+    {"founds", "runs_verb_after", "is_title", "have_owned", "runs_by_tr", "founded_by_tr"}
+)
 # Patterns whose wording, not a title, says the person owns or runs the business.
-_FIXED_TITLE_PATTERNS = frozenset(
+FIXED_TITLE_PATTERNS = frozenset(
     {name for name, _, title in _PATTERNS if title is not None} | {"self"}
 )
 
@@ -467,6 +583,8 @@ _ROLE_NOUN = re.compile(
     r"|tochter|vater|mutter|bruder|brüder|schwester(?:n)?|ehemann|ehefrau|gattin|gatte"
     r"|grootvader|overgrootvader|vader|moeder|zoon|dochter|chef(?:in)?|electricien|plombier)$"
 )
+# Turkish nouns with "our" ("Firmamız", "Dükkanımız"), capitalised at a sentence's start.
+_OUR_TR = re.compile(r".+(?:ımız|imiz|umuz|ümüz)")
 
 
 def _is_name_word(word: str) -> bool:
@@ -475,6 +593,7 @@ def _is_name_word(word: str) -> bool:
         plain not in _NOT_NAME_WORDS
         and plain not in _BUSINESS_WORDS
         and not (len(plain) > 2 and _ROLE_NOUN.fullmatch(plain))
+        and not _OUR_TR.fullmatch(plain)
     )
 
 
@@ -565,8 +684,10 @@ def owner_mentions(lines: Sequence[str], quoted: Sequence[bool] = ()) -> Iterato
         for sentence in _sentences(line):
             yield from _line_mentions(sentence)
             yield from _japanese_mentions(sentence)
+            yield from _uncased_mentions(sentence)
     yield from _card_mentions(readable)
     yield from _japanese_card_mentions(readable)
+    yield from _uncased_card_mentions(readable)
 
 
 # An owner is named in a sentence, not in a wall of text: longer blocks are read sentence by
@@ -591,8 +712,19 @@ _COMPANY_FORM_AFTER = re.compile(
 )
 
 
+# Words a pattern cannot match without: a line lacking them is not searched (the
+# name-first patterns cost the most, and most lines name no one).
+_NEEDS = {
+    "runs_by_tr": re.compile("tarafından", re.IGNORECASE),
+    "founded_by_tr": re.compile("tarafından", re.IGNORECASE),
+    "title_copula_tr": re.compile(r"['\u2019][dt][ıiuü]r\b"),
+}
+
+
 def _line_mentions(line: str) -> Iterator[OwnerMention]:
     for pattern_name, pattern, fixed_title in _PATTERNS:
+        if (needs := _NEEDS.get(pattern_name)) is not None and not needs.search(line):
+            continue
         for match in pattern.finditer(line):
             title = fixed_title
             if "title" in match.groupdict() and match["title"]:
@@ -607,7 +739,7 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
             if pattern_name in _PROSE_TITLE_PATTERNS and _LABEL_ONLY_TITLES.fullmatch(role):
                 continue
             if (
-                pattern_name not in _FIXED_TITLE_PATTERNS
+                pattern_name not in FIXED_TITLE_PATTERNS
                 and not is_owner_title(role)
                 and not title_elsewhere(title)
             ):
@@ -625,7 +757,7 @@ def _line_mentions(line: str) -> Iterator[OwnerMention]:
                     title,
                     pattern_name,
                     former=former or bool(_LIFE_DATES.match(after)),
-                    founding_only=pattern_name in _FOUNDING_PATTERNS,
+                    founding_only=pattern_name in FOUNDING_PATTERNS,
                 )
 
 
@@ -724,3 +856,164 @@ def _japanese_card_mentions(lines: Sequence[str]) -> Iterator[OwnerMention]:
         if label and named:
             title = named["title"] or label["title"]
             yield OwnerMention(_japanese_name(named["name"]), title, "heading_ja")
+
+
+# ------------------------------------------------- Korean, Chinese, Arabic, Hebrew
+
+# Scripts without capitals: a name is read only where a title labels it ("대표 : 김민수",
+# "法定代表人：王建国", "المدير العام: خالد عبدالله الحمادي"), in a table cell under or
+# beside its title, after an owner's title with a comma ("יוסי כהן, הבעלים"), or, in
+# Arabic, after the verbs that say who owns or runs the business.
+_AR_LETTERS = "\u0621-\u064a\u0671-\u06d3"
+_HE_LETTERS = "\u05d0-\u05ea"
+_HE_WORD = f"[{_HE_LETTERS}][{_HE_LETTERS}'\u05f3-]*"
+
+
+@dataclass(frozen=True)
+class _Uncased:
+    titles: str
+    name: str  # one person's name, as the script writes it
+    honorifics: str = ""  # written before a name: Eng., Dr., Mr.
+    not_a_name: re.Pattern[str] | None = None  # a family name with "Mr" or "manager"
+    stop_words: frozenset[str] = frozenset()  # words that end a name in running text
+    spaced_titles: str = ""  # titles that need no colon before the name ("대표이사 김민수")
+
+
+_AR_STOP_WORDS = frozenset(
+    {"منذ", "في", "من", "عام", "سنة", "مع", "الذي", "التي", "وهو", "وهي", "هو", "هي", "على",
+     "إلى", "الى", "عن", "لدى", "حتى", "بعد", "قبل", "ويقدم", "ويعمل", "شخصيا", "شخصياً",
+     # the next label on the line: number, phone, mobile, mail, address
+     "رقم", "هاتف", "الهاتف", "جوال", "الجوال", "البريد", "العنوان", "فاكس", "ص.ب",
+     # who runs it that is no person: a team, a group, a company, its management, staff
+     "فريق", "مجموعة", "شركة", "مؤسسة", "إدارة", "ادارة", "نخبة", "طاقم", "كادر"}
+)  # fmt: skip
+# Words of a page's sections that follow a title in menus and tables ("대표 인사말", the
+# representative's greeting; "董事长致辞", the chairman's address): no one's name.
+_SECTION_WORDS = re.compile(
+    r"인사말|인사|소개|메시지|연혁|전화|번호|致辞|致辭|寄语|寄語|简介|簡介|介绍|介紹|信箱|电话|電話"
+    r"|手机|手機|邮箱|郵箱|热线|熱線"
+)
+_UNCASED = (
+    # Korean: family and given name in two to four syllables, written together.
+    _Uncased(_KO_TITLE_WORDS, "[\uac00-\ud7a3]{2,4}", spaced_titles="대표이사|대표자"),
+    # Chinese: two to four characters; "王先生" (Mr Wang), "陈经理" (manager Chen) are not names.
+    _Uncased(
+        _ZH_TITLE_WORDS,
+        "[\u4e00-\u9fff]{2,4}",
+        not_a_name=re.compile(r".+(?:先生|女士|小姐|经理|經理|总|總|老师|老師|师傅|師傅|太太)$"),
+    ),
+    # Arabic: given name, father's (with bin), family; an engineer's or doctor's title before.
+    _Uncased(
+        _AR_TITLE_WORDS,
+        f"[{_AR_LETTERS}]+(?: [{_AR_LETTERS}]+){{1,5}}",
+        honorifics=r"(?:المهندس(?:ة)?|م\.|الدكتور(?:ة)?|د\.|السيد(?:ة)?|الأستاذ(?:ة)?|أ\.|الشيخ(?:ة)?)",
+        stop_words=_AR_STOP_WORDS,
+    ),
+    # Hebrew: given and family name.
+    _Uncased(
+        _HE_TITLE_WORDS,
+        f"{_HE_WORD}(?: {_HE_WORD}){{1,2}}",
+        honorifics=r"(?:מר|גב'|גברת|ד\"ר|ד״ר|עו\"ד|עו״ד)",
+    ),
+)
+# What ends a name: the end, a space or a field's separator, punctuation.
+_UNCASED_END = r"(?=$|[\s|｜,，、。.;；/·()（）\u060c\u061b])"
+_UNCASED_LABELS = tuple(
+    re.compile(
+        rf"(?:^|(?<=[\s|｜,，、(（:：]))(?P<title>{script.titles})\s*[:：]\s*"
+        rf"(?:{script.honorifics}\s+)?(?P<name>{script.name}){_UNCASED_END}"
+        if script.honorifics
+        else rf"(?:^|(?<=[\s|｜,，、(（:：]))(?P<title>{script.titles})\s*[:：]\s*"
+        rf"(?P<name>{script.name}){_UNCASED_END}"
+    )
+    for script in _UNCASED
+)
+_UNCASED_SPACED = tuple(
+    re.compile(
+        rf"(?:^|(?<=[\s|｜]))(?P<title>{script.spaced_titles})\s+(?P<name>{script.name}){_UNCASED_END}"
+    )
+    for script in _UNCASED
+    if script.spaced_titles
+)
+# "יוסי כהן, הבעלים": a name at the start of a sentence, a comma, an owner's title.
+_UNCASED_NAME_TITLES = tuple(
+    re.compile(
+        rf"(?:^|(?<=[.!?] ))(?P<name>{script.name}), (?P<title>{script.titles}){_UNCASED_END}"
+    )
+    for script in _UNCASED[2:]
+)
+# "يملكها ويديرها فهد بن سعد العتيبي": owned (and run) by; "أسسها" founded by.
+_AR_OWNS = re.compile(
+    r"(?:^|(?<=\s))(?P<verb>(?:ي|ت)(?:ملك|متلك|دير)(?:ها|ه)|أسس(?:ها|ه))"
+    r"(?: و(?:ي|ت)?(?:ملك|متلك|دير)(?:ها|ه))? "
+    rf"(?:{_UNCASED[2].honorifics} )?(?P<name>{_UNCASED[2].name})"
+)
+
+
+def _uncased_name(script: _Uncased, name: str) -> str | None:
+    words = name.split()
+    for index, word in enumerate(words):
+        if word in script.stop_words:
+            words = words[:index]
+            break
+    text = " ".join(words)
+    if (script.not_a_name is not None and script.not_a_name.fullmatch(text)) or (
+        _SECTION_WORDS.search(text)
+    ):
+        return None
+    if " " in script.name and len(words) < 2:
+        return None
+    return text or None
+
+
+def _uncased_mentions(line: str) -> Iterator[OwnerMention]:
+    if line.isascii():
+        return
+    for script, label in zip(_UNCASED, _UNCASED_LABELS, strict=True):
+        for match in label.finditer(line):
+            if name := _uncased_name(script, match["name"]):
+                yield OwnerMention(name, match["title"], "title_label_uncased")
+    for spaced in _UNCASED_SPACED:
+        for match in spaced.finditer(line):
+            if name := _uncased_name(_UNCASED[0], match["name"]):
+                yield OwnerMention(name, match["title"], "title_label_uncased")
+    for script, name_title in zip(_UNCASED[2:], _UNCASED_NAME_TITLES, strict=True):
+        for match in name_title.finditer(line):
+            if name := _uncased_name(script, match["name"]):
+                yield OwnerMention(name, match["title"], "name_title_uncased")
+    for match in _AR_OWNS.finditer(line):
+        if name := _uncased_name(_UNCASED[2], match["name"]):
+            founded = match["verb"].startswith("أسس")
+            yield OwnerMention(
+                name,
+                "Founder" if founded else "Owner",
+                "founded_by_ar" if founded else "runs_by_ar",
+                founding_only=founded,
+            )
+
+
+_UNCASED_TITLE_LINES = tuple(
+    re.compile(rf"(?P<title>{script.titles})\s*[:：]?") for script in _UNCASED
+)
+_UNCASED_NAME_LINES = tuple(
+    re.compile(
+        rf"(?:{script.honorifics}\s+)?(?P<name>{script.name})"
+        if script.honorifics
+        else rf"(?P<name>{script.name})"
+    )
+    for script in _UNCASED
+)
+
+
+def _uncased_card_mentions(lines: Sequence[str]) -> Iterator[OwnerMention]:
+    """A title in one table cell and the name in the next: "대표자" / "김민수"."""
+    for first, second in itertools.pairwise(lines):
+        if first.isascii() or second.isascii():
+            continue
+        for script, title_line, name_line in zip(
+            _UNCASED, _UNCASED_TITLE_LINES, _UNCASED_NAME_LINES, strict=True
+        ):
+            label = title_line.fullmatch(first.strip())
+            named = name_line.fullmatch(second.strip()) if label else None
+            if label and named and (name := _uncased_name(script, named["name"])):
+                yield OwnerMention(name, label["title"], "heading_uncased")

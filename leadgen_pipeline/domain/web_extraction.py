@@ -14,8 +14,9 @@ Public API
     charset, else windows-1252). ``site_url`` is the site's home page; it bounds
     ``links`` and defaults to ``url``. ``default_region`` reads national numbers. The
     page also tells the links worth following (by topic: contact, legal notice, about,
-    team, in seven languages; ``PAGE_TOPICS``) and those left out, its declared URL
-    (canonical, og:url), the country it is for (``region_hint``) and its site names.
+    team, in the languages of docs/extraction.md; ``PAGE_TOPICS``) and those left out,
+    its declared URL (canonical, og:url), the country it is for (``region_hint``) and
+    its site names.
 ``combine(pages, *, site_url=None, business_name=None) -> WebsiteContacts``
     The pages of one site (home page first) merged: each value once, with the provenance
     (url + method) of its first sighting, ranked best first; other businesses' addresses
@@ -88,6 +89,8 @@ from leadgen_pipeline.domain.contacts import (
     registered_domain,
 )
 from leadgen_pipeline.domain.owners import (
+    FIXED_TITLE_PATTERNS,
+    FOUNDING_PATTERNS,
     is_owner_title,
     owner_mentions,
     person_name,
@@ -218,6 +221,7 @@ def extract_page(
     credit = _credit_lines(text)
     email_candidates += _text_emails(lines, credit, url)
     phone_candidates += _text_phones(lines, credit, url, default_region)
+    phone_candidates += _whatsapp_phones(anchors, url, default_region)
     owner_candidates += _text_owners(lines, text.quoted, url)
 
     emails = _best_per_value([f for f in email_candidates if f.kind == "email"])
@@ -275,7 +279,14 @@ def combine(
         return 1 if is_freemail_domain(domain) else 2
 
     def is_linked_elsewhere(address: str) -> bool:
-        return not is_own(address) and registered_domain(address.rpartition("@")[2]) in linked
+        # A mailbox provider's address is no one else's for the site linking to the
+        # provider's other services (a Korean site's blog.naver.com and its naver.com box).
+        domain = address.rpartition("@")[2]
+        return (
+            not is_own(address)
+            and not is_freemail_domain(domain)
+            and registered_domain(domain) in linked
+        )
 
     # A credit line that also shows the business's own address does not make it another's.
     own_named_in_credits = [
@@ -313,11 +324,19 @@ def combine(
         [page.phones for page in pages],
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
+    page_owners = [_owners_of_this_business(page.owners, names) for page in pages]
     owners = _merged(
-        [_owners_of_this_business(page.owners, names) for page in pages],
+        page_owners,
         lambda finding, pages_seen, order: (_method_rank(finding), -pages_seen, order),
     )
-    site_owners = _site_owners(owners)
+    # Each person with the best title any page gives (the contact page's "Proprietor"
+    # over the home page's founding story).
+    best_titled: dict[str, Finding] = {}
+    for finding in (finding for findings in page_owners for finding in findings):
+        known = best_titled.get(finding.value)
+        if known is None or _title_rank(finding) < _title_rank(known):
+            best_titled[finding.value] = finding
+    site_owners = _site_owners([best_titled[finding.value] for finding in owners])
     return WebsiteContacts(
         emails=emails,
         other_emails=other_emails,
@@ -338,7 +357,18 @@ def combine(
     )
 
 
-_FOUNDING_METHODS = frozenset({"pattern:founded_by", "pattern:founds", "pattern:founds_verb_first"})
+_FOUNDING_METHODS = frozenset(f"pattern:{name}" for name in FOUNDING_PATTERNS)
+# Phrasings that say someone owns or runs the business without the title they hold ("run
+# by ...": "Owner").
+_WORDING_METHODS = frozenset(f"pattern:{name}" for name in FIXED_TITLE_PATTERNS)
+
+
+def _title_rank(finding: Finding) -> int:
+    """How well a finding names a person's title: as the site writes it (0), a wording that
+    they own or run it (1), the founding story (2)."""
+    if finding.method in _FOUNDING_METHODS:
+        return 2
+    return 1 if finding.method in _WORDING_METHODS else 0
 
 
 def _owners_of_this_business(
@@ -558,6 +588,7 @@ class _Anchor:
     text: str
     order: int
     context: str = ""  # the text of the block the link sits in ("Website by <a>Acme</a>")
+    language_switch: bool = False  # to the page in another language (hreflang, "English")
 
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013—·:-]\s+")
@@ -619,6 +650,8 @@ _TLD_REGIONS = {"uk": "GB"}
 _LANGUAGE_REGIONS = {
     "de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT", "pl": "PL",
     "da": "DK", "sv": "SE", "fi": "FI", "cs": "CZ", "el": "GR", "ja": "JP", "ko": "KR",
+    "nb": "NO", "nn": "NO", "no": "NO", "tr": "TR", "ru": "RU", "uk": "UA", "he": "IL",
+    "iw": "IL", "sk": "SK", "hu": "HU", "ro": "RO", "bg": "BG", "hr": "HR", "sl": "SI",
 }  # fmt: skip
 
 
@@ -668,9 +701,17 @@ def _anchors(tree: LexborHTMLParser, base_url: str) -> list[_Anchor]:
                 text=" ".join(label.split()),
                 order=order,
                 context=_block_text(node),
+                language_switch=_is_language_switch(node, " ".join(label.split())),
             )
         )
     return anchors
+
+
+def _is_language_switch(node: Any, text: str) -> bool:
+    attributes = node.attributes
+    return bool(
+        attributes.get("hreflang") or attributes.get("lang") or _LANGUAGE_NAMES.fullmatch(text)
+    )
 
 
 _INLINE_TAGS = frozenset(
@@ -706,12 +747,15 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _BLOCK_BREAK = "\ue000"
 
 
-# Testimonials, reviews and quotes: they name customers, not the business's people.
+# Testimonials, reviews and quotes: they name customers, not the business's people; news
+# items (below) name other organisations' directors ("CEO Tim Cook said...").
 _QUOTE_SELECTOR = (
     "blockquote, q, [class*=testimonial], [class*=review], [class*=quote], [class*=temoignage],"
     " [class*=bewertung], [class*=kundenstimme], [class*=recensione], [class*=opinion],"
     " [class*=resena], [class*=depoimento], [itemtype*=Review]"
 )
+# A news item by its class ("news", "latest-news__item", "news_list"), not a newsletter.
+_NEWS_CLASS = re.compile(r"(?i)(?:^|[-_])news(?:$|[-_]|items?\b|list\b)")
 _QUOTE_START, _QUOTE_END, _LINE_BREAK = "\ue001", "\ue002", "\ue003"
 
 
@@ -751,7 +795,12 @@ def _visible_text(tree: LexborHTMLParser) -> _Text:
         alt = " ".join((node.attributes.get("alt") or "").split())
         if _SHOWN_AS_IMAGE.fullmatch(alt) or _EMAIL.search(_fold_width(alt)):
             node.replace_with(f" {alt} ")
-    for node in tree.css(_QUOTE_SELECTOR):
+    news = [
+        node
+        for node in tree.css("[class*=news]")
+        if any(_NEWS_CLASS.search(token) for token in (node.attributes.get("class") or "").split())
+    ]
+    for node in [*tree.css(_QUOTE_SELECTOR), *news]:
         node.insert_before(_QUOTE_START)
         node.insert_after(_QUOTE_END)
     for node in tree.css("br"):
@@ -787,8 +836,12 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
 )
 # The words sites write for "@" and "." to hide an address, in the languages read here.
-_AT_WORDS = r"(?i:at|@|arobase|arroba|ät|chiocciola|apenstaartje|klammeraffe|chez)"
-_DOT_WORDS = r"(?i:dot|\.|punkt|point|punto|punt|ponto)"
+# Polish "małpa", Czech "zavináč", Swedish/Danish/Norwegian "snabel-a", Russian "собака".
+_AT_WORDS = (
+    r"(?i:at|@|arobase|arroba|ät|chiocciola|apenstaartje|klammeraffe|chez|ma[lł]pa|zavin[aá][cč]"
+    r"|snabel-?a|собака)"
+)
+_DOT_WORDS = r"(?i:dot|\.|punkt|point|punto|punt|ponto|kropka|te[cč]ka|точка)"
 _BRACKETED_AT = rf"\s*[\[({{<]\s*{_AT_WORDS}\s*[\])}}>]\s*"
 _BRACKETED_DOT = rf"\s*[\[({{<]\s*{_DOT_WORDS}\s*[\])}}>]\s*"
 # "info [at] acme [dot] com", "info(at)acme.com", "contact [arobase] acme [point] fr"
@@ -927,7 +980,10 @@ def _text_emails(lines: Sequence[str], credit: Sequence[bool], url: str) -> Iter
 # Labels of numbers that are no phone to call: fax, company, tax, bank, licence, policy
 # and practitioner numbers, in the languages read here. The label nearest before a number
 # (in its field, or on the line above when it stands alone) decides.
-_FAX_LABEL = r"(?:tele)?fax|t[ée]l[ée]copie(?:ur)?|facs[ií]mile?|fac-?s[ií]mile|f"
+_FAX_LABEL = (
+    r"(?:tele)?fax|t[ée]l[ée]copie(?:ur)?|facs[ií]mile?|fac-?s[ií]mile|f|faks|факс|φαξ|팩스"
+    r"|传真|傳真|فاكس|פקס"
+)
 _NOT_A_PHONE_LABEL = (
     rf"{_FAX_LABEL}|lic|licen[cs]e|lizenz|licencia|licenza|vergunning|alvar[aá]|impic|reg"
     r"|registration|registered|register|registro|registre|registergericht|rcs|rc|siren|siret"
@@ -939,6 +995,20 @@ _NOT_A_PHONE_LABEL = (
     r"|d[ée]cennale|seguro|assicurazione|verzekering|order|invoice|rechnung|facture|factura"
     r"|fattura|ref|sku|serial|model|id|capital|kapital|capitale|stammkapital|tomo|folio|hoja"
     r"|fn|firmenbuch(?:nummer)?|zvr|gisa|handwerksrolle|albo|iscrizione|company|[\w-]*nummer"
+    # company, tax and bank numbers of Poland, Czechia, Scandinavia, Belgium, Switzerland
+    r"|nip|regon|krs|pesel|i[cč]o?|di[cč]|spojen[ií]|[uú][cč]e?t|[uú][cč]tu|org\.?\s?nr|orgnr"
+    r"|bankgiro|plusgiro|momsreg(?:\.?\s?nr)?|cvr(?:-?nr)?|se-?nr|reg\.?\s?nr|kontonr"
+    r"|mva|ondernemingsn(?:umme)?r|ond\.?\s?nr|rpr|rpm|kbo|mwst"
+    # Turkey, Greece, Russia, Ukraine
+    r"|vergi|mersis|sicil|v\.?d|αφμ|γεμη|δου|άδειας|αδειας|инн|кпп|огрн(?:ип)?|окпо|оквэд|бик"
+    r"|р/с|к/с|сч[её]т|єдрпоу|рнокпп|іпн|мфо"
+    # Korea, China, Taiwan: business registration, mail-order licence, postcode, QQ, ICP
+    r"|사업자(?:등록)?번호|통신판매업?(?:신고)?(?:번호)?|등록번호|邮编|郵編|郵遞區號|qq|税号|統一編號|統編"
+    r"|统一社会信用代码|营业执照|icp备?"
+    # Arabic (commercial register, tax, licence, P.O. box), Hebrew (company, dealer, licence)
+    r"|التجاري|التجارية|الضريبي|الرخصة|رخصة|ص\.?ب|صندوق|ח\.?פ|ע\.?מ|עוסק|מורשה|רישיון|ת\.?ז"
+    # India, Latin America, Ireland, New Zealand, South Africa
+    r"|gstin|udyam|msme|pin\s?code|rfc|curp|cuit|cuil|matr[ií]cula|nit|rgii|nzbn|pirb|cipc"
 )
 # Words that only say "number": the label before them decides ("Phone No.", "Reg. No.").
 _NUMBER_WORDS = re.compile(r"(?i)(?:no|nr|n[°º]|n\.?º|#|number|num[ée]ro|n[úu]mero|numero|num)")
@@ -967,6 +1037,25 @@ def _phone_finding(raw: str, method: str, url: str, region: str) -> Finding | No
     return Finding(e164, "phone", method, url, phone_type(e164)) if e164 else None
 
 
+_WHATSAPP_HOSTS = frozenset({"wa.me", "api.whatsapp.com", "web.whatsapp.com", "whatsapp.com"})
+
+
+def _whatsapp_number(href: str) -> str | None:
+    """The number a WhatsApp chat link opens ("https://wa.me/5215512345678", "api.whatsapp
+    .com/send?phone=...", "whatsapp://send?phone=..."): international, without the "+"."""
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.scheme.lower() == "whatsapp" or host in _WHATSAPP_HOSTS:
+        digits = parts.path.strip("/") if host == "wa.me" else ""
+        digits = digits or parse_qs(parts.query).get("phone", [""])[0]
+        digits = re.sub(r"[\s+().-]", "", digits)
+        return f"+{digits}" if digits.isdigit() and 8 <= len(digits) <= 15 else None
+    return None
+
+
 def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
     for anchor in anchors:
         scheme, _, number = anchor.href.partition(":")
@@ -979,10 +1068,22 @@ def _tel_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[F
             yield finding
 
 
+def _whatsapp_phones(anchors: Iterable[_Anchor], url: str, region: str) -> Iterator[Finding]:
+    """The numbers of WhatsApp chat links: a business's mobile, often its only number in
+    Latin America; a chat link, not a call link, so ranked with the numbers in the text."""
+    for anchor in anchors:
+        if (
+            (number := _whatsapp_number(anchor.href))
+            and not _CREDIT.search(anchor.context)
+            and (finding := _phone_finding(number, "whatsapp", url, region))
+        ):
+            yield finding
+
+
 def _is_a_phone_label(field: str) -> bool | None:
     """Whether the last label in ``field`` names a phone (True), another number (False),
     or neither (None)."""
-    words = re.split(r"[\s:()]+|\.(?=\s|$)", field.strip().lower())
+    words = re.split(r"[\s:()\uff1a\uff08\uff09]+|\.(?=\s|$)", field.strip().lower())
     for word in reversed([word.strip(".") for word in words if word.strip(".")]):
         if _PHONE_WORD.fullmatch(word):
             return True
@@ -1037,8 +1138,24 @@ _SOCIAL_NETWORKS = {
     "x.com": "x",
     "youtube.com": "youtube",
     "tiktok.com": "tiktok",
+    # Where Russian and Ukrainian businesses are, and East Asian ones' official accounts.
+    "vk.com": "vk",
+    "vkontakte.ru": "vk",
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "line.me": "line",
 }
-_NETWORK_ORDER = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok")
+_NETWORK_ORDER = (
+    "facebook",
+    "instagram",
+    "linkedin",
+    "x",
+    "youtube",
+    "tiktok",
+    "vk",
+    "telegram",
+    "line",
+)
 # Accounts of the networks themselves and of site builders, linked from page templates.
 _NOT_A_BUSINESS_HANDLE = frozenset(
     {
@@ -1151,6 +1268,49 @@ def _tiktok_profile(segments: list[str], _query: dict[str, list[str]]) -> str | 
     return f"https://www.tiktok.com/{segments[0].lower()}"
 
 
+_VK_NOT_PROFILES = frozenset(
+    {"share.php", "away.php", "login", "feed", "search", "video", "photos", "im", "apps",
+     "settings", "wall", "app", "music", "clips", "terms", "privacy", "support", "dev", "about",
+     "blog", "jobs"}
+)  # fmt: skip
+_TELEGRAM_NOT_PROFILES = frozenset({"share", "joinchat", "addstickers", "proxy", "socks", "iv"})
+
+
+def _vk_profile(segments: list[str], _query: dict[str, list[str]]) -> str | None:
+    if not segments:
+        return None
+    handle = segments[0].lower()
+    if (
+        handle in _VK_NOT_PROFILES
+        or handle.startswith(("wall", "photo", "video", "topic", "album"))
+        or not _INSTAGRAM_HANDLE.fullmatch(handle)
+    ):
+        return None
+    return f"https://vk.com/{handle}"
+
+
+def _telegram_profile(segments: list[str], _query: dict[str, list[str]]) -> str | None:
+    # t.me/handle, t.me/s/handle (the channel's web preview); t.me/handle/123 is a post.
+    if segments[:1] == ["s"]:
+        segments = segments[1:]
+    if len(segments) != 1:
+        return None
+    handle = segments[0].lower()
+    if handle in _TELEGRAM_NOT_PROFILES or not _X_HANDLE.fullmatch(handle):
+        return None
+    return f"https://t.me/{handle}"
+
+
+def _line_profile(segments: list[str], _query: dict[str, list[str]]) -> str | None:
+    # An official account's friend link: line.me/R/ti/p/@id (or /ti/p/@id).
+    path = [segment.lower() for segment in segments]
+    if path[:1] == ["r"]:
+        path = path[1:]
+    if len(path) != 3 or path[:2] != ["ti", "p"] or not _SLUG.fullmatch(path[2].lstrip("@~")):
+        return None
+    return f"https://line.me/R/ti/p/{path[2]}"
+
+
 _PROFILE_BUILDERS: dict[str, Callable[[list[str], dict[str, list[str]]], str | None]] = {
     "facebook": _facebook_profile,
     "instagram": _instagram_profile,
@@ -1158,6 +1318,9 @@ _PROFILE_BUILDERS: dict[str, Callable[[list[str], dict[str, list[str]]], str | N
     "x": _x_profile,
     "youtube": _youtube_profile,
     "tiktok": _tiktok_profile,
+    "vk": _vk_profile,
+    "telegram": _telegram_profile,
+    "line": _line_profile,
 }
 
 
@@ -1173,13 +1336,28 @@ def _social_finding(link: str, method: str, url: str) -> Finding | None:
     return Finding(profile[1], profile[0], method, url, holder)
 
 
+_CONTEXT_FIELDS = re.compile(r"\s[·•|]\s")
+
+
+def _anchor_field(anchor: _Anchor) -> str:
+    """The field of its block's text a link sits in: "Facebook · Website by <a>Acme</a>"
+    has two, and the credit is the second's alone. The whole block when the link has no
+    text or its text is not found there."""
+    at = anchor.context.find(anchor.text) if anchor.text else -1
+    if at < 0:
+        return anchor.context
+    starts = [m.end() for m in _CONTEXT_FIELDS.finditer(anchor.context, 0, at + 1)]
+    ends = [m.start() for m in _CONTEXT_FIELDS.finditer(anchor.context, at + len(anchor.text))]
+    return anchor.context[max(starts, default=0) : min(ends, default=len(anchor.context))]
+
+
 def _link_socials(anchors: Iterable[_Anchor], url: str) -> Iterator[Finding]:
     """Profile links, except those a credit names ("Photos by <a>@annaleephoto</a>")."""
     for anchor in anchors:
         if (
             anchor.url
             and (finding := _social_finding(anchor.url, "link", url))
-            and not _CREDIT.search(anchor.context)
+            and not _CREDIT.search(_anchor_field(anchor))
         ):
             yield finding
 
@@ -1472,13 +1650,20 @@ def _unique_dicts(nodes: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]
 
 def _text_owners(lines: Sequence[str], quoted: Sequence[bool], url: str) -> list[Finding]:
     """Owners the text names; a title naming a business ("owner of Acme") is given last,
-    since whether Acme is this business is known only when the site's pages are combined."""
+    since whether Acme is this business is known only when the site's pages are combined;
+    a founding story after the titles people hold now (one finding is kept per name)."""
     found = [
         Finding(mention.name, "owner", f"pattern:{mention.pattern}", url, mention.title)
         for mention in owner_mentions(lines, quoted)
         if not mention.former
     ]
-    return sorted(found, key=lambda finding: title_elsewhere(finding.detail or "") is not None)
+    return sorted(
+        found,
+        key=lambda finding: (
+            title_elsewhere(finding.detail or "") is not None,
+            _title_rank(finding),
+        ),
+    )
 
 
 def _same_person(first: str, second: str) -> bool:
@@ -1488,10 +1673,19 @@ def _same_person(first: str, second: str) -> bool:
 
 
 def _merge_owners(owners: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Each person once, in the order first named, with the best title the pages give
+    (``_title_rank``): a founder who runs the business today keeps the title they hold now
+    ("established in 1995 by Mr. Sharma" ... "Proprietor: Rajesh Kumar Sharma")."""
     kept: list[Finding] = []
     for finding in owners:
-        if not any(_same_person(finding.value, other.value) for other in kept):
+        same = next(
+            (index for index, other in enumerate(kept) if _same_person(finding.value, other.value)),
+            None,
+        )
+        if same is None:
             kept.append(finding)
+        elif _title_rank(finding) < _title_rank(kept[same]):
+            kept[same] = replace(finding, value=kept[same].value)
     return tuple(kept)
 
 
@@ -1522,13 +1716,23 @@ _TOPIC_WORDS = (
     rf"|preventivo|offerte|or[cç]amento|book(?:{_S}online|{_S}now|ing)?|reservations?"
     rf"|reservas?|prenotazion[ei]|termin(?:{_S}buchen|e)?|encomendas|bestellen|commandes"
     rf"|kontaktier(?:en|e)?|schreiben{_S}sie{_S}uns|write{_S}to{_S}us|e-?mail{_S}us|call{_S}us"
-    rf"|anfrage|angebot(?:{_S}anfordern)?|demande{_S}de{_S}devis|[ée]crivez{_S}nous"
+    rf"|anfrage|angebot{_S}anfordern|demande{_S}de{_S}devis|[ée]crivez{_S}nous"
     rf"|richiedi(?:{_S}un)?{_S}preventivo|scrivici|solicita(?:r)?{_S}presupuesto|escr[ií]benos"
     rf"|pide{_S}cita|pedir{_S}or[cç]amento|fale{_S}connosco|neem{_S}contact{_S}op"
     # Latin American Spanish and Brazilian Portuguese: "Contáctenos", "Contato"
     rf"|cont[aá]ct(?:enos|anos)|contat(?:o|os|e|e{_S}nos)|fale{_S}com{_S}a{_S}gente"
     # Japanese: お問い合わせ (inquiry), アクセス (how to get there); pages named in romaji
-    r"|お?問(?:い)?合(?:わ)?せ(?:フォーム|窓口)?|アクセス|inquiry|enquiry|otoiawase|toiawase",
+    r"|お?問(?:い)?合(?:わ)?せ(?:フォーム|窓口)?|アクセス|inquiry|enquiry|otoiawase|toiawase"
+    # Polish, Czech, Swedish, Danish, Norwegian: "Kontakty", "Kontakta oss", "Kontakt os"
+    rf"|kontakt(?:y|i|a|e)?(?:{_S}(?:oss|os|nas|z{_S}nami))?"
+    # Turkish, Greek, Russian and Ukrainian (and their page names in Latin letters)
+    rf"|[iİ]leti[sş]im|bize{_S}ula[sş][iı]n|επικοινων[ίι]α|epikoinonia|контакт[ыи]?"
+    rf"|обратная{_S}связь|зв['’]?язатися{_S}з{_S}нами|kontakty|kontakti"
+    # Korean: contact details, the way here, inquiry, estimate inquiry, customer centre
+    rf"|연락처|(?:찾아)?오시는{_S}길|문의(?:하기)?|견적{_S}?문의|상담{_S}?신청|고객{_S}?센터"
+    # Chinese (simplified and traditional), Arabic, Hebrew
+    rf"|联系(?:我们|方式)|聯[絡繫](?:我們|方式)|lianxi(?:{_S}?women)?"
+    rf"|اتصل{_S}بنا|اتصلوا{_S}بنا|تواصل{_S}معنا|للتواصل|צור{_S}קשר|צרו{_S}קשר|יצירת{_S}קשר",
     # legal notice: Impressum (DE, AT, CH), mentions légales, aviso legal, note legali, ...
     rf"impressum|imprint|legal{_S}(?:notice|info(?:rmation)?)|site{_S}notice|offenlegung"
     rf"|anbieterkennzeichnung|mentions(?:{_S}l[eé]gales)?|informations{_S}l[eé]gales"
@@ -1536,7 +1740,9 @@ _TOPIC_WORDS = (
     rf"|informa[cç][aã]o{_S}legal|ficha{_S}t[eé]cnica|company{_S}information|rechtliches"
     rf"|rechtliche{_S}hinweise|anbieter|informations{_S}juridiques|avis{_S}l[eé]gal"
     # Japanese: the legal notice of the Act on Specified Commercial Transactions
-    r"|特定商取引法?に(?:基づく|関する)表記|特商法(?:に基づく)?表記|tokushoho|tokutei",
+    r"|特定商取引法?に(?:基づく|関する)表記|特商法(?:に基づく)?表記|tokushoho|tokutei"
+    # Russia, Ukraine: the company's details (requisites): legal name, tax ids, director
+    r"|реквизиты|реквізити|rekvizity",
     # about: the business, its story, its owner
     rf"about(?:{_S}us|{_S}me)?|our{_S}story|(?:our{_S})?history|who{_S}we{_S}are|company"
     rf"|(?:wir{_S})?[uü](?:e)?ber{_S}(?:uns|mich)|unternehmen|geschichte|philosophie"
@@ -1548,12 +1754,23 @@ _TOPIC_WORDS = (
     rf"|over{_S}(?:ons|mij)|ons{_S}verhaal|geschiedenis|het{_S}bedrijf|quem{_S}somos|sobre"
     rf"|wer{_S}wir{_S}sind|qui{_S}suis{_S}je|nuestra{_S}empresa|wie{_S}zijn{_S}wij"
     # Japanese: company profile, company guide, the representative's greeting
-    r"|会社概要|会社案内|企業情報|店舗(?:情報|案内)|代表(?:者)?(?:挨拶|あいさつ)|gaiyou?|kaisya|kaisha",
+    r"|会社概要|会社案内|企業情報|店舗(?:情報|案内)|代表(?:者)?(?:挨拶|あいさつ)|gaiyou?|kaisya|kaisha"
+    # Polish, Czech, Swedish, Danish, Norwegian, Turkish ("Kurumsal": the corporate pages)
+    rf"|o{_S}(?:n[aá]s|firmie|firm[eě])|om{_S}(?:oss|os|virksomheden|firmaet|f[oö]retaget)"
+    rf"|hakk[iı]m[iı]zda|kurumsal"
+    # Greek, Russian, Ukrainian
+    rf"|σχετικ[άα](?:{_S}με{_S}εμ[άα]ς)?|sxetika|(?:η{_S})?εταιρε[ίι]α|etaireia|ποιοι{_S}ε[ίι]μαστε"
+    rf"|о{_S}(?:компании|нас)|o{_S}kompanii|про{_S}(?:нас|компанію)|pro{_S}nas"
+    # Korean, Chinese, Arabic, Hebrew
+    rf"|회사{_S}?소개|인사말|关于我们|關於我們|公司简介|公司簡介|guanyu"
+    rf"|من{_S}نحن|عن{_S}(?:الشركة|المؤسسة|نا)|אודות|(?:קצת{_S})?עלינו",
     # team: the people
     rf"(?:(?:our|the|meet{_S}the|meet{_S}our){_S})?(?:team|staff|people|doctors|dentists"
     rf"|attorneys|lawyers|founders?|owners?)|leadership|meet{_S}[a-z]+"
     rf"|(?:unser|das){_S}team|mitarbeiter|(?:notre{_S}|l{_S})?[eé]quipe|(?:nuestro{_S}|el{_S})?equipo"
-    rf"|(?:il{_S})?team|la{_S}squadra|(?:ons|het){_S}team|medewerkers|(?:a{_S}nossa{_S})?equipa",
+    rf"|(?:il{_S})?team|la{_S}squadra|(?:ons|het){_S}team|medewerkers|(?:a{_S}nossa{_S})?equipa"
+    rf"|(?:nasz{_S})?zesp[oó][lł]|(?:n[aá][sš]{_S})?t[yý]m|ekibimiz|(?:наша{_S})?команда"
+    rf"|(?:η{_S})?ομ[άα]δα(?:{_S}μας)?|직원{_S}?소개|团队|團隊|فريق(?:نا|{_S}العمل)|הצוות",
 )
 _TOPIC_BY_SEGMENT = tuple(re.compile(words, re.IGNORECASE) for words in _TOPIC_WORDS)
 # Link text must start with the topic: "About Acme" is an about page, "Read about pipes" not.
@@ -1563,14 +1780,26 @@ _MAX_LINK_TEXT_CHARS = 40
 _APP_LINK = re.compile(
     r"log[\s_-]?in|sign[\s_-]?(?:in|up)|register|account|portal|admin|cart|checkout|wp-json"
     r"|feed\b|konto|anmelden|warenkorb|kasse|compte|connexion|panier|cuenta|carrito"
-    r"|iniciar|carrello|accedi|inloggen|winkelwagen|conta\b|carrinho|entrar",
+    r"|iniciar|carrello|accedi|inloggen|winkelwagen|conta\b|carrinho|entrar"
+    r"|logowanie|koszyk|kundvagn|logga[\s_-]?in|logg[\s_-]?inn|log[\s_-]?ind|kurv|sepet|вход|корзина"
+    r"|кошик|로그인|장바구니|登录|登入|购物车|購物車|تسجيل الدخول|سلة|התחברות|עגלה",
     re.IGNORECASE,
 )
 # Privacy and cookie pages name no one: followed only when the link also names a topic
 # first ("Impressum & Datenschutz").
 _PRIVACY_LINK = re.compile(
-    r"privacy|datenschutz|confidentialit|privacidad|privacit|cookie|rgpd|gdpr|dsgvo",
+    r"privacy|datenschutz|confidentialit|privacidad|privacit|cookie|rgpd|gdpr|dsgvo"
+    r"|prywatno|integritet|privatliv|personvern|osobn[ií]ch|gizlilik|kvkk|απ[οό]ρρητ"
+    r"|конфиденциальн|персональн|конфіденційн|개인정보|隐私|隱私|الخصوصية|פרטיות",
     re.IGNORECASE,
+)
+# A language switch ("English", "DE", "Français") leads to the same pages in another
+# language, not to another page about the business.
+_LANGUAGE_NAMES = re.compile(
+    r"(?i)(?:[a-z]{2}(?:[-_][a-z]{2})?|english|deutsch|fran[cç]ais|italiano|espa[nñ]ol|catal[aà]"
+    r"|nederlands|portugu[eê]s|polski|svenska|dansk|norsk|suomi|[cč]e[sš]tina|sloven[cč]ina"
+    r"|magyar|rom[aâ]n[aă]|t[uü]rk[cç]e|ελληνικ[άα]|русский|українська|български|hrvatski"
+    r"|한국어|中文|简体中文|繁體中文|简体|繁體|日本語|العربية|عربي|עברית|हिन्दी)"
 )
 # A folder's default document is the folder: ".../index.html#contact" is the home page.
 _DEFAULT_DOCUMENT = re.compile(r"/(?:index|default|home)\.(?:html?|php|aspx?)$", re.IGNORECASE)
@@ -1665,7 +1894,7 @@ def _follow_links(
         last_segment = path.rsplit("/", 1)[-1]
         if "." in last_segment and last_segment.rpartition(".")[2].lower() in _DOCUMENT_EXTENSIONS:
             continue
-        topic = _link_topic(path, anchor.text)
+        topic = None if anchor.language_switch else _link_topic(path, anchor.text)
         if topic is None:
             continue
         key = document_key(anchor.url)
@@ -1703,6 +1932,7 @@ _METHOD_RANKS = {
     "cfemail": 3,
     "obfuscated": 4,
     "text": 5,
+    "whatsapp": 5,
 }
 _PATTERN_RANK = 6
 

@@ -195,3 +195,83 @@ def test_brazilian_socio_proprietario_and_administrada_por():
     assert [(m.name, m.title) for m in mentions] == [("Ana Pereira", "Owner")]
     assert is_owner_title("Sócia-proprietária")
     assert is_owner_title("sócio-administrador")
+
+
+# ---- more languages and scripts (none of these lines is on a real_world_pages page)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # Polish, Czech: the instrumental after "is" ("Właścicielem firmy jest ...")
+        (["Właściciel: Anna Wiśniewska"], {"Anna Wiśniewska"}),
+        (["Właścicielką salonu jest Marta Zielińska."], {"Marta Zielińska"}),
+        (["Majitelem firmy je Pavel Novotný."], {"Pavel Novotný"}),
+        (["Jednatel:", "Ing. Jana Svobodová"], {"Jana Svobodová"}),
+        # Swedish, Danish, Norwegian
+        (["Ägare: Erik Lindqvist"], {"Erik Lindqvist"}),
+        (["Mads og Pia Holm er indehavere af butikken."], {"Mads Holm", "Pia Holm"}),
+        (["Daglig leder Kari Nordmann svarer på e-post."], {"Kari Nordmann"}),
+        (["Sedan 2014 drivs företaget av dottern Sara Berg."], {"Sara Berg"}),
+        # English: the owner named after "is"; Irish surnames
+        (["The owner of the shop is Liam Walsh."], {"Liam Walsh"}),
+        (["Owner Máire Ní Bhriain opened the salon in 2009."], {"Máire Ní Bhriain"}),
+        # German: a business named by a compound noun
+        (["Seit 2019 führt Sabine Keller die Metzgerei."], {"Sabine Keller"}),
+        # Turkish: the copula after the name, "tarafından işletilmektedir"
+        (["İşletmenin sahibi Ayşe Kaya'dır."], {"Ayşe Kaya"}),
+        (["Dükkanımız Ali Demir tarafından işletilmektedir."], {"Ali Demir"}),
+        # Greek, Russian, Ukrainian
+        (["Ιδιοκτήτρια: Ελένη Νικολάου"], {"Ελένη Νικολάου"}),
+        (["Владелец: Смирнов Алексей Иванович"], {"Смирнов Алексей Иванович"}),
+        (["Засновниця студії — Марія Коваленко"], {"Марія Коваленко"}),
+        # Korean, Chinese, Arabic, Hebrew: a title labels the name
+        (["대표자 : 박지훈 | 사업자등록번호 : 220-81-12345"], {"박지훈"}),
+        (["대표이사 이서연"], {"이서연"}),
+        (["负责人：李伟"], {"李伟"}),
+        (["總經理", "林志明"], {"林志明"}),
+        (["المالك: السيد عمر يوسف النعيمي"], {"عمر يوسف النعيمي"}),
+        (["تملكها وتديرها سارة أحمد المنصوري منذ ٢٠١٥."], {"سارة أحمد المنصوري"}),
+        (["בעלים: רונית אברהם"], {"רונית אברהם"}),
+        (["משה פרץ, הבעלים, מלווה כל פרויקט."], {"משה פרץ"}),
+    ],
+)
+def test_owners_in_more_languages_and_scripts(lines, expected):
+    assert current(*lines) == expected
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A director of another organisation, not running this business
+        ["Директор по развитию компании «Водоканал» Петр Смирнов рассказал о планах."],
+        ["Direktør i Arbeidstilsynet, Trude Vollheim, varslet nye regler."],
+        # Korean and Chinese section names after a title; a phone after "대표"
+        ["대표", "인사말"],
+        ["董事长", "致辞"],
+        ["대표전화 : 02-1234-5678"],
+        # "Mr Wang" and "manager Chen" name no one
+        ["负责人：王先生"],
+        ["联系人：陈经理"],
+        # Arabic: run by a team of engineers
+        ["يديرها فريق المهندسين المتخصصين"],
+        # A company as holder, in Cyrillic
+        ["Генеральный директор: ООО «Управляющая компания»"],
+        # "yılında" holds a capital of the interleaved block: no name starts inside it
+        ["Firmamız 1998 yılında kuruldu."],
+    ],
+)
+def test_no_owner_in_more_languages_and_scripts(lines):
+    assert current(*lines) == set()
+
+
+def test_an_arabic_name_ends_at_the_next_label_on_its_line():
+    assert current("المدير العام: خالد الحمادي رقم الهاتف: ٠٤ ٣٢١ ٤٥٦٧") == {"خالد الحمادي"}
+
+
+def test_titles_of_more_languages_are_owner_titles():
+    for title in ("Jednatel", "VD & ägare", "Indehaver", "Daglig leder", "Генеральный директор",
+                  "Власниця", "Ιδιοκτήτης", "대표이사", "法定代表人", "負責人", "المدير العام",
+                  "הבעלים", "Firma sahibi"):  # fmt: skip
+        assert is_owner_title(title), title
+    assert not is_owner_title("Kundtjänst & offerter")

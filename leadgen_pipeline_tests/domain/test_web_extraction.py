@@ -1045,3 +1045,199 @@ def test_an_address_or_number_shown_as_an_image_is_read_from_its_alt_text():
 def test_contact_legal_and_about_links_in_more_languages(href, text, topic):
     found = page(f'<a href="{href}">{text}</a>')
     assert [(link.url, link.topic) for link in found.links] == [(HOME.rstrip("/") + href, topic)]
+
+
+# ---- more countries and scripts (none of these bodies is a real_world_pages page)
+
+
+@pytest.mark.parametrize(
+    ("href", "text", "topic"),
+    [
+        ("/kontakt-z-nami", "Skontaktuj się", "contact"),
+        ("/strona/kontakt", "Kontakt", "contact"),
+        ("/kontakta-oss", "", "contact"),
+        ("/ota-yhteytta", "Kontakt os", "contact"),
+        ("/kontakty", "Контакты", "contact"),
+        ("/bize-ulasin", "İLETİŞİM", "contact"),
+        ("/page/3", "Επικοινωνία", "contact"),
+        ("/sub/location.php", "찾아오시는 길", "contact"),
+        ("/sub/qna.php", "문의하기", "contact"),
+        ("/lianxi.html", "", "contact"),
+        ("/page?id=7", "联系我们", "contact"),
+        ("/ar/page/5", "تواصل معنا", "contact"),
+        ("/page/9", "צרו קשר", "contact"),
+        ("/rekvizity", "Реквизиты", "legal notice"),
+        ("/o-firmie", "", "about"),
+        ("/om-virksomheden", "Om virksomheden", "about"),
+        ("/kurumsal", "Kurumsal", "about"),
+        ("/page/2", "Η εταιρεία", "about"),
+        ("/about", "О нас", "about"),
+        ("/pro-kompaniyu", "Про компанію", "about"),
+        ("/sub/greeting.php", "인사말", "about"),
+        ("/about", "公司简介", "about"),
+        ("/page/4", "عن الشركة", "about"),
+        ("/page/6", "קצת עלינו", "about"),
+        ("/zespol", "Nasz zespół", "team"),
+        ("/komanda", "Наша команда", "team"),
+        ("/polityka-prywatnosci", "Polityka prywatności", None),
+        ("/koszyk", "Koszyk", None),
+        ("/angebot/", "Angebot", None),
+        ("/angebot-anfordern/", "Angebot anfordern", "contact"),
+    ],
+)
+def test_contact_legal_about_and_team_links_in_the_new_languages(href, text, topic):
+    found = page(f'<a href="{href}">{text}</a>')
+    expected = [(HOME.rstrip("/") + href, topic)] if topic else []
+    assert [(link.url, link.topic) for link in found.links] == expected
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        '<a href="/en/contact-us" hreflang="en">EN</a>',
+        '<a href="/de/kontakt/">Deutsch</a>',
+        '<a href="/fr/contact/" lang="fr">Version française</a>',
+        '<a href="/zh/contact">繁體中文</a>',
+    ],
+)
+def test_a_language_switch_is_not_another_page_to_read(anchor):
+    assert page(anchor).links == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("biuro(małpa)firma-kowalski.pl", "biuro@firma-kowalski.pl"),
+        ("info (zavináč) novak [tečka] cz", "info@novak.cz"),
+        ("post [snabel-a] rorlaggare [punkt] se", "post@rorlaggare.se"),
+        ("zakaz (собака) tsvety (точка) ru", "zakaz@tsvety.ru"),
+        ("biuro [at] hydro [kropka] pl", "biuro@hydro.pl"),
+    ],
+)
+def test_obfuscations_in_more_languages(body, expected):
+    assert values(page(f"<p>E-mail: {body}</p>").emails) == [expected]
+
+
+def test_a_mailbox_providers_address_is_not_another_business_for_a_link_to_the_provider():
+    home = page(
+        '<p>이메일 : hanbit@naver.com</p><a href="https://blog.naver.com/hanbit">블로그</a>'
+        '<a href="https://www.partner-store.co.kr/">협력업체</a>',
+        url="https://www.hanbit.co.kr/",
+    )
+    assert values(combine([home]).emails) == ["hanbit@naver.com"]
+
+
+@pytest.mark.parametrize(
+    ("href", "region", "expected"),
+    [
+        ("https://wa.me/5491123456789", "AR", "+5491123456789"),
+        ("https://wa.me/5215587654321?text=Hola", "MX", "+525587654321"),
+        ("https://api.whatsapp.com/send?phone=573104567890&text=Hola", "CO", "+573104567890"),
+        ("whatsapp://send?phone=+27821234567", "ZA", "+27821234567"),
+    ],
+)
+def test_a_whatsapp_chat_link_gives_its_number(href, region, expected):
+    found = page(f'<a href="{href}"><i class="fa fa-whatsapp"></i></a>', default_region=region)
+    assert provenance(found.phones) == [(expected, "whatsapp")]
+
+
+def test_whatsapp_links_that_are_no_number():
+    found = page('<a href="https://wa.me/message/IKJ4LL2V3C6EA1">Chat</a>')
+    assert found.phones == ()
+
+
+def test_a_mexican_number_with_the_former_mobile_one_is_read_without_it():
+    found = page('<a href="tel:+5215587654321">Llámanos</a>', default_region="MX")
+    assert values(found.phones) == ["+525587654321"]
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("REGON: 123456785", "PL"),
+        ("CVR: 35123456", "DK"),
+        ("CVR-nr. 35 12 34 56", "DK"),
+        ("Bankgiro: 5050-1055", "SE"),
+        ("Ondernemingsnr. 0456.789.123", "BE"),
+        ("팩스 : 02-1234-5679", "KR"),
+        ("传真：021-6123 4568", "CN"),
+        ("統一編號：53123456", "TW"),
+        ("ח.פ. 512345678", "IL"),
+        ("Faks: 0216 345 67 90", "TR"),
+        ("Факс: +7 (495) 123-45-68", "RU"),
+    ],
+)
+def test_company_tax_bank_and_fax_numbers_of_more_countries_are_not_phones(text, region):
+    assert page(f"<p>{text}</p>", default_region=region).phones == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://vk.com/aquamaster_msk", ("social:vk", "https://vk.com/aquamaster_msk")),
+        ("https://vk.com/share.php?url=x", None),
+        ("https://vk.com/wall-123_456", None),
+        ("https://t.me/aquamaster_msk", ("social:telegram", "https://t.me/aquamaster_msk")),
+        ("https://t.me/s/AquaMaster_msk", ("social:telegram", "https://t.me/aquamaster_msk")),
+        ("https://t.me/aquamaster_msk/123", None),
+        ("https://t.me/share/url?url=x", None),
+        (
+            "https://line.me/R/ti/p/@haoweidao",
+            ("social:line", "https://line.me/R/ti/p/@haoweidao"),
+        ),
+        ("https://line.me/ti/p/@haoweidao", ("social:line", "https://line.me/R/ti/p/@haoweidao")),
+        ("https://line.me/R/msg/text/?hello", None),
+    ],
+)
+def test_vk_telegram_and_line_profiles(url, expected):
+    assert canonical_social_profile(url) == expected
+
+
+def test_a_credit_in_its_own_field_of_a_line_leaves_the_profiles_beside_it():
+    found = page(
+        '<p><a href="https://www.facebook.com/ngataelectrical">Facebook</a> · Website by '
+        '<a href="https://www.instagram.com/kiwiwebco">Kiwi Web Co</a></p>'
+    )
+    assert values(found.socials) == ["https://www.facebook.com/ngataelectrical"]
+
+
+def test_news_items_name_no_owner():
+    found = page(
+        '<section class="news"><p>CEO Tim Cook said prices will rise.</p></section>'
+        '<div class="latest-news__item"><p>CEO Jane Fraser said so too.</p></div>'
+        "<p>Owner: Dan Smith</p>"
+    )
+    assert values(found.owners) == ["Dan Smith"]
+
+
+def test_a_newsletter_block_is_not_a_news_item():
+    found = page('<footer class="footer-newsletter"><p>Inhaber: Jens Petersen</p></footer>')
+    assert values(found.owners) == ["Jens Petersen"]
+
+
+def test_a_title_as_written_wins_over_a_wording_or_a_founding_story():
+    found = page(
+        "<p>Established in 1995 by Mr. Rajesh Kumar Sharma.</p>"
+        "<p>The business is run by Rajesh Kumar Sharma.</p>"
+        "<p>Proprietor: Rajesh Kumar Sharma</p>"
+    )
+    assert [(f.value, f.detail) for f in combine([found]).owners] == [
+        ("Rajesh Kumar Sharma", "Proprietor")
+    ]
+
+
+def test_across_pages_a_title_as_written_wins_over_a_founding_story():
+    home = page("<p>Established in 1995 by Rajesh Kumar Sharma.</p>")
+    contact = page("<p>Proprietor: Rajesh Kumar Sharma</p>", url=HOME + "contact")
+    assert [(f.value, f.detail) for f in combine([home, contact]).owners] == [
+        ("Rajesh Kumar Sharma", "Proprietor")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "region"),
+    [("ru", "RU"), ("uk", "UA"), ("tr", "TR"), ("he", "IL"), ("nb", "NO"), ("hu", "HU")],
+)
+def test_the_language_of_a_page_on_a_generic_domain_names_its_country(lang, region):
+    found = extract_page(f'<html lang="{lang}"><body><p>x</p></body></html>', HOME)
+    assert found.region_hint == region

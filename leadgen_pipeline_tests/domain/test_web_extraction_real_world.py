@@ -153,6 +153,281 @@ EXPECTED = {
         owners=[("Luc Tremblay", "Président")],
         links=[("about", "/a-propos")],
     ),
+    # ---- more countries and scripts, written as real sites there are (a second probe)
+    # Poland: "(małpa)" for @, REGON (a valid-looking Kraków number), a bank account,
+    # "Właścicielem firmy jest ..." (instrumental), a testimonial; "O nas", "Kontakt".
+    "pl_home": Expected(
+        "https://hydraulik-nowak.pl/",
+        "PL",
+        emails=["biuro@hydraulik-nowak.pl"],
+        phones=["+48601234567", "+48123456789"],
+        owners=[("Jan Nowak", "Właścicielem")],
+        links=[("contact", "/kontakt/"), ("about", "/o-nas/")],
+    ),
+    # Sweden: founded by the father, run by the son (team card "VD & ägare"); Bankgiro
+    # (a valid-looking number), Org.nr, opening hours with dots; "Kontakta oss", "Om oss".
+    "se_home": Expected(
+        "https://www.anderssonsror.se/",
+        "SE",
+        emails=["johan@anderssonsror.se", "info@anderssonsror.se"],
+        phones=["+4618123456", "+46701234567"],
+        owners=[("Johan Andersson", "VD & ägare")],
+        socials=[
+            "https://www.facebook.com/anderssonsror",
+            "https://www.instagram.com/anderssonsror",
+        ],
+        links=[("contact", "/kontakta-oss/"), ("about", "/om-oss/")],
+    ),
+    # Denmark: CVR (eight digits, like every Danish number), "Indehaver" on a card.
+    "dk_kontakt": Expected(
+        "https://www.jensen-vvs.dk/kontakt/",
+        "DK",
+        emails=["info@jensen-vvs.dk", "mj@jensen-vvs.dk", "bogholderi@jensen-vvs.dk"],
+        phones=["+4586123456", "+4520123456", "+4540551234"],
+        owners=[("Mads Jensen", "Indehaver, aut. VVS-installatør")],
+        links=[("about", "/om-os/")],
+    ),
+    # Norway: "Daglig leder" (the person running an AS); a news item naming an agency's
+    # director; Org.nr with MVA.
+    "no_home": Expected(
+        "https://www.hansenelektro.no/",
+        "NO",
+        emails=["post@hansenelektro.no"],
+        phones=["+4732123456"],
+        owners=[("Ole Hansen", "Daglig leder")],
+        links=[("contact", "/kontakt-oss"), ("about", "/om-oss")],
+    ),
+    # Czech Republic: "Jednatel" in a table cell beside the name, "(zavináč)" for @,
+    # IČO/DIČ, a bank account "123456789/0800"; "Kontakty", "O nás".
+    "cz_kontakty": Expected(
+        "https://www.instalaterstvi-dvorak.cz/kontakty",
+        "CZ",
+        emails=["info@instalaterstvi-dvorak.cz"],
+        phones=["+420602123456", "+420234567890"],
+        owners=[("Petr Dvořák", "Jednatel")],
+        links=[("about", "/o-nas")],
+    ),
+    # Switzerland (de-CH): a language switch, "führt Beat Meier die Schreinerei", UID,
+    # holiday dates; Impressum in the footer.
+    "ch_home": Expected(
+        "https://www.schreinerei-meier.ch/",
+        "CH",
+        emails=["info@schreinerei-meier.ch"],
+        phones=["+41522123456", "+41791234567"],
+        owners=[("Beat Meier", "Owner")],
+        links=[("contact", "/kontakt/"), ("legal notice", "/impressum/"), ("about", "/ueber-uns/")],
+    ),
+    # Switzerland (fr-CH): "Natel" (a Swiss mobile), Sàrl, IDE; the link to the same page
+    # in German ("Deutsch" -> /de/kontakt/) is no other page to read.
+    "ch_fr_contact": Expected(
+        "https://www.favre-auto.ch/fr/contact/",
+        "CH",
+        emails=["garage@favre-auto.ch"],
+        phones=["+41213124567", "+41794567890"],
+        owners=[("Laurent Favre", "Associé gérant")],
+        links=[("about", "/fr/qui-sommes-nous/")],
+    ),
+    # Belgium (nl-BE): "GSM", "Zaakvoerder", the company number written "Ondernemingsnr."
+    # (0456.789.123 reads as a Belgian mobile), BTW, RPR.
+    "be_home": Expected(
+        "https://www.bouwwerkenpeeters.be/",
+        "BE",
+        emails=["info@bouwwerkenpeeters.be"],
+        phones=["+3232345678", "+32471234567"],
+        owners=[("Jan Peeters", "Zaakvoerder")],
+        socials=["https://www.facebook.com/bouwwerkenpeeters"],
+        links=[("contact", "/contact/"), ("about", "/over-ons/")],
+    ),
+    # Turkey: "İletişim" (dotted capital I), "Hakkımızda"; founded by the father, owned
+    # today by the son ("sahibi ... Mehmet Yılmaz'dır"); a wa.me button; Vergi No.
+    "tr_home": Expected(
+        "https://www.yilmaztesisat.com.tr/",
+        "TR",
+        emails=["info@yilmaztesisat.com.tr"],
+        phones=["+902163456789", "+905321234567"],
+        owners=[("Mehmet Yılmaz", "Sahibi ve yöneticisi")],
+        socials=["https://www.instagram.com/yilmaztesisat"],
+        links=[("contact", "/iletisim"), ("about", "/hakkimizda")],
+    ),
+    # Greece: Greek labels (Τηλ., Κιν., Ιδιοκτήτης), ΑΦΜ/ΓΕΜΗ, WordPress slugs in Greek.
+    "gr_contact": Expected(
+        "https://www.papadopoulos-ydravlikos.gr/%ce%b5%cf%80%ce%b9%ce%ba%ce%bf%ce%b9%ce%bd%cf%89%ce%bd%ce%af%ce%b1/",
+        "GR",
+        emails=["info@papadopoulos-ydravlikos.gr"],
+        phones=["+302101234567", "+306971234567"],
+        owners=[("Γιώργος Παπαδόπουλος", "Ιδιοκτήτης")],
+        links=[
+            (
+                "about",
+                "/%cf%83%cf%87%ce%b5%cf%84%ce%b9%ce%ba%ce%ac-%ce%bc%ce%b5-%ce%b5%ce%bc%ce%ac%cf%82/",
+            )
+        ],
+    ),
+    # Russia: "Генеральный директор" with the name surname first; INN/KPP/OGRN; a news
+    # item naming another company's director; VK and Telegram; "О компании", "Контакты".
+    "ru_home": Expected(
+        "https://aquamaster.ru/",
+        "RU",
+        emails=["info@aquamaster.ru"],
+        phones=["+74951234567", "+78005553535"],
+        owners=[("Иванов Сергей Петрович", "Генеральный директор")],
+        socials=["https://vk.com/aquamaster_msk", "https://t.me/aquamaster_msk"],
+        links=[("contact", "/kontakty/"), ("about", "/o-kompanii/")],
+    ),
+    # Ukraine: "Власниця магазину — Олена Шевченко", the ФОП (sole trader) line, IBAN.
+    "ua_kontakty": Expected(
+        "https://kvity-oleny.com.ua/kontakty/",
+        "UA",
+        emails=["zakaz@kvity-oleny.com.ua"],
+        phones=["+380671234567", "+380442345678"],
+        owners=[("Олена Шевченко", "Власниця магазину")],
+        socials=[
+            "https://www.facebook.com/kvityvidoleny",
+            "https://www.instagram.com/kvity_vid_oleny",
+        ],
+        links=[("about", "/pro-nas/")],
+    ),
+    # South Korea: the footer of every Korean site (상호, 대표, 사업자등록번호 that reads
+    # as a Seoul number, 팩스); 견적문의, 오시는 길, 회사소개 with no words in the paths.
+    "kr_home": Expected(
+        "https://www.hanbit-interior.co.kr/",
+        "KR",
+        emails=["hanbit_interior@naver.com"],
+        phones=["+82212345678", "+821098765432"],
+        owners=[("김민수", "대표")],
+        socials=["https://www.instagram.com/hanbit.interior"],
+        links=[
+            ("contact", "/bbs/board.php?bo_table=estimate"),
+            ("contact", "/sub/map.php"),
+            ("about", "/sub/company.php"),
+        ],
+    ),
+    # China: 法定代表人 (the legal representative), 联系人：王先生 (Mr Wang: no name), fax,
+    # QQ, postcode, ICP licence; a 400 hotline.
+    "cn_contact": Expected(
+        "http://www.minghui-deco.com/contact.html",
+        "CN",
+        emails=["minghui_deco@163.com"],
+        phones=["+864008201234", "+862161234567", "+8613816123456"],
+        owners=[("王建国", "法定代表人")],
+        links=[("about", "/about.html")],
+    ),
+    # Taiwan: 負責人 (the person responsible), 統一編號 (reads as a Chiayi number), LINE.
+    "tw_home": Expected(
+        "https://www.haoweidao.com.tw/",
+        "TW",
+        emails=["service@haoweidao.com.tw"],
+        phones=["+886223456789", "+886912345678"],
+        owners=[("陳美玲", "負責人")],
+        socials=[
+            "https://www.facebook.com/haoweidao.bakery",
+            "https://line.me/R/ti/p/@haoweidao",
+        ],
+        links=[("contact", "/contact"), ("about", "/about")],
+    ),
+    # UAE (Arabic, RTL): Arabic-Indic digits, المدير العام with the engineer's honorific,
+    # a P.O. box and a licence number; the English version of the page is not another page.
+    "ae_contact": Expected(
+        "https://www.alnoor-contracting.ae/ar/contact-us",
+        "AE",
+        emails=["info@alnoor-contracting.ae"],
+        phones=["+97143214567", "+971501234567"],
+        owners=[("خالد عبدالله الحمادي", "المدير العام")],
+        socials=["https://www.linkedin.com/company/alnoor-technical-contracting"],
+        links=[("about", "/ar/about-us")],
+    ),
+    # Saudi Arabia: "يملكها ويديرها ..." (owned and run by), a commercial registration and a
+    # VAT number in Arabic-Indic digits, "تواصل معنا".
+    "sa_home": Expected(
+        "https://alfahad-plumbing.com/",
+        "SA",
+        emails=["alfahad.plumbing@gmail.com"],
+        phones=["+966551234567", "+966114657890"],
+        owners=[("فهد بن سعد العتيبي", "Owner")],
+        links=[("contact", "/contact"), ("about", "/about")],
+    ),
+    # Israel (Hebrew, RTL): "יוסי כהן, הבעלים", ח.פ. 512345678 (reads as an Israeli
+    # mobile), Hebrew slugs; a testimonial.
+    "il_home": Expected(
+        "https://www.cohen-plumbing.co.il/",
+        "IL",
+        emails=["office@cohen-plumbing.co.il"],
+        phones=["+972523456789", "+97236123456"],
+        owners=[("יוסי כהן", "הבעלים")],
+        links=[
+            ("contact", "/%d7%a6%d7%95%d7%a8-%d7%a7%d7%a9%d7%a8/"),
+            ("about", "/%d7%90%d7%95%d7%93%d7%95%d7%aa/"),
+        ],
+    ),
+    # India: "Proprietor", GSTIN, Udyam, PIN code, a rupee price; a client's "Director";
+    # the agency's address in the credit.
+    "in_home": Expected(
+        "https://www.sharmaelectricals.in/",
+        "IN",
+        emails=["sharmaelectricals1995@gmail.com"],
+        phones=["+919811012345", "+911126345678", "+919810054321"],
+        owners=[("Rajesh Kumar Sharma", "Proprietor")],
+        other_emails=["info@delhiwebsolutions.in"],
+        links=[("contact", "/contact-us.html"), ("about", "/about-us.html")],
+    ),
+    # Mexico: WhatsApp links with the old mobile "1" (wa.me/521..., api.whatsapp.com), RFC.
+    "mx_home": Expected(
+        "https://www.plomeriahernandez.com.mx/",
+        "MX",
+        emails=["contacto@plomeriahernandez.com.mx"],
+        phones=["+525512345678", "+525587654321"],
+        owners=[("Juan Hernández Gómez", "Propietario")],
+        socials=["https://www.facebook.com/plomeriahernandezcdmx"],
+        links=[("contact", "/contactenos"), ("about", "/nosotros")],
+    ),
+    # Argentina: "(011) 15-..." (the mobile 15), wa.me/549..., CUIT, "Atendido por su dueño".
+    "ar_contacto": Expected(
+        "https://www.electricidadfernandez.com.ar/contacto",
+        "AR",
+        emails=["electricidadfernandez@hotmail.com"],
+        phones=["+541145678901", "+5491123456789"],
+        owners=[("Martín Fernández", "Dueño")],
+        socials=["https://www.instagram.com/electricidad.fernandez"],
+        links=[("about", "/quienes-somos")],
+    ),
+    # Colombia: "PBX" with the new (601) area code, NIT, "Gerente", api.whatsapp.com.
+    "co_contacto": Expected(
+        "https://cerrajerialopez.com.co/contactenos/",
+        "CO",
+        emails=["ventas@cerrajerialopez.com.co"],
+        phones=["+576017456789", "+573104567890"],
+        owners=[("Andrés Felipe López", "Gerente")],
+        links=[("about", "/quienes-somos/")],
+    ),
+    # Ireland: an Irish surname with "Ó", Eircode, RGII/VAT/CRO numbers, a review.
+    "ie_home": Expected(
+        "https://www.obriainplumbing.ie/",
+        "IE",
+        emails=["info@obriainplumbing.ie"],
+        phones=["+35312345678", "+353871234567"],
+        owners=[("Seán Ó Briain", "Owner")],
+        links=[("contact", "/contact/"), ("about", "/about/")],
+    ),
+    # New Zealand: "Kia ora, I'm ... – owner", NZBN, GST; "Get in touch".
+    "nz_about": Expected(
+        "https://www.ngataelectrical.co.nz/about-us",
+        "NZ",
+        emails=["tama@ngataelectrical.co.nz"],
+        phones=["+6493765432", "+64211234567"],
+        owners=[("Tama Ngata", "Owner")],
+        socials=["https://www.facebook.com/ngataelectrical"],
+        links=[("contact", "/contact-us")],
+    ),
+    # South Africa: "Cell:", (Pty) Ltd, company and VAT numbers, a wa.me link.
+    "za_contact": Expected(
+        "https://www.vdmplumbing.co.za/contact-us/",
+        "ZA",
+        emails=["info@vdmplumbing.co.za"],
+        phones=["+27214612345", "+27821234567"],
+        owners=[("Johan van der Merwe", "Owner")],
+        socials=["https://www.facebook.com/vdmplumbingct"],
+        links=[("about", "/about-us/")],
+    ),
 }
 
 
