@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,16 +154,17 @@ def _stdout_console() -> Console:
 
 
 def leads_table(collection_id: str) -> Table:
-
     with engine_for(database_url_from_env()).connect() as conn:
         _, rows = lead_store.collection_leads(conn, collection_id)
-    table = Table(title=f"leads in {collection_id} ({len(rows)})")
-    widths = {"business": (28, 34), "email": (20, 38), "owner": (14, 22), "socials": (10, 36)}
-    for column in ("#", "business", "phone", "email", "owner", "socials", "score"):
-        low, high = widths.get(column, (None, None))
-        table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=low, max_width=high)
-    for row in rows:
-        table.add_row(
+    return leads_table_of(collection_id, rows)
+
+
+def leads_table_of(collection_id: str, rows: Sequence[Mapping[str, Any]]) -> Table:
+    """The leads as a table that fits the piped width (160). Rich narrows every column
+    alike when a table is too wide (a rank then reads "…" from 10 on), so the text
+    columns' bounds leave room for the rank, phone and score, which are never cut."""
+    cells = [
+        (
             str(row["rank"]),
             row["name"],
             display_phone(row["phone_e164"], row["country_code"]) or "",
@@ -172,6 +173,25 @@ def leads_table(collection_id: str) -> Table:
             ", ".join(sorted(row["socials"] or {})),
             str(row["quality_score"]),
         )
+        for row in rows
+    ]
+    table = Table(title=f"leads in {collection_id} ({len(rows)})")
+    widths = {"business": (20, 30), "email": (20, 34), "owner": (12, 20), "socials": (10, 26)}
+    columns = ("#", "business", "phone", "email", "owner", "socials", "score")
+    for index, column in enumerate(columns):
+        # A column without bounds must show whole: as wide as its widest cell or header.
+        whole = max([len(column), *(len(cell[index]) for cell in cells)])
+        low, high = widths.get(column, (whole, whole))
+        table.add_column(
+            column,
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=low,
+            max_width=high,
+            justify="right" if column in ("#", "score") else "left",
+        )
+    for cell in cells:
+        table.add_row(*cell)
     return table
 
 

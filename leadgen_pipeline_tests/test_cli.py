@@ -10,8 +10,9 @@ import sys
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from rich.console import Console
 
-from leadgen_pipeline.cli import main
+from leadgen_pipeline.cli import leads_table_of, main
 from leadgen_pipeline.domain.territory import Change, ChangeKind
 from leadgen_pipeline.storage import schema as t
 from leadgen_pipeline.storage.database import engine_for
@@ -131,6 +132,31 @@ def test_a_capped_search_stops_with_status_3_resumes_with_a_higher_cap_and_spend
     with pytest.raises(SystemExit):  # argparse refuses the day, with its usage
         main(["spend", "--since", "2026-13-01"])
     assert "is not a day" in capsys.readouterr().err
+
+
+def test_the_leads_table_never_cuts_a_rank_a_phone_or_the_score_header():
+    # 74 Austin plumbers printed at the piped width (160) cut ranks from 10 on to "…",
+    # the phones to "(512) 555-01…" and the header to "sco…".
+    rows = [
+        {
+            "rank": rank,
+            "name": f"Clearwater Lindqvist Plumbing Services {rank}",
+            "phone_e164": "+15125550123",
+            "country_code": "US",
+            "email": f"contact@clearwater-lindqvist-plumbing-services-{rank}.com",
+            "owner_name": "Russell McAllister-Lindqvist",
+            "socials": {"facebook": "", "instagram": "", "linkedin": "", "x": "", "youtube": ""},
+            "quality_score": 100,
+        }
+        for rank in range(1, 75)
+    ]
+    console = Console(width=160, record=True)
+    console.print(leads_table_of("plumber@austin-tx", rows))
+    printed = console.export_text()
+    assert max(len(line) for line in printed.splitlines()) <= 160
+    assert "score" in printed and "sco…" not in printed
+    assert "│ 74 │" in printed and "│ 10 │" in printed
+    assert printed.count("(512) 555-0123") == 74
 
 
 def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):
