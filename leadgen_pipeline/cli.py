@@ -434,7 +434,22 @@ def _website_llm(use_llm: bool) -> Iterator[Any]:
         yield LLMClient(api_key="sandbox-llm-key", model=model, base_url=sandbox.llm_url)
 
 
-def website_document(url: str, country: str, enrichment: Any) -> dict[str, Any]:
+def llm_not_used_because(enrichment: Any, llm_allowed: bool) -> str | None:
+    """Why the LLM was not asked about a site, in words; None when it was."""
+    if enrichment.report.get("llm") is not None:
+        return None
+    if reason := enrichment.report.get("llm_skipped"):
+        return str(reason)
+    if not llm_allowed:
+        return "--no-llm"
+    if enrichment.site is None:
+        return "no page could be read"
+    return "the rules found the owner"
+
+
+def website_document(
+    url: str, country: str, enrichment: Any, llm_allowed: bool = True
+) -> dict[str, Any]:
     """What `leadgen enrich-website --json` prints (docs/extraction.md describes it)."""
     site = enrichment.site
 
@@ -482,7 +497,7 @@ def website_document(url: str, country: str, enrichment: Any) -> dict[str, Any]:
         "skipped": enrichment.crawl.skipped,
         "llm": {
             "used": llm is not None,
-            "why_not": enrichment.report.get("llm_skipped"),
+            "why_not": llm_not_used_because(enrichment, llm_allowed),
             "cost_usd": llm["cost_usd"] if llm else 0.0,
         },
     }
@@ -554,7 +569,7 @@ def cmd_enrich_website(args: argparse.Namespace) -> None:
             settings=settings,
             mail_domains=mail_domains,
         )
-    document = website_document(url, enrichment.region, enrichment)
+    document = website_document(url, enrichment.region, enrichment, llm_allowed=not args.no_llm)
     if args.json:
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:

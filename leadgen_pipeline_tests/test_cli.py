@@ -247,7 +247,17 @@ def test_enrich_website_prints_every_contact_typed_with_provenance(corpus_site, 
     assert {s["holder"] for s in document["socials"]} == {"business"}
     reasons = [page["reason"] for page in document["pages"]]
     assert reasons[0] == "home page" and any(r.startswith("legal notice") for r in reasons)
-    assert document["llm"] == {"used": False, "why_not": None, "cost_usd": 0.0}
+    assert document["llm"] == {"used": False, "why_not": "--no-llm", "cost_usd": 0.0}
+
+
+def test_enrich_website_says_why_the_llm_was_not_asked(corpus_site, capsys, monkeypatch):
+    # It printed "LLM: not used (None)" whatever the reason.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    document, _ = enrich_website_json(capsys, f"{corpus_site}/de-baeckerei-schmidt/")
+    assert document["owners"] and document["llm"]["why_not"] == "the rules found the owner"
+
+    assert main(["enrich-website", f"{corpus_site}/de-baeckerei-schmidt/", "--no-llm"]) == 0
+    assert "LLM: not used (--no-llm)" in capsys.readouterr().out
 
 
 def test_enrich_website_reads_the_country_from_the_site_when_not_told(corpus_site, capsys):
