@@ -340,6 +340,11 @@ class ReportTarget(ApiModel):
     address: str | None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2, from Places")
     business_status: str | None
+    owner_name: str | None = Field(
+        default=None, description="the owner enrichment found (the target's lead), if any"
+    )
+    owner_title: str | None = None
+    email: str | None = Field(default=None, description="the target's lead's email, if any")
 
 
 class ReportProfile(ApiModel):

@@ -428,6 +428,9 @@ found{% if report.result_capped %} (the Places cap: more exist){% endif %}
   <dl class="facts">
     <dt>Owner</dt><dd>{% if profile.owner_name %}{{ profile.owner_name }}
       {%- if profile.owner_title %}, {{ profile.owner_title }}{% endif %}
+      {%- elif target.owner_name %}{{ target.owner_name }}
+      {%- if target.owner_title %}, {{ target.owner_title }}{% endif %}
+      <span class="detail">(from its website)</span>
       {%- else %}not known{% endif %}</dd>
     <dt>Confidence</dt><dd>{{ profile.confidence }}</dd>
   </dl>

@@ -94,6 +94,9 @@ def search_report(conn: Connection, search_id: str) -> dict[str, Any] | None:
     match = intelligence.target_match
     listing = next((p for p in ranked if p.place_id == intelligence.target_place_id), None)
     target = analysis["target"]
+    # The profile is written beside enrichment, from the listing: the owner and email the
+    # enrichment found on the target's website are the lead's.
+    lead = lead_store.get_lead(conn, intelligence.target_place_id) or {}
     report["target"] = {
         "place_id": intelligence.target_place_id,
         "name": target["name"],
@@ -108,6 +111,9 @@ def search_report(conn: Connection, search_id: str) -> dict[str, Any] | None:
         "address": listing.formatted_address if listing else None,
         "country": listing.country_code if listing else None,
         "business_status": listing.business_status if listing else None,
+        "owner_name": lead.get("owner_name"),
+        "owner_title": lead.get("owner_title"),
+        "email": lead.get("email"),
     }
     report["profile"] = dict(intelligence.intelligence)
     report["field"] = {name: analysis.get(name) for name in _FIELD_FIGURES}

@@ -224,6 +224,12 @@ def list_collections(
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def get_lead(conn: Connection, place_id: str) -> dict[str, Any] | None:
+    """The lead of a place, or None if the place was not promoted."""
+    row = conn.execute(sa.select(t.leads).where(t.leads.c.place_id == place_id)).first()
+    return dict(row._mapping) if row else None
+
+
 def get_collection(conn: Connection, collection_id: str) -> dict[str, Any] | None:
     collections = t.lead_collections
     row = conn.execute(sa.select(collections).where(collections.c.id == collection_id)).first()

@@ -143,3 +143,47 @@ def test_the_report_page_shows_it_all_draws_the_chart_and_prints(directory_clien
     assert page.xpath("//a[contains(., 'leads in')]/@href") == [f"/directory/{ROOFERS}"]
     collection = lxml.html.fromstring(directory_client.get(f"/directory/{ROOFERS}").text)
     assert collection.xpath("//a[.='Search report']/@href") == [f"/directory/searches/{ROOFERS}"]
+
+
+def test_the_report_shows_the_owner_enrichment_found_when_the_profile_has_none(
+    directory_client, directory_database_url
+):
+    # The profile is written from the listing, beside enrichment: "Owner: not known" on
+    # the report while the target's lead named its owner (Elektriker in Berlin, walked).
+    for search_id in (ROOFERS, DENTISTS):
+        report = report_of(directory_client, search_id)
+        target = report["target"]
+        with engine_for(directory_database_url).connect() as conn:
+            lead = conn.execute(
+                sa.select(t.leads).where(t.leads.c.place_id == target["placeId"])
+            ).one()
+        assert (target["ownerName"], target["ownerTitle"], target["email"]) == (
+            lead.owner_name,
+            lead.owner_title,
+            lead.email,
+        )
+    # A profile that names no owner (the LLM read only the listing) shows the lead's.
+    engine = engine_for(directory_database_url)
+    intelligence, _ = stored(directory_database_url, DENTISTS)
+    owner = report_of(directory_client, DENTISTS)["target"]["ownerName"]
+    assert owner, "the dentists' target's lead names its owner"
+    profile = intelligence.intelligence
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.ai_intelligence)
+            .where(t.ai_intelligence.c.search_id == DENTISTS)
+            .values(intelligence={**profile, "owner_name": None, "owner_title": None})
+        )
+    try:
+        html = directory_client.get(f"/directory/searches/{DENTISTS}").text
+        shown = lxml.html.fromstring(html).xpath(
+            "string(//h2[.='Owner and offer']/following-sibling::dl[1]/dd[1])"
+        )
+        assert owner in shown and "from its website" in shown and "not known" not in shown
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(t.ai_intelligence)
+                .where(t.ai_intelligence.c.search_id == DENTISTS)
+                .values(intelligence=profile)
+            )
