@@ -43,6 +43,14 @@ DEMO_SEARCHES = (
     ("dentist", "Denver, CO", None),
 )
 
+# The demo's database is gone when it ends: `leadgen export plumber@austin-tx` right after
+# it would answer "no collection" without this word.
+DEMO_NOTE = (
+    "The demo ran in a throwaway database, now deleted; your data/ is untouched. To keep "
+    'a search: leadgen search plumber "Austin, TX", then leadgen export plumber@austin-tx, '
+    "leadgen changes, or the directory (make dev)."
+)
+
 
 class CliError(Exception):
     """A failure to report in one line, with exit status 1."""
@@ -286,6 +294,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
             for keyword, location, target in DEMO_SEARCHES:
                 key = run_search(keyword, location, target, instance)
                 out.print(leads_table(key))
+    console.print(DEMO_NOTE)
 
 
 def spend_table(by: str, since: datetime | None) -> Table:

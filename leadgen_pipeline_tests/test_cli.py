@@ -159,6 +159,15 @@ def test_the_leads_table_never_cuts_a_rank_a_phone_or_the_score_header():
     assert printed.count("(512) 555-0123") == 74
 
 
+def test_the_demo_leaves_the_users_data_alone_and_says_so(cli_env, capsys):
+    assert main(["demo"]) == 0
+    captured = capsys.readouterr()
+    assert "leads in plumber@austin-tx" in captured.out
+    assert "leads in dentist@denver-co" in captured.out
+    assert "throwaway database, now deleted" in captured.err
+    assert count(cli_env, t.searches) == 0
+
+
 def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):
     assert main(["export", "nothing@nowhere"]) == 1
     assert "no collection 'nothing@nowhere'" in capsys.readouterr().err
