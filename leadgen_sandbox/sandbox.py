@@ -232,8 +232,12 @@ def serve_forever(
         print(f"  OpenAI-compatible LLM:     {sandbox.llm_url}")
         print(f"  Business websites:         {sandbox.web_url}")
         print(f"  DNS (mail domains, UDP):   {sandbox.dns_address}")
+        # The placeholder keys too: the resources read their keys through EnvVar, so a
+        # `dg dev` run without them fails before its first request.
+        from leadgen_sandbox.environment import sandbox_environ
+
         print("Point the product at it with:")
-        for name, value in sandbox.env().items():
+        for name, value in sandbox_environ(sandbox).items():
             print(f"export {name}={value}")
         print("Press Ctrl+C to stop.", flush=True)
         while not done.wait(0.5):

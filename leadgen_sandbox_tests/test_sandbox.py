@@ -1,10 +1,12 @@
 """The Sandbox lifecycle and the foreground runner."""
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -42,7 +44,7 @@ def test_not_started_and_restarted() -> None:
         sandbox.start()
 
 
-def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
+def test_serve_forever_prints_exports_and_stops_on_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "leadgen_sandbox"],
         stdout=subprocess.PIPE,
@@ -58,7 +60,11 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
                 exports[name] = value
             if line.startswith("Press Ctrl+C"):
                 break
+        # A `dg dev` started with only the URLs exported failed every run: the
+        # resources read their keys through EnvVar.
         assert set(exports) == {
+            "GOOGLE_PLACES_API_KEY",
+            "OPENAI_API_KEY",
             "LEADGEN_PLACES_BASE_URL",
             "LEADGEN_LLM_BASE_URL",
             "LEADGEN_WEB_ALLOWED_HOSTS",
@@ -70,6 +76,23 @@ def test_serve_forever_prints_exports_and_stops_on_sigterm() -> None:
             http.trust_env = False
             robots = http.get(f"{exports['LEADGEN_WEB_ALLOWED_HOSTS']}/robots.txt", timeout=5)
         assert robots.status_code == 200
+        # With what it printed exported, the product uses it rather than a sandbox of its own.
+        command = ["quote", "roofer", "Portland, OR", "--probe", "--json"]
+        quote = subprocess.run(
+            [sys.executable, "-m", "leadgen_pipeline.cli", *command],
+            env={
+                **os.environ,
+                **exports,
+                "LEADGEN_DATA_DIR": str(tmp_path),
+                "LEADGEN_DATABASE_URL": f"sqlite:///{tmp_path}/leadgen.sqlite3",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert quote.returncode == 0, quote.stderr
+        assert "sandbox" not in quote.stderr
+        assert json.loads(quote.stdout)["probe"]["places"] > 0
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:
