@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -338,6 +339,13 @@ def test_changes_prints_a_collections_territory_history(cli_env, capsys):
     assert (change["place_id"], change["kind"], change["name"]) == ("a", "closed", "A")
     assert main(["changes", key, "--since", "2999-01-01T00:00+02:00"]) == 0
     assert f"changes in {key} (0)" in capsys.readouterr().out
+    # A moment in another zone is that moment: on SQLite, 10 minutes ago written at
+    # +05:00 was compared as a wall time 4 h 50 min ahead, and found nothing.
+    ten_minutes_ago = (datetime.now(UTC) - timedelta(minutes=10)).astimezone(
+        timezone(timedelta(hours=5))
+    )
+    assert main(["changes", key, "--json", "--since", ten_minutes_ago.isoformat()]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
 
     with pytest.raises(SystemExit):
         main(["changes", key, "--since", "last week"])

@@ -21,6 +21,13 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def in_utc(moment: datetime) -> datetime:
+    """A moment to compare with stored timestamps: in UTC (naive: taken as UTC). SQLite
+    stores and compares a timestamp's wall time, ignoring its zone, so 04:00+01:00 would
+    be read as 04:00 UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 # From this many rows a PostgreSQL upsert goes through COPY (see upsert).
 COPY_FROM_ROWS = 50
 

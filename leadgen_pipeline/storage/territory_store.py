@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadgen_pipeline.domain.territory import CONTACT_FIELDS, Change, Listing, Observed
 from leadgen_pipeline.storage import schema as t
-from leadgen_pipeline.storage.base import upsert, utcnow
+from leadgen_pipeline.storage.base import in_utc, upsert, utcnow
 from leadgen_pipeline.storage.locks import exclusive
 
 MAX_FEED_ROWS = 10_000
@@ -190,7 +190,7 @@ def territory_changes_since(
         .where(c.c.search_id == search_id)
     )
     if since is not None:
-        query = query.where(c.c.observed_at >= since)
+        query = query.where(c.c.observed_at >= in_utc(since))
     query = query.order_by(c.c.observed_at, c.c.place_id, c.c.kind, c.c.field).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -205,7 +205,7 @@ def recent_change_kinds(
         .where(
             c.c.search_id == search_id,
             c.c.place_id.in_(list(place_ids)),
-            c.c.observed_at >= since,
+            c.c.observed_at >= in_utc(since),
         )
         .distinct()
     )
