@@ -14,6 +14,11 @@ from leadgen_sandbox.sandbox import Sandbox
 
 PLACES_KEY_ENV = "GOOGLE_PLACES_API_KEY"
 LLM_KEY_ENV = "OPENAI_API_KEY"
+# The websites' origin is part of every website URL a search stores: served from a new
+# port by each `leadgen search`, every re-run recorded every website as changed (the
+# territory feed, the directory's marks, lead.updated webhooks). `leadgen sandbox`'s
+# default port, when free.
+STABLE_WEB_PORT = 8703
 
 
 @contextmanager
@@ -54,6 +59,20 @@ def sandbox_environ(sandbox: Sandbox, *, places: bool = True, llm: bool = True) 
 
 
 @contextmanager
+def running_sandbox() -> Iterator[Sandbox]:
+    """A sandbox whose websites are at the same origin from one run to the next, unless
+    that port is taken (a `leadgen sandbox`, another run): then on a free one."""
+    try:
+        sandbox = Sandbox(web_port=STABLE_WEB_PORT).start()
+    except OSError:
+        sandbox = Sandbox().start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@contextmanager
 def services_from_environment() -> Iterator[list[str]]:
     """Yields notes on what runs locally; real services are used where keys are set."""
     need_places = not os.environ.get(PLACES_KEY_ENV)
@@ -62,7 +81,7 @@ def services_from_environment() -> Iterator[list[str]]:
         yield []
         return
     with (
-        Sandbox() as sandbox,
+        running_sandbox() as sandbox,
         patched_environ(sandbox_environ(sandbox, places=need_places, llm=need_llm)),
     ):
         notes = [
