@@ -739,7 +739,17 @@ def cmd_quote(args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    _sandbox_module().serve_forever(args.host, args.places_port, args.llm_port, args.web_port)
+    ports = (args.places_port, args.llm_port, args.web_port)
+    try:
+        _sandbox_module().serve_forever(args.host, *ports)
+    except OSError as error:
+        # A port taken (another `leadgen sandbox`, or the one `make dev` or a search
+        # started, whose websites take 8703 when free): one line, not a traceback.
+        raise CliError(
+            f"cannot serve on {args.host} ports {', '.join(map(str, ports))}: "
+            f"{error.strerror or error}; choose others (--places-port, --llm-port, "
+            "--web-port; 0 picks a free one)"
+        ) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -167,6 +168,17 @@ def test_the_demo_leaves_the_users_data_alone_and_says_so(cli_env, capsys):
     assert "leads in dentist@denver-co" in captured.out
     assert "throwaway database, now deleted" in captured.err
     assert count(cli_env, t.searches) == 0
+
+
+def test_sandbox_on_a_port_taken_says_so_in_one_line(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--places-port", str(port), "--llm-port", "0"]) == 1
+    error = capsys.readouterr().err
+    assert f"ports {port}, 0, 8703" in error and "Address already in use" in error
+    assert "Traceback" not in error
 
 
 def test_export_of_an_unknown_collection_lists_the_known_ones(cli_env, capsys):

@@ -224,8 +224,8 @@ def serve_forever(
     def request_stop(signum: int, frame: FrameType | None) -> None:
         done.set()
 
+    sandbox = Sandbox(host, places_port, llm_port, web_port).start()  # a port taken: OSError
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    sandbox = Sandbox(host, places_port, llm_port, web_port).start()
     try:
         print("Leadgen sandbox running on loopback:", flush=True)
         print(f"  Google Places API (New):   {sandbox.places_url}")
