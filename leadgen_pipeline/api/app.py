@@ -9,6 +9,8 @@ body and nesting caps, security headers).
 """
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +35,12 @@ from leadgen_pipeline.clients.dagster_graphql import DagsterClient, Orchestrator
 
 logger = logging.getLogger(__name__)
 DOCS_ASSETS_URL = "/docs-assets"
+# The Dagster UI shows a run's first 8 characters: what a user copies from it.
+JOB_ID_LOC = ("path", "job_id")
+JOB_ID_HINT = (
+    "a job id is the whole Dagster run id (36 characters, as the run's page address "
+    "shows it), not the 8 the runs list shows"
+)
 
 DESCRIPTION = """
 Drive the lead-generation pipeline without knowing Dagster: run a search
@@ -72,13 +80,17 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _error_detail(error: Mapping[str, Any]) -> dict[str, str]:
+    """Field and reason only: echoing the input back could reflect whatever was sent."""
+    message = error["msg"]
+    if tuple(error["loc"]) == JOB_ID_LOC:
+        message = f"{message}; {JOB_ID_HINT}"
+    return {"field": ".".join(str(part) for part in error["loc"]), "message": message}
+
+
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    # Field and reason only: echoing the input back could reflect whatever was sent.
-    details = [
-        {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]}
-        for e in error.errors()
-    ]
+    details = [_error_detail(e) for e in error.errors()]
     return error_response(422, "invalid_request", "the request is not valid", details)
 
 

@@ -126,3 +126,7 @@ def test_an_unknown_route_and_a_wrong_method_answer_in_the_error_shape(client):
     assert wrong_method.json()["error"] == "method_not_allowed"
     malformed_id = client.get("/api/orchestration/status/not-a-uuid")
     assert malformed_id.status_code == 422
+    # The 8 characters the Dagster UI shows of a run id: the answer says what it wants.
+    short_id = client.get("/api/orchestration/status/272e581a")
+    [detail] = short_id.json()["details"]
+    assert detail["field"] == "path.job_id" and "whole Dagster run id" in detail["message"]
