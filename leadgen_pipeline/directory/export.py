@@ -22,13 +22,17 @@ from leadgen_pipeline.domain.contacts import display_phone
 from leadgen_pipeline.domain.crm import describe_source, split_person_name
 
 Row = Mapping[str, Any]
-_SOCIAL_HEADERS = {
+SOCIAL_HEADERS = {
     "linkedin": "LinkedIn",
     "facebook": "Facebook",
     "instagram": "Instagram",
     "x": "X (Twitter)",
     "youtube": "YouTube",
     "tiktok": "TikTok",
+    # Where Russian and Ukrainian businesses are; East Asian official accounts.
+    "vk": "VK",
+    "telegram": "Telegram",
+    "line": "LINE",
 }
 
 # CSV injection (OWASP): a cell a spreadsheet would run as a formula starts,
@@ -111,7 +115,7 @@ CRM_COLUMNS: tuple[tuple[str, Callable[[Row, Row], Any]], ...] = (
     ("Phone Source", lambda lead, c: chosen_provenance(lead, "phone")),
     ("Contact Name Source", lambda lead, c: chosen_provenance(lead, "owner")),
     ("All Contacts", lambda lead, c: _all_contacts(lead)),
-    *((header, _social(network)) for network, header in _SOCIAL_HEADERS.items()),
+    *((header, _social(network)) for network, header in SOCIAL_HEADERS.items()),
     ("Google Maps URL", lambda lead, c: lead["google_maps_uri"]),
     ("Google Place ID", lambda lead, c: lead["place_id"]),
     ("Lead Source", lambda lead, c: f"Google Places: {c['keyword']} in {c['location']}"),

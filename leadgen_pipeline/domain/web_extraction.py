@@ -1145,7 +1145,7 @@ _SOCIAL_NETWORKS = {
     "telegram.me": "telegram",
     "line.me": "line",
 }
-_NETWORK_ORDER = (
+SOCIAL_NETWORKS = (
     "facebook",
     "instagram",
     "linkedin",
@@ -1382,7 +1382,7 @@ def _site_socials(
         )
     ]
     kept: list[Finding] = []
-    for network in _NETWORK_ORDER:
+    for network in SOCIAL_NETWORKS:
         found = [finding for finding in ranked if finding.kind == f"social:{network}"]
         business = [finding for finding in found if finding.detail != "person"]
         spelled = [finding for finding in business if _handle_spells(finding.value, names)]

@@ -10,12 +10,14 @@ import pytest
 
 from leadgen_pipeline.directory.export import (
     CRM_COLUMNS,
+    SOCIAL_HEADERS,
     ExportFormat,
     export_collection,
     to_csv,
     to_json,
     to_xlsx,
 )
+from leadgen_pipeline.domain.web_extraction import SOCIAL_NETWORKS
 
 COLLECTION = {
     "id": "plumber@austin-tx",
@@ -45,7 +47,11 @@ LEAD = {
     "user_rating_count": 12,
     "formatted_address": "1 Main St, Austin, TX",
     "google_maps_uri": "https://maps.google.com/?cid=1",
-    "socials": {"instagram": "https://instagram.com/a", "facebook": "https://facebook.com/a"},
+    "socials": {
+        "instagram": "https://instagram.com/a",
+        "facebook": "https://facebook.com/a",
+        "telegram": "https://t.me/a",
+    },
     "is_target": True,
     "country_code": "US",
     "email_deliverable": "unknown",
@@ -77,11 +83,16 @@ def test_csv_has_the_crm_columns_defuses_formulas_but_not_phones():
     assert record["Reviews"] == "12" and record["Rating"] == "4.5"  # whole numbers stay whole
     assert record["Website"] == "" and record["LinkedIn"] == ""
     assert record["Instagram"] == "https://instagram.com/a"
+    assert record["Telegram"] == "https://t.me/a" and record["VK"] == ""
     assert record["Email Source"] == "website (email link) https://a.example/contact"
     assert record["Contact Name Source"] == "AI profile of the business"
     assert "sales@a.example (website (page text) https://a.example/)" in record["All Contacts"]
     assert record["Lead Source"] == "Google Places: plumber in Austin, TX"
     assert (record["Country"], record["Email Deliverable"]) == ("US", "unknown")
+
+
+def test_every_network_the_extraction_finds_has_its_column():
+    assert set(SOCIAL_HEADERS) == set(SOCIAL_NETWORKS)
 
 
 def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
@@ -95,7 +106,7 @@ def test_xlsx_has_a_leads_sheet_and_a_stats_sheet_with_text_kept_as_text():
     assert row["Email"].value == "@SUM(1)" and row["Email"].data_type == "s"
     assert row["Phone"].value == "+15124692300" and row["Phone"].data_type == "s"
     assert row["Reviews"].value == 12 and row["Rating"].value == 4.5
-    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AD2"
+    assert leads.freeze_panes == "B2" and leads.auto_filter.ref == "A1:AG2"
     stats = {r[0]: r[1:] for r in workbook["Collection"].iter_rows(min_row=2, values_only=True)}
     assert stats["Leads"] == (4, None)
     assert stats["With email"] == (1, 0.25)
